@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_core,
+    clippy::todo,
+    clippy::unimplemented
+)]
+
+mod action;
+mod engine;
+mod error;
+mod host;
+mod ids;
+mod like;
+mod outcome;
+mod query;
+mod request;
+mod store;
+
+pub use action::Action;
+pub use engine::{Engine, ServerEngine, SmallEngine};
+pub use error::{
+    CloseChatError, DeleteMessageError, ErrorCode, JoinChatError, LeaveChatError, LikeError,
+    OpenChatError, PostMessageError, RegisterBotError, UnregisterBotError,
+};
+pub use ids::{AppId, Arg, BotId, ChatId, IdError, MessageId, UserId};
+pub use outcome::{Change, Outcome};
+pub use query::{Likers, MessageInfo};
+pub use request::{BotPolicy, LikeRequest, UserLikeRequest};

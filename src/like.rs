@@ -1,0 +1,139 @@
+//! The like path: rules L1 to L10.
+//!
+//! Checks run in the contract's order and the first failure decides. The
+//! only mutation is the single insert or remove in [`Engine::apply_like`],
+//! after every check has passed, so an error leaves the state unchanged.
+
+use crate::action::Action;
+use crate::engine::Engine;
+use crate::error::LikeError;
+use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
+use crate::outcome::{Change, Outcome};
+use crate::request::{BotPolicy, LikeRequest, UserLikeRequest};
+use crate::store::Kind;
+
+impl<
+    const BOTS: usize,
+    const CHATS: usize,
+    const MEMBERS: usize,
+    const MESSAGES: usize,
+    const LIKES: usize,
+> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
+{
+    /// Applies an `imbot.message.like` call: rules L1 to L10.
+    ///
+    /// # Errors
+    /// The first rule that fails, in this order: L1 [`LikeError::BotNotFound`],
+    /// [`LikeError::BotIdInvalid`]; L2 [`LikeError::NoBotForApp`],
+    /// [`LikeError::BotIdRequired`]; L3 [`LikeError::ForeignBot`];
+    /// L4 [`LikeError::MessageIdMissing`], [`LikeError::MessageIdInvalid`];
+    /// L6 [`LikeError::MessageNotFound`]; L7 [`LikeError::NotAMember`];
+    /// L8 [`LikeError::AlreadyLiked`], [`LikeError::NotLiked`];
+    /// L9 [`LikeError::LikeSetFull`]. On error nothing changes.
+    ///
+    /// # Cost
+    /// O(1) expected with `BOT_ID` given; O(BOTS) with it omitted (rule L2
+    /// scans the bot table); plus O(log MEMBERS + LIKES).
+    pub fn like(&mut self, request: &LikeRequest) -> Result<Outcome<LIKES>, LikeError> {
+        let bot = self.resolve_bot(request.app, request.bot)?;
+        let message = require_message(request.message)?;
+        self.apply_like(bot.user(), message, request.action)
+    }
+
+    /// Applies an `im.message.like` call by a human user: rules L4 to L10
+    /// (a user needs no bot and no application).
+    ///
+    /// # Errors
+    /// As [`Engine::like`] from rule L4 on. On error nothing changes.
+    ///
+    /// # Cost
+    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    pub fn like_as_user(&mut self, request: &UserLikeRequest) -> Result<Outcome<LIKES>, LikeError> {
+        let message = require_message(request.message)?;
+        self.apply_like(request.user, message, request.action)
+    }
+
+    /// Rules L1 to L3: the bot that acts for the caller.
+    fn resolve_bot(&self, app: Option<AppId>, bot: Arg<BotId>) -> Result<BotId, LikeError> {
+        let bot = match bot {
+            Arg::Given(bot) => bot,
+            Arg::Invalid(e) => return Err(LikeError::BotIdInvalid(e)),
+            // A bot chosen among the app's own passes rule L3 by construction.
+            Arg::Omitted => return self.select_bot(app),
+        };
+        let owner = self.bots.get(&bot).ok_or(LikeError::BotNotFound)?;
+        if app == Some(*owner) {
+            Ok(bot)
+        } else {
+            Err(LikeError::ForeignBot)
+        }
+    }
+
+    /// Rule L2: picks the caller's bot by the engine's policy.
+    fn select_bot(&self, app: Option<AppId>) -> Result<BotId, LikeError> {
+        let app = app.ok_or(LikeError::NoBotForApp)?;
+        let mut owned = self
+            .bots
+            .iter()
+            .filter(|(_, owner)| **owner == app)
+            .map(|(bot, _)| *bot);
+        let first = owned.next().ok_or(LikeError::NoBotForApp)?;
+        match self.policy {
+            BotPolicy::Strict if owned.next().is_some() => Err(LikeError::BotIdRequired),
+            BotPolicy::Strict => Ok(first),
+            BotPolicy::PortalCompatible => Ok(owned.fold(first, Ord::min)),
+        }
+    }
+
+    /// Rules L6 to L10 for an acting user.
+    fn apply_like(
+        &mut self,
+        user: UserId,
+        id: MessageId,
+        action: Action,
+    ) -> Result<Outcome<LIKES>, LikeError> {
+        let message = self
+            .messages
+            .get_mut(&id)
+            .ok_or(LikeError::MessageNotFound)?;
+        let member = self
+            .chats
+            .get(&message.chat)
+            .is_some_and(|m| m.contains(user));
+        if !member {
+            return Err(LikeError::NotAMember);
+        }
+        let reactions = &mut message.reactions;
+        let change = match (reactions.find(Kind::LIKE, user), action) {
+            (Ok(_), Action::Plus) => return Err(LikeError::AlreadyLiked),
+            (Err(_), Action::Minus) => return Err(LikeError::NotLiked),
+            (Ok(pos), _) => {
+                reactions.remove_at(pos);
+                Change::Removed
+            }
+            (Err(pos), _) => {
+                let inserted = reactions.insert_at(pos, Kind::LIKE, user);
+                inserted.map_err(|_| LikeError::LikeSetFull)?;
+                Change::Set
+            }
+        };
+        let notify = (change == Change::Set && message.author != user).then_some(message.author);
+        Ok(Outcome {
+            message: id,
+            chat: message.chat,
+            actor: user,
+            change,
+            likers: reactions.user_list(Kind::LIKE),
+            notify,
+        })
+    }
+}
+
+/// Rule L4: the message id must be present and valid.
+fn require_message(arg: Arg<MessageId>) -> Result<MessageId, LikeError> {
+    match arg {
+        Arg::Given(id) => Ok(id),
+        Arg::Omitted => Err(LikeError::MessageIdMissing),
+        Arg::Invalid(e) => Err(LikeError::MessageIdInvalid(e)),
+    }
+}
