@@ -258,7 +258,7 @@ fn rule_l7_bot_not_in_chat_is_without_changes() {
 #[test]
 fn rule_l7_member_who_left_keeps_likes_but_cannot_change_them() {
     let mut e = strict_world();
-    e.like(&from_a(M_ALICE, Action::Plus)).unwrap();
+    like_set(&mut e, &from_a(M_ALICE, Action::Plus));
     e.leave_chat(chat(GROUP), user(BOT_A)).unwrap();
     assert_eq!(likers(&e, M_ALICE), [BOT_A]);
     refused(
@@ -277,7 +277,7 @@ fn rule_l7_member_who_left_keeps_likes_but_cannot_change_them() {
 #[test]
 fn rule_l8_plus_on_liked_message_is_without_changes() {
     let mut e = strict_world();
-    e.like(&from_a(M_ALICE, Action::Plus)).unwrap();
+    like_set(&mut e, &from_a(M_ALICE, Action::Plus));
     refused(
         &mut e,
         &from_a(M_ALICE, Action::Plus),
@@ -298,13 +298,13 @@ fn rule_l8_minus_on_unliked_message_is_without_changes() {
 fn fill_likes(e: &mut TestEngine) {
     for u in [ALICE, BOB, BOT_B1] {
         let request = UserLikeRequest::new(user(u), msg(M_ALICE)).action(Action::Plus);
-        e.like_as_user(&request).unwrap();
+        user_like_set(e, &request);
     }
     e.join_chat(chat(GROUP), user(CAROL)).unwrap_err(); // the group is full
     e.leave_chat(chat(GROUP), user(BOT_B1)).unwrap();
     e.join_chat(chat(GROUP), user(CAROL)).unwrap();
     let request = UserLikeRequest::new(user(CAROL), msg(M_ALICE)).action(Action::Plus);
-    e.like_as_user(&request).unwrap();
+    user_like_set(e, &request);
     assert_eq!(likers(e, M_ALICE), [ALICE, BOB, CAROL, BOT_B1]);
 }
 
@@ -370,7 +370,7 @@ fn rule_l10_auto_toggles() {
 fn outcome_reports_chat_actor_sorted_likers_and_author_to_notify() {
     let mut e = strict_world();
     let bob = UserLikeRequest::new(user(BOB), msg(M_ALICE)).action(Action::Plus);
-    e.like_as_user(&bob).unwrap();
+    user_like_set(&mut e, &bob);
     let outcome = e.like(&from_a(M_ALICE, Action::Plus)).unwrap();
     assert_eq!(outcome.message, msg(M_ALICE));
     assert_eq!(outcome.chat, chat(GROUP));

@@ -2,7 +2,10 @@
 //! small world.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use imbot_like::{Action, AppId, BotId, BotPolicy, ChatId, Engine, LikeRequest, MessageId, UserId};
+use imbot_like::{
+    Action, AppId, BotId, BotPolicy, Change, ChatId, Engine, LikeRequest, MessageId, UserId,
+    UserLikeRequest,
+};
 
 /// The engine most tests use: small enough for a test thread's stack.
 pub type TestEngine = Engine<4, 4, 4, 8, 4>;
@@ -80,4 +83,14 @@ pub fn from_a(message: u64, action: Action) -> LikeRequest {
 /// The ids of a message's likers.
 pub fn likers(e: &TestEngine, message: u64) -> Vec<u32> {
     e.likers(msg(message)).unwrap().map(UserId::get).collect()
+}
+
+/// Applies a bot request that must set a like.
+pub fn like_set(e: &mut TestEngine, request: &LikeRequest) {
+    assert_eq!(e.like(request).unwrap().change, Change::Set);
+}
+
+/// Applies a user request that must set a like.
+pub fn user_like_set(e: &mut TestEngine, request: &UserLikeRequest) {
+    assert_eq!(e.like_as_user(request).unwrap().change, Change::Set);
 }
