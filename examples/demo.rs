@@ -1,0 +1,276 @@
+//! A walk through a small world: every rule of `imbot.message.like`, the
+//! user twin `im.message.like`, and both bot-selection policies.
+//!
+//! Each request is printed with its parameters as a REST client sends them,
+//! followed by the wire-level answer and the rule that decided it.
+
+use imbot_like::{
+    Action, AppId, Arg, BotId, BotPolicy, Change, ChatId, Engine, LikeError, LikeRequest,
+    MessageId, Outcome, UserId, UserLikeRequest,
+};
+
+/// Room for three likes per message, so rule L9 shows up quickly.
+type DemoEngine = Engine<4, 4, 8, 16, 3>;
+
+const WEATHER: AppId = AppId(1);
+const HELPDESK: AppId = AppId(2);
+const NO_BOTS: AppId = AppId(3);
+
+/// An application's name, as the demo prints it.
+fn app_name(app: AppId) -> &'static str {
+    match app.0 {
+        1 => "app.weather",
+        2 => "app.helpdesk",
+        _ => "app.nobots",
+    }
+}
+
+fn id<T: std::str::FromStr>(text: &str) -> T {
+    text.parse()
+        .unwrap_or_else(|_| panic!("bad demo id {text}"))
+}
+
+/// Builds the world: two apps with bots, a private dialog and a group chat.
+fn world(policy: BotPolicy) -> Result<DemoEngine, Box<dyn std::error::Error>> {
+    let mut e = DemoEngine::with_policy(policy);
+    let (alice, bob, carol): (UserId, UserId, UserId) = (id("1"), id("2"), id("3"));
+    let (weather, desk1, desk2): (BotId, BotId, BotId) = (id("39"), id("40"), id("41"));
+    let (dialog, group): (ChatId, ChatId) = (id("10"), id("20"));
+    e.register_bot(weather, WEATHER)?;
+    e.register_bot(desk1, HELPDESK)?;
+    e.register_bot(desk2, HELPDESK)?;
+    e.open_chat(dialog, &[alice, weather.user()])?;
+    e.open_chat(group, &[alice, bob, carol, weather.user(), desk1.user()])?;
+    e.post_message(id("1"), dialog, alice)?;
+    e.post_message(id("2"), group, bob)?;
+    e.post_message(id("3"), group, weather.user())?;
+    Ok(e)
+}
+
+/// The parameters of one `imbot.message.like` call, as raw text.
+struct Call<'a> {
+    app: Option<AppId>,
+    bot: Option<&'a str>,
+    message: Option<&'a str>,
+    action: Option<&'a str>,
+}
+
+impl Call<'_> {
+    fn request(&self) -> LikeRequest {
+        let message: Arg<MessageId> = self.message.map_or(Arg::Omitted, Arg::parse);
+        let mut request = LikeRequest::new(message);
+        if let Some(app) = self.app {
+            request = request.app(app);
+        }
+        if let Some(bot) = self.bot {
+            request = request.bot(Arg::<BotId>::parse(bot));
+        }
+        request.action(self.action.map_or(Action::Auto, Action::parse))
+    }
+
+    fn describe(&self) -> String {
+        let mut line = String::from("imbot.message.like");
+        let app = self.app.map_or("(no app)", app_name);
+        line.push_str(&format!("  caller={app}"));
+        for (name, value) in [
+            ("BOT_ID", self.bot),
+            ("MESSAGE_ID", self.message),
+            ("ACTION", self.action),
+        ] {
+            if let Some(value) = value {
+                line.push_str(&format!(" {name}={value:?}"));
+            }
+        }
+        line
+    }
+}
+
+fn show<const R: usize>(note: &str, line: &str, answer: Result<Outcome<R>, LikeError>) {
+    println!("  {note}");
+    println!("    {line}");
+    match answer {
+        Ok(outcome) => {
+            let verb = match outcome.change {
+                Change::Set => "set",
+                Change::Removed => "removed",
+            };
+            let likers: Vec<u32> = outcome.likers.iter().map(|u| u.get()).collect();
+            let notify = outcome
+                .notify
+                .map_or(String::new(), |u| format!(", notify author {u}"));
+            println!(
+                "    -> true   [L10: user {} {verb} a like on message {} in chat {}; likers {likers:?}{notify}]",
+                outcome.actor, outcome.message, outcome.chat
+            );
+        }
+        Err(e) => {
+            let code = e.code();
+            println!(
+                "    -> {} \"{}\" (HTTP {})   [L{}: {e}]",
+                code.as_str(),
+                code.description(),
+                code.http_status(),
+                e.rule()
+            );
+        }
+    }
+}
+
+fn bot_call(e: &mut DemoEngine, note: &str, call: Call<'_>) {
+    show(note, &call.describe(), e.like(&call.request()));
+}
+
+fn user_call(e: &mut DemoEngine, note: &str, user: u32, message: &str, action: &str) {
+    let request = UserLikeRequest::new(id(&user.to_string()), Arg::<MessageId>::parse(message))
+        .action(Action::parse(action));
+    let line = format!("im.message.like  user={user} MESSAGE_ID={message:?} ACTION={action:?}");
+    show(note, &line, e.like_as_user(&request));
+}
+
+fn call<'a>(
+    app: Option<AppId>,
+    bot: Option<&'a str>,
+    message: Option<&'a str>,
+    action: Option<&'a str>,
+) -> Call<'a> {
+    Call {
+        app,
+        bot,
+        message,
+        action,
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "The world: app.weather owns bot 39; app.helpdesk owns bots 40 and 41; app.nobots owns none."
+    );
+    println!("Chat 10 is Alice's (user 1) private dialog with bot 39; chat 20 is a group of");
+    println!("users 1, 2, 3 and bots 39, 40. Message 1 is Alice's in chat 10; messages 2 (Bob's)");
+    println!("and 3 (bot 39's) are in chat 20. A message holds at most three likes.\n");
+
+    let mut e = world(BotPolicy::Strict)?;
+    println!("Bot selection policy: strict (the default)");
+    let w = Some(WEATHER);
+    bot_call(
+        &mut e,
+        "L10: the weather bot likes Alice's message",
+        call(w, Some("39"), Some("1"), Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L8: liking it again changes nothing",
+        call(w, Some("39"), Some("1"), Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L5+L10: ACTION in any case; \"MINUS\" removes it",
+        call(w, Some("39"), Some("1"), Some("MINUS")),
+    );
+    bot_call(
+        &mut e,
+        "L8: removing a like that is not set",
+        call(w, Some("39"), Some("1"), Some("minus")),
+    );
+    bot_call(
+        &mut e,
+        "L5+L10: an unknown ACTION counts as auto and toggles",
+        call(w, Some("39"), Some("1"), Some("sideways")),
+    );
+    bot_call(
+        &mut e,
+        "L2+L10: BOT_ID omitted, the app's only bot acts; auto toggles back",
+        call(w, None, Some("1"), None),
+    );
+    bot_call(
+        &mut e,
+        "L1: an unknown bot",
+        call(w, Some("999"), Some("1"), Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L1: BOT_ID that is not a number (even with a bad MESSAGE_ID)",
+        call(w, Some("abc"), Some("x"), None),
+    );
+    bot_call(
+        &mut e,
+        "L2: an app with no bots omits BOT_ID",
+        call(Some(NO_BOTS), None, Some("1"), None),
+    );
+    bot_call(
+        &mut e,
+        "L2: an app with two bots omits BOT_ID (strict policy)",
+        call(Some(HELPDESK), None, Some("2"), None),
+    );
+    bot_call(
+        &mut e,
+        "L3: the weather app uses the helpdesk's bot",
+        call(w, Some("40"), Some("2"), None),
+    );
+    bot_call(
+        &mut e,
+        "L3: a caller with no app owns no bot",
+        call(None, Some("39"), Some("2"), None),
+    );
+    bot_call(
+        &mut e,
+        "L4: MESSAGE_ID missing",
+        call(w, Some("39"), None, Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L4: MESSAGE_ID zero",
+        call(w, Some("39"), Some("0"), Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L6: a message that does not exist",
+        call(w, Some("39"), Some("999"), Some("plus")),
+    );
+    bot_call(
+        &mut e,
+        "L7: bot 41 is not in chat 20",
+        call(Some(HELPDESK), Some("41"), Some("2"), Some("plus")),
+    );
+    user_call(
+        &mut e,
+        "Section 4 (im.message.like): Bob likes bot 39's message as a human user",
+        2,
+        "3",
+        "plus",
+    );
+    user_call(
+        &mut e,
+        "Section 4: Carol likes it too; its author, bot 39, is to be notified",
+        3,
+        "3",
+        "plus",
+    );
+    bot_call(
+        &mut e,
+        "L10: bot 40 likes it as well; the set is now full",
+        call(Some(HELPDESK), Some("40"), Some("3"), Some("plus")),
+    );
+    user_call(&mut e, "L9: Alice cannot add a fourth like", 1, "3", "auto");
+    user_call(
+        &mut e,
+        "L7: Bob is not in chat 10, so he cannot like Alice's message there",
+        2,
+        "1",
+        "plus",
+    );
+
+    println!("\nBot selection policy: portal-compatible");
+    let mut portal = world(BotPolicy::PortalCompatible)?;
+    bot_call(
+        &mut portal,
+        "L2: an app with two bots omits BOT_ID; the lowest id (40) acts",
+        call(Some(HELPDESK), None, Some("2"), Some("plus")),
+    );
+    bot_call(
+        &mut portal,
+        "L2: an app with no bots is still refused",
+        call(Some(NO_BOTS), None, Some("2"), None),
+    );
+    Ok(())
+}
