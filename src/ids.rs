@@ -262,21 +262,22 @@ impl fmt::Display for AppId {
     }
 }
 
-/// An id parameter as the caller sent it: omitted, a valid id, or a value
-/// that is not a valid id (kept, so the error is reported at its rule).
+/// A parameter as the caller sent it: omitted, a valid value, or a value
+/// that is not valid (kept with its reason `E`, so the error is reported at
+/// its rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Arg<T> {
+pub enum Arg<T, E = IdError> {
     /// The parameter was not sent.
     #[default]
     Omitted,
-    /// The parameter holds a valid id.
+    /// The parameter holds a valid value.
     Given(T),
-    /// The parameter was sent but is not a valid id.
-    Invalid(IdError),
+    /// The parameter was sent but is not valid.
+    Invalid(E),
 }
 
-impl<T: FromStr<Err = IdError>> Arg<T> {
+impl<T: FromStr<Err = E>, E> Arg<T, E> {
     /// Parses a parameter that was sent with this text.
     #[must_use]
     pub fn parse(text: &str) -> Self {
@@ -284,22 +285,22 @@ impl<T: FromStr<Err = IdError>> Arg<T> {
     }
 }
 
-impl<T> From<T> for Arg<T> {
-    fn from(id: T) -> Self {
-        Self::Given(id)
+impl<T, E> From<T> for Arg<T, E> {
+    fn from(value: T) -> Self {
+        Self::Given(value)
     }
 }
 
-impl<T> From<Option<T>> for Arg<T> {
-    fn from(id: Option<T>) -> Self {
-        id.map_or(Self::Omitted, Self::Given)
+impl<T, E> From<Option<T>> for Arg<T, E> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Omitted, Self::Given)
     }
 }
 
-impl<T> From<Result<T, IdError>> for Arg<T> {
-    fn from(parsed: Result<T, IdError>) -> Self {
+impl<T, E> From<Result<T, E>> for Arg<T, E> {
+    fn from(parsed: Result<T, E>) -> Self {
         match parsed {
-            Ok(id) => Self::Given(id),
+            Ok(value) => Self::Given(value),
             Err(e) => Self::Invalid(e),
         }
     }

@@ -13,6 +13,7 @@
     clippy::unimplemented
 )]
 
+mod access;
 mod action;
 mod engine;
 mod error;
@@ -21,8 +22,10 @@ mod ids;
 mod like;
 mod outcome;
 mod query;
+mod reaction;
 mod request;
 mod store;
+pub mod v2;
 
 pub use action::Action;
 pub use engine::{Engine, ServerEngine, SmallEngine};
@@ -32,5 +35,7 @@ pub use error::{
 };
 pub use ids::{AppId, Arg, BotId, ChatId, IdError, MessageId, UserId};
 pub use outcome::{Change, Outcome};
-pub use query::{Likers, MessageInfo};
+pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
+pub use reaction::{Reaction, UnknownReaction};
 pub use request::{BotPolicy, LikeRequest, UserLikeRequest};
+pub use v2::{ReactionCount, ReactionError, ReactionErrorCode, ReactionOutcome, ReactionRequest};

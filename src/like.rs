@@ -4,13 +4,14 @@
 //! only mutation is the single insert or remove in [`Engine::apply_like`],
 //! after every check has passed, so an error leaves the state unchanged.
 
+use crate::access::{BotDenied, MessageDenied};
 use crate::action::Action;
 use crate::engine::Engine;
 use crate::error::LikeError;
 use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 use crate::outcome::{Change, Outcome};
+use crate::reaction::Reaction;
 use crate::request::{BotPolicy, LikeRequest, UserLikeRequest};
-use crate::store::Kind;
 
 impl<
     const BOTS: usize,
@@ -61,11 +62,10 @@ impl<
             // A bot chosen among the app's own passes rule L3 by construction.
             Arg::Omitted => return self.select_bot(app),
         };
-        let owner = self.bots.get(&bot).ok_or(LikeError::BotNotFound)?;
-        if app == Some(*owner) {
-            Ok(bot)
-        } else {
-            Err(LikeError::ForeignBot)
+        match self.check_bot(app, bot) {
+            Ok(()) => Ok(bot),
+            Err(BotDenied::Unknown) => Err(LikeError::BotNotFound),
+            Err(BotDenied::Foreign) => Err(LikeError::ForeignBot),
         }
     }
 
@@ -92,19 +92,12 @@ impl<
         id: MessageId,
         action: Action,
     ) -> Result<Outcome<LIKES>, LikeError> {
-        let message = self
-            .messages
-            .get_mut(&id)
-            .ok_or(LikeError::MessageNotFound)?;
-        let member = self
-            .chats
-            .get(&message.chat)
-            .is_some_and(|m| m.contains(user));
-        if !member {
-            return Err(LikeError::NotAMember);
-        }
+        let message = self.reachable_message(user, id).map_err(|e| match e {
+            MessageDenied::Unknown => LikeError::MessageNotFound,
+            MessageDenied::NotAMember => LikeError::NotAMember,
+        })?;
         let reactions = &mut message.reactions;
-        let change = match (reactions.find(Kind::LIKE, user), action) {
+        let change = match (reactions.find(Reaction::Like, user), action) {
             (Ok(_), Action::Plus) => return Err(LikeError::AlreadyLiked),
             (Err(_), Action::Minus) => return Err(LikeError::NotLiked),
             (Ok(pos), _) => {
@@ -112,7 +105,7 @@ impl<
                 Change::Removed
             }
             (Err(pos), _) => {
-                let inserted = reactions.insert_at(pos, Kind::LIKE, user);
+                let inserted = reactions.insert_at(pos, Reaction::Like, user);
                 inserted.map_err(|_| LikeError::LikeSetFull)?;
                 Change::Set
             }
@@ -123,7 +116,7 @@ impl<
             chat: message.chat,
             actor: user,
             change,
-            likers: reactions.user_list(Kind::LIKE),
+            likers: reactions.user_list(Reaction::Like),
             notify,
         })
     }

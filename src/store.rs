@@ -4,25 +4,18 @@
 use heapless::Vec;
 
 use crate::ids::{ChatId, UserId};
-
-/// A reaction kind, as stored. The legacy like is [`Kind::LIKE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Kind(u8);
-
-impl Kind {
-    /// The kind the legacy like methods act on.
-    pub(crate) const LIKE: Self = Self(0);
-}
+use crate::reaction::Reaction;
 
 /// One reaction: a user's mark of one kind on one message. Entries sort by
 /// kind first, so each kind's users form one ascending run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Entry {
-    kind: Kind,
+    pub(crate) kind: Reaction,
     pub(crate) user: UserId,
 }
 
-/// A message's reactions, unique and sorted by (kind, user).
+/// A message's reactions, unique and sorted by (kind, user). The legacy
+/// like set is the run of [`Reaction::Like`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Reactions<const R: usize> {
     entries: Vec<Entry, R, u16>,
@@ -41,12 +34,17 @@ impl<const R: usize> Reactions<R> {
 
     /// `Ok(position)` of the reaction, or `Err(position)` where it would go.
     /// O(log R).
-    pub(crate) fn find(&self, kind: Kind, user: UserId) -> Result<usize, usize> {
+    pub(crate) fn find(&self, kind: Reaction, user: UserId) -> Result<usize, usize> {
         self.entries.binary_search(&Entry { kind, user })
     }
 
     /// Inserts at a position [`Self::find`] returned as `Err`. O(R).
-    pub(crate) fn insert_at(&mut self, pos: usize, kind: Kind, user: UserId) -> Result<(), Full> {
+    pub(crate) fn insert_at(
+        &mut self,
+        pos: usize,
+        kind: Reaction,
+        user: UserId,
+    ) -> Result<(), Full> {
         let entry = Entry { kind, user };
         self.entries.insert(pos, entry).map_err(|_| Full)
     }
@@ -58,8 +56,13 @@ impl<const R: usize> Reactions<R> {
         }
     }
 
+    /// All reactions, by kind then user.
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// The reactions of one kind: one run, its users ascending. O(log R).
-    pub(crate) fn run(&self, kind: Kind) -> &[Entry] {
+    pub(crate) fn run(&self, kind: Reaction) -> &[Entry] {
         let start = self.entries.partition_point(|e| e.kind < kind);
         let end = self.entries.partition_point(|e| e.kind <= kind);
         self.entries.get(start..end).unwrap_or_default()
@@ -67,7 +70,7 @@ impl<const R: usize> Reactions<R> {
 
     /// The users with a reaction of this kind, ascending, copied out.
     /// O(log R + count).
-    pub(crate) fn user_list(&self, kind: Kind) -> Vec<UserId, R> {
+    pub(crate) fn user_list(&self, kind: Reaction) -> Vec<UserId, R> {
         let mut users = Vec::new();
         for entry in self.run(kind) {
             // Never fails: a run is no longer than the set's capacity R.
@@ -76,6 +79,30 @@ impl<const R: usize> Reactions<R> {
             }
         }
         users
+    }
+}
+
+/// Splits sorted entries into one run per kind, in kind order.
+#[derive(Debug, Clone)]
+pub(crate) struct Runs<'a> {
+    rest: &'a [Entry],
+}
+
+impl<'a> Runs<'a> {
+    pub(crate) fn new(entries: &'a [Entry]) -> Self {
+        Self { rest: entries }
+    }
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = (Reaction, &'a [Entry]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let kind = self.rest.first()?.kind;
+        let len = self.rest.partition_point(|e| e.kind <= kind);
+        let (run, rest) = self.rest.split_at_checked(len)?;
+        self.rest = rest;
+        Some((kind, run))
     }
 }
 
