@@ -6,7 +6,7 @@
 
 use imbot_like::{
     Action, AppId, Arg, BotId, BotPolicy, Change, ChatId, Engine, LikeError, LikeRequest,
-    MessageId, Outcome, UserId, UserLikeRequest,
+    MessageId, Outcome, ReactionRequest, UserId, UserLikeRequest,
 };
 
 /// Room for three likes per message, so rule L9 shows up quickly.
@@ -272,5 +272,114 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "L2: an app with no bots is still refused",
         call(Some(NO_BOTS), None, Some("2"), None),
     );
+    v2_walkthrough()
+}
+
+/// The v2 reaction methods on the same state as the legacy like.
+fn v2_walkthrough() -> Result<(), Box<dyn std::error::Error>> {
+    println!("\nimbot.v2 reactions on the same state (the legacy like is the `like` kind)");
+    let mut e = world(BotPolicy::Strict)?;
+    let v2 = |bot: &str, message: &str, reaction: &str| {
+        ReactionRequest::new(
+            Arg::<BotId>::parse(bot),
+            Arg::<MessageId>::parse(message),
+            Arg::parse(reaction),
+        )
+        .app(WEATHER)
+    };
+    let steps: [(&str, &str, &str, &str, bool); 8] = [
+        (
+            "the weather bot adds `fire` to Alice's message",
+            "39",
+            "1",
+            "fire",
+            true,
+        ),
+        (
+            "and `like`: a user may set several kinds",
+            "39",
+            "1",
+            "like",
+            true,
+        ),
+        ("adding `like` again", "39", "1", "like", true),
+        (
+            "an unknown code (codes are case-sensitive)",
+            "39",
+            "1",
+            "Fire",
+            true,
+        ),
+        (
+            "a message that does not exist: the bot cannot see it",
+            "39",
+            "999",
+            "fire",
+            true,
+        ),
+        ("deleting a kind it never set", "39", "1", "eyes", false),
+        ("botId omitted", "", "1", "fire", true),
+        ("a bot of another application", "40", "2", "fire", true),
+    ];
+    for (note, bot, message, reaction, adding) in steps {
+        let mut request = v2(bot, message, reaction);
+        if bot.is_empty() {
+            request.bot = Arg::Omitted;
+        }
+        let method = if adding { "add" } else { "delete" };
+        println!("  {note}");
+        let bot_param = if bot.is_empty() {
+            String::from("(botId omitted)")
+        } else {
+            format!("botId={bot:?}")
+        };
+        println!(
+            "    imbot.v2.Chat.Message.Reaction.{method}  caller=app.weather {bot_param} messageId={message:?} reaction={reaction:?}"
+        );
+        let answer = if adding {
+            e.add_reaction(&request)
+        } else {
+            e.delete_reaction(&request)
+        };
+        match answer {
+            Ok(outcome) => {
+                let counts: Vec<String> = outcome
+                    .counts
+                    .iter()
+                    .map(|c| format!("{}×{}", c.reaction, c.count))
+                    .collect();
+                println!("    -> true   [reactions now {}]", counts.join(", "));
+            }
+            Err(err) => {
+                let code = err.code();
+                println!(
+                    "    -> {} \"{}\" (HTTP {})   [V{}: {err}]",
+                    code.as_str(),
+                    code.description(),
+                    code.http_status(),
+                    err.step()
+                );
+            }
+        }
+    }
+    let minus = Call {
+        app: Some(WEATHER),
+        bot: Some("39"),
+        message: Some("1"),
+        action: Some("minus"),
+    };
+    bot_call(
+        &mut e,
+        "the legacy `minus` removes the like set through v2",
+        minus,
+    );
+    let message: MessageId = id("1");
+    for group in e.reactions(message).into_iter().flatten() {
+        let users: Vec<u32> = group.users().map(|u| u.get()).collect();
+        println!(
+            "  message 1 keeps `{}` from users {users:?}",
+            group.reaction()
+        );
+    }
     Ok(())
 }
