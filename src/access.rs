@@ -32,7 +32,7 @@ impl<
 {
     /// Checks that `bot` is registered and owned by `app`. O(1) expected.
     pub(crate) fn check_bot(&self, app: Option<AppId>, bot: BotId) -> Result<(), BotDenied> {
-        let owner = self.bots.get(&bot).ok_or(BotDenied::Unknown)?;
+        let owner = self.bots.get(bot).ok_or(BotDenied::Unknown)?;
         if app == Some(*owner) {
             Ok(())
         } else {
@@ -47,10 +47,10 @@ impl<
         user: UserId,
         id: MessageId,
     ) -> Result<&mut Message<LIKES>, MessageDenied> {
-        let message = self.messages.get_mut(&id).ok_or(MessageDenied::Unknown)?;
+        let message = self.messages.get_mut(id).ok_or(MessageDenied::Unknown)?;
         let member = self
             .chats
-            .get(&message.chat)
+            .get(message.chat)
             .is_some_and(|m| m.contains(user));
         if member {
             Ok(message)

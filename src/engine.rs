@@ -1,25 +1,25 @@
 //! The owning value: all tables, fixed capacity, built in `const` context.
 
-use heapless::index_map::FnvIndexMap;
-
 use crate::ids::{AppId, BotId, ChatId, MessageId};
 use crate::request::BotPolicy;
 use crate::store::{Members, Message};
+use crate::table::Table;
 
 /// The like engine: every table, each of fixed capacity.
 ///
-/// | parameter  | capacity of                          | constraint        |
-/// | ---------- | ------------------------------------ | ----------------- |
-/// | `BOTS`     | registered bots                      | power of two, ≥ 2 |
-/// | `CHATS`    | open chats                           | power of two, ≥ 2 |
-/// | `MEMBERS`  | members of one chat                  | 2 ..= 65 535      |
-/// | `MESSAGES` | stored messages                      | power of two, ≥ 2 |
-/// | `LIKES`    | reactions on one message (each like is one) | 1 ..= 65 535 |
+/// | parameter  | capacity of                                 | constraint            |
+/// | ---------- | ------------------------------------------- | --------------------- |
+/// | `BOTS`     | registered bots                             | power of two, ≤ 2^30  |
+/// | `CHATS`    | open chats                                  | power of two, ≤ 2^30  |
+/// | `MEMBERS`  | members of one chat                         | 2 ..= 65 535          |
+/// | `MESSAGES` | stored messages                             | power of two, ≤ 2^30  |
+/// | `LIKES`    | reactions on one message (each like is one) | 1 ..= 65 535          |
 ///
-/// Bots, chats and messages live in FNV-hashed index maps, so finding one
-/// by id costs O(1) expected whatever the table's size; a chat's members
-/// and a message's reactions are sorted vectors searched by bisection.
-/// Constraints are checked at compile time by [`Engine::new`].
+/// Bots, chats and messages each live in dense rows behind a hash index
+/// that is never more than half full, so finding one by id costs O(1)
+/// expected even in a full table; a chat's members and a message's
+/// reactions are sorted vectors searched by bisection. Constraints are
+/// checked at compile time by [`Engine::new`].
 ///
 /// The value is plain data with no pointers: a large sizing belongs in a
 /// `static` (see [`ServerEngine`]).
@@ -32,9 +32,9 @@ pub struct Engine<
     const LIKES: usize,
 > {
     pub(crate) policy: BotPolicy,
-    pub(crate) bots: FnvIndexMap<BotId, AppId, BOTS>,
-    pub(crate) chats: FnvIndexMap<ChatId, Members<MEMBERS>, CHATS>,
-    pub(crate) messages: FnvIndexMap<MessageId, Message<LIKES>, MESSAGES>,
+    pub(crate) bots: Table<BotId, AppId, BOTS>,
+    pub(crate) chats: Table<ChatId, Members<MEMBERS>, CHATS>,
+    pub(crate) messages: Table<MessageId, Message<LIKES>, MESSAGES>,
 }
 
 /// A sizing for microcontrollers: 4 bots, 8 chats of up to 8 members,
@@ -68,16 +68,16 @@ impl<
     pub const fn with_policy(policy: BotPolicy) -> Self {
         const {
             assert!(
-                BOTS >= 2 && BOTS.is_power_of_two(),
-                "BOTS must be a power of two, at least 2"
+                BOTS.is_power_of_two() && BOTS <= 1 << 30,
+                "BOTS must be a power of two, at most 2^30"
             );
             assert!(
-                CHATS >= 2 && CHATS.is_power_of_two(),
-                "CHATS must be a power of two, at least 2"
+                CHATS.is_power_of_two() && CHATS <= 1 << 30,
+                "CHATS must be a power of two, at most 2^30"
             );
             assert!(
-                MESSAGES >= 2 && MESSAGES.is_power_of_two(),
-                "MESSAGES must be a power of two, at least 2"
+                MESSAGES.is_power_of_two() && MESSAGES <= 1 << 30,
+                "MESSAGES must be a power of two, at most 2^30"
             );
             assert!(
                 MEMBERS >= 2 && MEMBERS <= 65_535,
@@ -87,9 +87,9 @@ impl<
         }
         Self {
             policy,
-            bots: FnvIndexMap::new(),
-            chats: FnvIndexMap::new(),
-            messages: FnvIndexMap::new(),
+            bots: Table::new(),
+            chats: Table::new(),
+            messages: Table::new(),
         }
     }
 

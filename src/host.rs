@@ -28,12 +28,11 @@ impl<
     /// # Errors
     /// [`RegisterBotError::AlreadyRegistered`], [`RegisterBotError::TableFull`].
     pub fn register_bot(&mut self, bot: BotId, app: AppId) -> Result<(), RegisterBotError> {
-        if self.bots.contains_key(&bot) {
+        if self.bots.contains_key(bot) {
             return Err(RegisterBotError::AlreadyRegistered);
         }
         self.bots
             .insert(bot, app)
-            .map(|_| ())
             .map_err(|_| RegisterBotError::TableFull)
     }
 
@@ -45,9 +44,7 @@ impl<
     /// # Errors
     /// [`UnregisterBotError::UnknownBot`].
     pub fn unregister_bot(&mut self, bot: BotId) -> Result<AppId, UnregisterBotError> {
-        self.bots
-            .swap_remove(&bot)
-            .ok_or(UnregisterBotError::UnknownBot)
+        self.bots.remove(bot).ok_or(UnregisterBotError::UnknownBot)
     }
 
     /// Opens a chat with its initial members (duplicates count once).
@@ -58,7 +55,7 @@ impl<
     /// [`OpenChatError::AlreadyOpen`], [`OpenChatError::TooManyMembers`],
     /// [`OpenChatError::TableFull`], checked in that order.
     pub fn open_chat(&mut self, chat: ChatId, members: &[UserId]) -> Result<(), OpenChatError> {
-        if self.chats.contains_key(&chat) {
+        if self.chats.contains_key(chat) {
             return Err(OpenChatError::AlreadyOpen);
         }
         let mut list = Members::new();
@@ -69,7 +66,6 @@ impl<
         }
         self.chats
             .insert(chat, list)
-            .map(|_| ())
             .map_err(|_| OpenChatError::TableFull)
     }
 
@@ -79,9 +75,7 @@ impl<
     /// # Errors
     /// [`CloseChatError::UnknownChat`].
     pub fn close_chat(&mut self, chat: ChatId) -> Result<usize, CloseChatError> {
-        self.chats
-            .swap_remove(&chat)
-            .ok_or(CloseChatError::UnknownChat)?;
+        self.chats.remove(chat).ok_or(CloseChatError::UnknownChat)?;
         let before = self.messages.len();
         self.messages.retain(|_, message| message.chat != chat);
         Ok(before.saturating_sub(self.messages.len()))
@@ -93,10 +87,7 @@ impl<
     /// [`JoinChatError::UnknownChat`], [`JoinChatError::AlreadyMember`],
     /// [`JoinChatError::ChatFull`].
     pub fn join_chat(&mut self, chat: ChatId, user: UserId) -> Result<(), JoinChatError> {
-        let members = self
-            .chats
-            .get_mut(&chat)
-            .ok_or(JoinChatError::UnknownChat)?;
+        let members = self.chats.get_mut(chat).ok_or(JoinChatError::UnknownChat)?;
         members.insert(user).map_err(|e| match e {
             MemberEdit::Full => JoinChatError::ChatFull,
             MemberEdit::Present | MemberEdit::Absent => JoinChatError::AlreadyMember,
@@ -111,7 +102,7 @@ impl<
     pub fn leave_chat(&mut self, chat: ChatId, user: UserId) -> Result<(), LeaveChatError> {
         let members = self
             .chats
-            .get_mut(&chat)
+            .get_mut(chat)
             .ok_or(LeaveChatError::UnknownChat)?;
         members.remove(user).map_err(|_| LeaveChatError::NotAMember)
     }
@@ -129,10 +120,10 @@ impl<
         chat: ChatId,
         author: UserId,
     ) -> Result<(), PostMessageError> {
-        if self.messages.contains_key(&message) {
+        if self.messages.contains_key(message) {
             return Err(PostMessageError::AlreadyExists);
         }
-        let members = self.chats.get(&chat).ok_or(PostMessageError::UnknownChat)?;
+        let members = self.chats.get(chat).ok_or(PostMessageError::UnknownChat)?;
         if !members.contains(author) {
             return Err(PostMessageError::AuthorNotMember);
         }
@@ -143,7 +134,6 @@ impl<
         };
         self.messages
             .insert(message, row)
-            .map(|_| ())
             .map_err(|_| PostMessageError::TableFull)
     }
 
@@ -153,7 +143,7 @@ impl<
     /// [`DeleteMessageError::UnknownMessage`].
     pub fn delete_message(&mut self, message: MessageId) -> Result<(), DeleteMessageError> {
         self.messages
-            .swap_remove(&message)
+            .remove(message)
             .map(|_| ())
             .ok_or(DeleteMessageError::UnknownMessage)
     }

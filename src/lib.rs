@@ -25,7 +25,16 @@ mod query;
 mod reaction;
 mod request;
 mod store;
+mod table;
 pub mod v2;
+
+/// Internal tables, exposed for the crate's own benchmarks only: not
+/// covered by semver.
+#[cfg(feature = "unstable-internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::table::{Table, TableKey};
+}
 
 pub use action::Action;
 pub use engine::{Engine, ServerEngine, SmallEngine};

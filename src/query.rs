@@ -128,7 +128,7 @@ impl<
     /// message. O(1) expected, plus O(log LIKES).
     #[must_use]
     pub fn likers(&self, message: MessageId) -> Option<Users<'_>> {
-        let row = self.messages.get(&message)?;
+        let row = self.messages.get(message)?;
         let entries = row.reactions.run(Reaction::Like).iter();
         Some(Users { entries })
     }
@@ -138,7 +138,7 @@ impl<
     #[must_use]
     pub fn is_liked_by(&self, message: MessageId, user: UserId) -> bool {
         self.messages
-            .get(&message)
+            .get(message)
             .is_some_and(|row| row.reactions.find(Reaction::Like, user).is_ok())
     }
 
@@ -154,7 +154,7 @@ impl<
     /// start, O(LIKES) to walk.
     #[must_use]
     pub fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
-        let row = self.messages.get(&message)?;
+        let row = self.messages.get(message)?;
         let runs = Runs::new(row.reactions.entries());
         Some(ReactionGroups { runs })
     }
@@ -163,7 +163,7 @@ impl<
     /// message. O(1) expected to start, O(LIKES) to walk.
     #[must_use]
     pub fn user_reactions(&self, message: MessageId, user: UserId) -> Option<UserReactions<'_>> {
-        let row = self.messages.get(&message)?;
+        let row = self.messages.get(message)?;
         let entries = row.reactions.entries().iter();
         Some(UserReactions { entries, user })
     }
@@ -172,7 +172,7 @@ impl<
     /// O(1) expected.
     #[must_use]
     pub fn message(&self, message: MessageId) -> Option<MessageInfo> {
-        let row = self.messages.get(&message)?;
+        let row = self.messages.get(message)?;
         Some(MessageInfo {
             chat: row.chat,
             author: row.author,
@@ -183,21 +183,21 @@ impl<
     /// O(1) expected.
     #[must_use]
     pub fn bot_owner(&self, bot: BotId) -> Option<AppId> {
-        self.bots.get(&bot).copied()
+        self.bots.get(bot).copied()
     }
 
     /// A chat's members, ascending, or `None` for an unknown chat.
     /// O(1) expected.
     #[must_use]
     pub fn chat_members(&self, chat: ChatId) -> Option<&[UserId]> {
-        self.chats.get(&chat).map(|members| members.as_slice())
+        self.chats.get(chat).map(|members| members.as_slice())
     }
 
     /// Whether `user` is a member of the chat; `false` for an unknown chat.
     /// O(1) expected, plus O(log MEMBERS).
     #[must_use]
     pub fn is_member(&self, chat: ChatId, user: UserId) -> bool {
-        self.chats.get(&chat).is_some_and(|m| m.contains(user))
+        self.chats.get(chat).is_some_and(|m| m.contains(user))
     }
 
     /// The registered bots and their applications, in no particular order.
