@@ -27,6 +27,8 @@ mod request;
 mod store;
 mod table;
 pub mod v2;
+/// The REST wire layer: parameters, application identity and responses.
+pub mod wire;
 
 /// Internal tables, exposed for the crate's own benchmarks only: not
 /// covered by semver.

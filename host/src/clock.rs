@@ -1,0 +1,88 @@
+//! The time block: the host reads the clock, the wire layer shapes it.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use imbot_like::wire::{DateTooLong, Time};
+
+/// The length of a method's operating-time window, as portals count it.
+const WINDOW_SECS: u64 = 600;
+
+/// A wall-clock instant as Unix seconds.
+pub(crate) fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
+}
+
+/// The operating time a method used in its current window.
+#[derive(Debug, Default)]
+pub(crate) struct Operating {
+    window: Mutex<(u64, f64)>,
+}
+
+impl Operating {
+    /// Adds `used` seconds at `at`; returns when the window resets and the
+    /// time used in it so far.
+    pub(crate) fn record(&self, at: f64, used: f64) -> (u64, f64) {
+        let mut window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let second = at as u64;
+        if second >= window.0 {
+            *window = (second + WINDOW_SECS, 0.0);
+        }
+        window.1 += used;
+        *window
+    }
+}
+
+/// The time block of a call that started at `start` and spent `processing`
+/// seconds in the engine.
+pub(crate) fn time_block(
+    start: f64,
+    processing: f64,
+    operating: (u64, f64),
+) -> Result<Time, DateTooLong> {
+    let finish = now().max(start);
+    let dates = (iso8601(start), iso8601(finish));
+    let time = Time::new(start, finish, processing, &dates.0, &dates.1)?;
+    Ok(time.operating(operating.0, operating.1))
+}
+
+/// The last second of year 9999: later dates would not fit the block.
+const MAX_UNIX: f64 = 253_402_300_799.0;
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SS+00:00` (UTC).
+pub(crate) fn iso8601(unix: f64) -> String {
+    let secs = unix.clamp(0.0, MAX_UNIX) as i64;
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}+00:00")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso8601;
+
+    #[test]
+    fn dates_are_utc_iso8601() {
+        assert_eq!(iso8601(0.0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(iso8601(1_738_152_544.2), "2025-01-29T12:09:04+00:00");
+        assert_eq!(iso8601(951_782_400.0), "2000-02-29T00:00:00+00:00");
+    }
+}

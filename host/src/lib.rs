@@ -1,0 +1,120 @@
+//! A reference REST host for `imbot-like`: serves `imbot.message.like` and
+//! `im.message.like` over HTTP as a Bitrix24 portal does, on one engine
+//! loaded from a world file.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! use imbot_like_host::{Host, serve};
+//!
+//! let host = Arc::new(Host::default_world().expect("the default world loads"));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! serve(listener, host).await
+//! # }
+//! ```
+//!
+//! Every request is one atomic transition: the engine sits behind a mutex
+//! held only for the call itself, and a call that fails changes nothing.
+
+mod auth;
+mod clock;
+mod routes;
+pub mod world;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use imbot_like::ServerEngine;
+
+pub use auth::Method;
+pub use routes::{BODY_LIMIT, router, serve};
+pub use world::{Apps, World, WorldError};
+
+use crate::auth::Credentials;
+use crate::clock::Operating;
+
+/// The world compiled into the host.
+pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
+
+/// The host's state: the engine and what authenticates its callers.
+pub struct Host {
+    engine: Mutex<Box<ServerEngine>>,
+    apps: Apps,
+    credentials: Credentials,
+    operating: [Operating; 2],
+}
+
+impl Host {
+    /// A host on the compiled-in world.
+    ///
+    /// # Errors
+    /// As [`Host::from_json`]; the default world is valid.
+    pub fn default_world() -> Result<Self, WorldError> {
+        Self::from_json(DEFAULT_WORLD)
+    }
+
+    /// A host on a world given as JSON.
+    ///
+    /// # Errors
+    /// [`WorldError`] naming the first entry that is malformed or breaks
+    /// the engine's rules or capacities.
+    pub fn from_json(text: &str) -> Result<Self, WorldError> {
+        Self::new(&World::from_json(text)?)
+    }
+
+    /// A host on a world.
+    ///
+    /// The engine is large (see [`ServerEngine`]), so it is built on a
+    /// thread with a stack big enough for it and moved to the heap there.
+    ///
+    /// # Errors
+    /// As [`Host::from_json`].
+    pub fn new(world: &World) -> Result<Self, WorldError> {
+        let engine = build_engine()?;
+        let loaded = world.load(engine)?;
+        Ok(Self {
+            engine: Mutex::new(loaded.engine),
+            apps: loaded.apps,
+            credentials: loaded.credentials,
+            operating: Default::default(),
+        })
+    }
+
+    /// Reads the engine's state (for tests and tools); blocks calls while
+    /// `read` runs.
+    pub fn inspect<R>(&self, read: impl FnOnce(&ServerEngine) -> R) -> R {
+        read(&self.lock())
+    }
+
+    /// Locks the engine. A panic while it was held cannot have left a
+    /// half-done change (each transition checks before it changes), so a
+    /// poisoned lock is taken over.
+    fn lock(&self) -> MutexGuard<'_, Box<ServerEngine>> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn operating(&self, method: Method) -> &Operating {
+        match method {
+            Method::BotLike => &self.operating[0],
+            Method::UserLike => &self.operating[1],
+        }
+    }
+}
+
+/// An empty [`ServerEngine`] on the heap, built on a thread whose stack
+/// holds a few copies of it (a debug build moves it through the stack).
+fn build_engine() -> Result<Box<ServerEngine>, WorldError> {
+    let stack = std::mem::size_of::<ServerEngine>() * 4 + (16 << 20);
+    std::thread::Builder::new()
+        .name("engine-builder".into())
+        .stack_size(stack)
+        .spawn(|| Box::new(ServerEngine::new()))
+        .and_then(|handle| {
+            handle
+                .join()
+                .map_err(|_| std::io::Error::other("engine builder panicked"))
+        })
+        .map_err(|e| WorldError(format!("cannot build the engine: {e}")))
+}
+
+/// A shared host, as the router takes it.
+pub type SharedHost = Arc<Host>;

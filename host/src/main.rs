@@ -1,0 +1,93 @@
+//! `rest_host`: serves `imbot.message.like` and `im.message.like` on a
+//! local port, like a Bitrix24 portal.
+//!
+//! ```text
+//! rest_host [--port N] [--world FILE]
+//! ```
+//!
+//! The port defaults to `PORT` from the environment, else 8080; `0` picks
+//! a free one. The world defaults to the one compiled in.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use imbot_like_host::{Host, serve};
+
+/// The command line.
+struct Options {
+    port: u16,
+    world: Option<String>,
+}
+
+const USAGE: &str = "usage: rest_host [--port N] [--world FILE]\n\
+    serves imbot.message.like and im.message.like on 127.0.0.1\n\
+    --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)\n\
+    --world FILE  world JSON to load (default: the compiled-in world)";
+
+fn parse_port(text: &str) -> Result<u16, String> {
+    text.parse()
+        .map_err(|_| format!("not a port number: {text:?}"))
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut port = match std::env::var("PORT") {
+        Ok(text) => parse_port(&text)?,
+        Err(_) => 8080,
+    };
+    let mut world = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => port = parse_port(&args.next().ok_or("--port needs a value")?)?,
+            "--world" => world = Some(args.next().ok_or("--world needs a file")?),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(Options { port, world })
+}
+
+fn load(world: Option<&str>) -> Result<Host, String> {
+    match world {
+        None => Host::default_world().map_err(|e| e.to_string()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            Host::from_json(&text).map_err(|e| format!("{path}: {e}"))
+        }
+    }
+}
+
+async fn run(options: Options, host: Host) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let address = listener.local_addr()?;
+    println!("listening on http://{address}");
+    serve(listener, Arc::new(host)).await
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let host = match load(options.world.as_deref()) {
+        Ok(host) => host,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    let result = runtime.and_then(|rt| rt.block_on(run(options, host)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rest_host: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The world file: applications, tokens, webhooks, bots, chats and
+//! messages, checked against the engine's rules and capacities at start.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use imbot_like::wire::AppDirectory;
+use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, UserLikeRequest};
+use serde::Deserialize;
+
+use crate::auth::{Credentials, Grant};
+
+/// How many applications a world may declare, and their client ids' length.
+pub type Apps = AppDirectory<64, 128>;
+
+/// A world file, as JSON.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// OAuth applications with their access tokens.
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+    /// Inbound webhooks: a user id, a code and scopes.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookSpec>,
+    /// Chatbots and the application that owns each.
+    #[serde(default)]
+    pub bots: Vec<BotSpec>,
+    /// Chats with their members (user and bot ids).
+    #[serde(default)]
+    pub chats: Vec<ChatSpec>,
+    /// Messages with their chat, author and initial likes.
+    #[serde(default)]
+    pub messages: Vec<MessageSpec>,
+}
+
+/// An application.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSpec {
+    /// The application's client id.
+    pub client_id: String,
+    /// Its access tokens.
+    #[serde(default)]
+    pub tokens: Vec<TokenSpec>,
+}
+
+/// An OAuth access token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    /// The token text, sent as `auth`.
+    pub token: String,
+    /// Its scopes (`imbot`, `im`, …).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The user the token was issued to: who acts in `im.message.like`.
+    #[serde(default)]
+    pub user_id: Option<u32>,
+}
+
+/// An inbound webhook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSpec {
+    /// The user the webhook acts as.
+    pub user_id: u32,
+    /// The webhook code in its URL.
+    pub token: String,
+    /// Its scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// A chatbot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSpec {
+    /// The bot's (user) id.
+    pub id: u32,
+    /// The client id of the application that owns it.
+    pub app: String,
+}
+
+/// A chat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSpec {
+    /// The chat id.
+    pub id: u32,
+    /// Its members.
+    #[serde(default)]
+    pub members: Vec<u32>,
+}
+
+/// A message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSpec {
+    /// The message id.
+    pub id: u64,
+    /// The chat it was posted in.
+    pub chat: u32,
+    /// Its author, a member of the chat.
+    pub author: u32,
+    /// The users who like it, each a member of the chat.
+    #[serde(default)]
+    pub likes: Vec<u32>,
+}
+
+/// Why a world was refused, naming the offending entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorldError(pub String);
+
+impl fmt::Display for WorldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "world refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for WorldError {}
+
+/// Builds an error message for an entry.
+fn refuse(entry: String, why: impl fmt::Display) -> WorldError {
+    WorldError(format!("{entry}: {why}"))
+}
+
+/// Everything a world yields: the engine, the application directory and
+/// the credentials.
+pub(crate) struct Loaded {
+    pub(crate) engine: Box<ServerEngine>,
+    pub(crate) apps: Apps,
+    pub(crate) credentials: Credentials,
+}
+
+impl World {
+    /// Reads a world from JSON.
+    ///
+    /// # Errors
+    /// The JSON error, with its line and column.
+    pub fn from_json(text: &str) -> Result<Self, WorldError> {
+        serde_json::from_str(text).map_err(|e| WorldError(format!("world file: {e}")))
+    }
+
+    /// Registers applications and credentials, then fills `engine`.
+    pub(crate) fn load(&self, mut engine: Box<ServerEngine>) -> Result<Loaded, WorldError> {
+        let (apps, credentials) = self.load_credentials()?;
+        self.load_bots(&mut engine, &apps)?;
+        self.load_chats(&mut engine)?;
+        self.load_messages(&mut engine)?;
+        Ok(Loaded {
+            engine,
+            apps,
+            credentials,
+        })
+    }
+
+    fn load_credentials(&self) -> Result<(Apps, Credentials), WorldError> {
+        let mut apps = Apps::new();
+        let mut credentials = Credentials::default();
+        for (i, spec) in self.apps.iter().enumerate() {
+            let entry = format!("apps[{i}] (client_id {:?})", spec.client_id);
+            let app = apps
+                .register(&spec.client_id)
+                .map_err(|e| refuse(entry.clone(), e))?;
+            for (j, token) in spec.tokens.iter().enumerate() {
+                let entry = format!("{entry}.tokens[{j}] ({:?})", token.token);
+                let user = token.user_id.map(|id| user_id(id, &entry)).transpose()?;
+                let grant = Grant::new(Some(app), user, &token.scopes);
+                credentials
+                    .add_token(&token.token, grant)
+                    .map_err(|e| refuse(entry, e))?;
+            }
+        }
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            let entry = format!("webhooks[{i}] (user_id {})", hook.user_id);
+            let user = user_id(hook.user_id, &entry)?;
+            let grant = Grant::new(None, Some(user), &hook.scopes);
+            credentials
+                .add_webhook(user, &hook.token, grant)
+                .map_err(|e| refuse(entry, e))?;
+        }
+        Ok((apps, credentials))
+    }
+
+    fn load_bots(&self, engine: &mut ServerEngine, apps: &Apps) -> Result<(), WorldError> {
+        for (i, spec) in self.bots.iter().enumerate() {
+            let entry = format!("bots[{i}] (id {})", spec.id);
+            let bot =
+                BotId::new(spec.id).ok_or_else(|| refuse(entry.clone(), "id must be positive"))?;
+            let app: AppId = apps
+                .lookup(&spec.app)
+                .ok_or_else(|| refuse(entry.clone(), format!("unknown app {:?}", spec.app)))?;
+            engine
+                .register_bot(bot, app)
+                .map_err(|e| refuse(entry, e))?;
+        }
+        Ok(())
+    }
+
+    fn load_chats(&self, engine: &mut ServerEngine) -> Result<(), WorldError> {
+        for (i, spec) in self.chats.iter().enumerate() {
+            let entry = format!("chats[{i}] (id {})", spec.id);
+            let chat = chat_id(spec.id, &entry)?;
+            let mut seen = HashSet::new();
+            let mut members = Vec::with_capacity(spec.members.len());
+            for &id in &spec.members {
+                if !seen.insert(id) {
+                    return Err(refuse(entry, format!("member {id} listed twice")));
+                }
+                members.push(user_id(id, &entry)?);
+            }
+            engine
+                .open_chat(chat, &members)
+                .map_err(|e| refuse(entry, e))?;
+        }
+        Ok(())
+    }
+
+    fn load_messages(&self, engine: &mut ServerEngine) -> Result<(), WorldError> {
+        for (i, spec) in self.messages.iter().enumerate() {
+            let entry = format!("messages[{i}] (id {})", spec.id);
+            let message = MessageId::new(spec.id)
+                .ok_or_else(|| refuse(entry.clone(), "id must be in 1..=2^63-1"))?;
+            let chat = chat_id(spec.chat, &entry)?;
+            let author = user_id(spec.author, &entry)?;
+            engine
+                .post_message(message, chat, author)
+                .map_err(|e| refuse(entry.clone(), e))?;
+            for &liker in &spec.likes {
+                let user = user_id(liker, &entry)?;
+                let request = UserLikeRequest::new(user, message).action(Action::Plus);
+                if let Err(e) = engine.like_as_user(&request) {
+                    return Err(refuse(entry, format!("like by user {liker}: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A positive user id, or an error naming `entry`.
+fn user_id(id: u32, entry: &str) -> Result<UserId, WorldError> {
+    UserId::new(id).ok_or_else(|| refuse(entry.to_owned(), "user ids must be positive"))
+}
+
+/// A positive chat id, or an error naming `entry`.
+fn chat_id(id: u32, entry: &str) -> Result<ChatId, WorldError> {
+    ChatId::new(id).ok_or_else(|| refuse(entry.to_owned(), "chat ids must be positive"))
+}

@@ -1,0 +1,144 @@
+//! Shared test helpers: a host on a free port, and a small HTTP client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use imbot_like::{MessageId, UserId};
+use imbot_like_host::{DEFAULT_WORLD, Host, serve};
+use serde_json::Value;
+
+/// A running host: its base URL and its state.
+pub struct Server {
+    pub base: String,
+    pub host: Arc<Host>,
+}
+
+impl Server {
+    /// A host on the compiled-in world.
+    pub fn default_world() -> Self {
+        Self::start(DEFAULT_WORLD)
+    }
+
+    /// Starts a host on a world, on a free port, in a background runtime
+    /// that lives as long as the test process.
+    pub fn start(world: &str) -> Self {
+        let host = Arc::new(Host::from_json(world).expect("the test world loads"));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let served = Arc::clone(&host);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                serve(listener, served).await.unwrap();
+            });
+        });
+        Self { base, host }
+    }
+
+    /// The full URL of a path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Whether `user` likes `message` in the host's engine.
+    pub fn liked(&self, message: u64, user: u32) -> bool {
+        let (message, user) = (MessageId::new(message).unwrap(), UserId::new(user).unwrap());
+        self.host.inspect(|e| e.is_liked_by(message, user))
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Answer {
+        Answer::from(agent().get(&self.url(path)).call())
+    }
+
+    /// `POST path` with a body of a content type.
+    pub fn post(&self, path: &str, content_type: &str, body: &str) -> Answer {
+        let request = agent()
+            .post(&self.url(path))
+            .header("Content-Type", content_type);
+        Answer::from(request.send(body))
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn json(&self, path: &str, body: &str) -> Answer {
+        self.post(path, "application/json", body)
+    }
+
+    /// `POST path` with a form body.
+    pub fn form(&self, path: &str, body: &str) -> Answer {
+        self.post(path, "application/x-www-form-urlencoded", body)
+    }
+}
+
+/// An HTTP client that hands back 4xx and 5xx answers instead of failing.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// A response: status, JSON body and the echoed request id.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub request_id: Option<String>,
+}
+
+impl Answer {
+    /// The `error` field, or `""` for a success.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// Whether this is `{"result":true,"time":{…}}` with status 200.
+    pub fn is_true(&self) -> bool {
+        self.status == 200 && self.body["result"] == Value::Bool(true)
+    }
+
+    /// Asserts a success with a complete time block.
+    pub fn assert_true(&self) {
+        assert!(self.is_true(), "{self:?}");
+        let time = &self.body["time"];
+        for field in ["start", "finish", "duration", "processing", "operating"] {
+            assert!(time[field].is_f64(), "{field} in {self:?}");
+        }
+        assert!(time["operating_reset_at"].is_u64(), "{self:?}");
+        for field in ["date_start", "date_finish"] {
+            assert!(
+                time[field].as_str().is_some_and(|d| d.len() == 25),
+                "{self:?}"
+            );
+        }
+    }
+
+    /// Asserts an error answer with this status and code.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!((self.status, self.error()), (status, code), "{self:?}");
+        assert!(self.body["error_description"].is_string(), "{self:?}");
+    }
+}
+
+impl From<Result<ureq::http::Response<ureq::Body>, ureq::Error>> for Answer {
+    fn from(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Self {
+        let mut response = result.expect("the host answers");
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let text = response.body_mut().read_to_string().unwrap();
+        let body = serde_json::from_str(&text).expect("a JSON body");
+        Self {
+            status: response.status().as_u16(),
+            body,
+            request_id,
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Every rule of the contract over the wire, in both URL styles and with
+//! query, form and JSON parameters. The default world: app.demo owns bot
+//! 39 (token t-demo, scope imbot); app.other owns bots 40 and 41 (token
+//! t-other); webhook w-demo acts as user 1 with imbot and im. Chat 7 holds
+//! users 1, 2 and bots 39, 40; chat 8 holds user 1 and bot 41. Message 1
+//! (by user 1) and 2 (by user 2, liked by 1) are in chat 7, 3 in chat 8.
+
+mod common;
+
+use common::Server;
+
+const OAUTH: &str = "/rest/imbot.message.like";
+const HOOK: &str = "/rest/1/w-demo/imbot.message.like.json";
+
+#[test]
+fn rule_l1_unknown_or_malformed_bot_id() {
+    let s = Server::default_world();
+    s.get(&format!("{OAUTH}?auth=t-demo&BOT_ID=999&MESSAGE_ID=1"))
+        .assert_error(400, "BOT_ID_ERROR");
+    let both_bad = r#"{"auth":"t-demo","BOT_ID":"x","MESSAGE_ID":"y"}"#;
+    s.json(OAUTH, both_bad).assert_error(400, "BOT_ID_ERROR");
+    s.form(HOOK, "CLIENT_ID=app.demo&BOT_ID=-1&MESSAGE_ID=1")
+        .assert_error(400, "BOT_ID_ERROR");
+    assert!(!s.liked(1, 39));
+}
+
+#[test]
+fn rule_l2_omitted_bot_id() {
+    let s = Server::default_world();
+    s.form(OAUTH, "auth=t-other&MESSAGE_ID=1")
+        .assert_error(400, "BOT_ID_ERROR");
+    s.form(HOOK, "MESSAGE_ID=1")
+        .assert_error(400, "BOT_ID_ERROR");
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1").assert_true();
+    assert!(s.liked(1, 39));
+}
+
+#[test]
+fn rule_l3_bot_of_another_application() {
+    let s = Server::default_world();
+    s.get(&format!("{OAUTH}?auth=t-demo&BOT_ID=40&MESSAGE_ID=bad"))
+        .assert_error(400, "APP_ID_ERROR");
+    s.json(
+        HOOK,
+        r#"{"CLIENT_ID":"app.demo","BOT_ID":40,"MESSAGE_ID":1}"#,
+    )
+    .assert_error(400, "APP_ID_ERROR");
+    s.json(HOOK, r#"{"BOT_ID":39,"MESSAGE_ID":1}"#)
+        .assert_error(400, "APP_ID_ERROR");
+    assert!(!s.liked(1, 40) && !s.liked(1, 39));
+}
+
+#[test]
+fn rule_l4_message_id() {
+    let s = Server::default_world();
+    s.get(&format!("{OAUTH}?auth=t-demo&BOT_ID=39"))
+        .assert_error(400, "MESSAGE_ID_ERROR");
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=")
+        .assert_error(400, "MESSAGE_ID_ERROR");
+    s.json(OAUTH, r#"{"auth":"t-demo","MESSAGE_ID":0}"#)
+        .assert_error(400, "MESSAGE_ID_ERROR");
+    s.json(OAUTH, r#"{"auth":"t-demo","MESSAGE_ID":1.5}"#)
+        .assert_error(400, "MESSAGE_ID_ERROR");
+    s.form("/rest/1/w-demo/im.message.like", "MESSAGE_ID=abc")
+        .assert_error(400, "MESSAGE_ID_ERROR");
+}
+
+#[test]
+fn rule_l5_action_in_any_case_and_unknown_actions_are_auto() {
+    let s = Server::default_world();
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=PLUS")
+        .assert_true();
+    assert!(s.liked(1, 39));
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&action=whatever")
+        .assert_true();
+    assert!(!s.liked(1, 39));
+    s.json(OAUTH, r#"{"auth":"t-demo","MESSAGE_ID":1,"ACTION":""}"#)
+        .assert_true();
+    assert!(s.liked(1, 39));
+    s.get(&format!("{OAUTH}?auth=t-demo&MESSAGE_ID=1&ACTION=Minus"))
+        .assert_true();
+    assert!(!s.liked(1, 39));
+}
+
+#[test]
+fn rule_l6_unknown_message() {
+    let s = Server::default_world();
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=999")
+        .assert_error(400, "WITHOUT_CHANGES");
+}
+
+#[test]
+fn rule_l7_not_a_member_of_the_chat() {
+    let s = Server::default_world();
+    s.form(OAUTH, "auth=t-demo&BOT_ID=39&MESSAGE_ID=3")
+        .assert_error(400, "WITHOUT_CHANGES");
+    assert!(!s.liked(3, 39));
+}
+
+#[test]
+fn rule_l8_no_change_to_make() {
+    let s = Server::default_world();
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=minus")
+        .assert_error(400, "WITHOUT_CHANGES");
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=plus")
+        .assert_true();
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=plus")
+        .assert_error(400, "WITHOUT_CHANGES");
+    assert!(s.liked(1, 39));
+}
+
+/// A chat of 120 users (each with a webhook) and bot 39, and one message.
+fn crowded_world() -> String {
+    let users: Vec<u32> = (1..=120).collect();
+    let hooks: Vec<String> = users
+        .iter()
+        .map(|u| format!(r#"{{"user_id":{u},"token":"w{u}","scopes":["im"]}}"#))
+        .collect();
+    format!(
+        r#"{{"apps":[{{"client_id":"app.demo","tokens":[{{"token":"t-demo","scopes":["imbot"]}}]}}],
+        "webhooks":[{}],"bots":[{{"id":500,"app":"app.demo"}}],
+        "chats":[{{"id":7,"members":[{},500]}}],
+        "messages":[{{"id":1,"chat":7,"author":1,"likes":[]}}]}}"#,
+        hooks.join(","),
+        users
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+#[test]
+fn rule_l9_full_like_set_changes_nothing() {
+    let s = Server::start(&crowded_world());
+    let mut liked = 0;
+    let full = (1..=120u32).find(|u| {
+        let answer = s.form(
+            &format!("/rest/{u}/w{u}/im.message.like"),
+            "MESSAGE_ID=1&ACTION=plus",
+        );
+        liked += u32::from(answer.is_true());
+        !answer.is_true()
+    });
+    let full = full.expect("the like set fills up");
+    s.form(
+        &format!("/rest/{full}/w{full}/im.message.like"),
+        "MESSAGE_ID=1",
+    )
+    .assert_error(400, "WITHOUT_CHANGES");
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=plus")
+        .assert_error(400, "WITHOUT_CHANGES");
+    assert!(!s.liked(1, full) && !s.liked(1, 500));
+    assert_eq!(
+        s.host
+            .inspect(|e| e.like_count(imbot_like::MessageId::new(1).unwrap())),
+        Some(liked as usize)
+    );
+    s.form("/rest/1/w1/im.message.like", "MESSAGE_ID=1&ACTION=minus")
+        .assert_true();
+    s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1&ACTION=plus")
+        .assert_true();
+}
+
+#[test]
+fn rule_l10_success_in_every_style() {
+    let s = Server::default_world();
+    s.get(&format!(
+        "{OAUTH}.json?auth=t-demo&BOT_ID=39&MESSAGE_ID=1&ACTION=plus"
+    ))
+    .assert_true();
+    s.json(
+        HOOK,
+        r#"{"CLIENT_ID":"app.demo","BOT_ID":"39","MESSAGE_ID":"2"}"#,
+    )
+    .assert_true();
+    s.form(OAUTH, "auth=t-other&BOT_ID=40&MESSAGE_ID=1")
+        .assert_true();
+    assert!(s.liked(1, 39) && s.liked(2, 39) && s.liked(1, 40));
+    // im.message.like: the webhook's user, or the token's user.
+    s.get("/rest/1/w-demo/im.message.like?MESSAGE_ID=2")
+        .assert_true();
+    assert!(!s.liked(2, 1));
+    s.json(
+        "/rest/im.message.like.json",
+        r#"{"auth":"t-other","MESSAGE_ID":1}"#,
+    )
+    .assert_true();
+    assert!(s.liked(1, 2));
+}

@@ -1,0 +1,108 @@
+//! World files: the compiled-in world, refusals that name the entry, and
+//! the `rest_host` binary itself.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::Server;
+use imbot_like_host::{DEFAULT_WORLD, Host, World};
+
+fn refusal(world: &str) -> String {
+    match Host::from_json(world) {
+        Ok(_) => panic!("accepted: {world}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn the_default_world_parses_and_loads() {
+    let world = World::from_json(DEFAULT_WORLD).unwrap();
+    assert_eq!(
+        (world.apps.len(), world.bots.len(), world.messages.len()),
+        (2, 3, 3)
+    );
+    let s = Server::default_world();
+    assert!(s.liked(2, 1));
+}
+
+#[test]
+fn broken_worlds_are_refused_naming_the_entry() {
+    let cases = [
+        (
+            r#"{"apps":[{"client_id":"a"},{"client_id":"a"}]}"#,
+            "apps[1] (client_id \"a\"): client id already registered",
+        ),
+        (
+            r#"{"bots":[{"id":39,"app":"ghost"}]}"#,
+            "bots[0] (id 39): unknown app \"ghost\"",
+        ),
+        (
+            r#"{"chats":[{"id":7,"members":[1,1]}]}"#,
+            "chats[0] (id 7): member 1 listed twice",
+        ),
+        (
+            r#"{"chats":[{"id":0,"members":[]}]}"#,
+            "chats[0] (id 0): chat ids must be positive",
+        ),
+        (
+            r#"{"messages":[{"id":1,"chat":7,"author":1}]}"#,
+            "messages[0] (id 1): unknown chat",
+        ),
+        (
+            r#"{"chats":[{"id":7,"members":[1]}],"messages":[{"id":1,"chat":7,"author":1,"likes":[2]}]}"#,
+            "messages[0] (id 1): like by user 2: not a member of the message's chat",
+        ),
+        (
+            r#"{"chats":[{"id":7,"members":[1]}],"messages":[{"id":1,"chat":7,"author":1,"likes":[1,1]}]}"#,
+            "messages[0] (id 1): like by user 1: the message is already liked",
+        ),
+        (
+            r#"{"apps":[{"client_id":"a","tokens":[{"token":"t"},{"token":"t"}]}]}"#,
+            "apps[0] (client_id \"a\").tokens[1] (\"t\"): token already used",
+        ),
+        (
+            r#"{"webhooks":[{"user_id":0,"token":"w"}]}"#,
+            "webhooks[0] (user_id 0): user ids must be positive",
+        ),
+        (r#"{"bots":[], "extra": 1}"#, "unknown field `extra`"),
+    ];
+    for (world, want) in cases {
+        let got = refusal(world);
+        assert!(got.contains(want), "{got}\n  wanted: {want}");
+    }
+}
+
+#[test]
+fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
+    let exe = env!("CARGO_BIN_EXE_rest_host");
+    let mut child = Command::new(exe)
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the address line")
+        .to_owned();
+    let url =
+        format!("{base}/rest/1/w-demo/imbot.message.like.json?CLIENT_ID=app.demo&MESSAGE_ID=1");
+    let answer = common::Answer::from(common::agent().get(&url).call());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    answer.assert_true();
+
+    let dir = std::env::temp_dir().join(format!("rest-host-world-{}.json", std::process::id()));
+    std::fs::write(&dir, r#"{"bots":[{"id":39,"app":"ghost"}]}"#).unwrap();
+    let out = Command::new(exe).arg("--world").arg(&dir).output().unwrap();
+    std::fs::remove_file(&dir).unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bots[0] (id 39): unknown app"), "{stderr}");
+}
