@@ -7,9 +7,10 @@
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
+use imbot_like::wire::LikeParams;
 use imbot_like::{
-    Action, AppId, Arg, BotId, ChatId, LikeRequest, MessageId, SmallEngine, UserId,
-    UserLikeRequest,
+    Action, AppId, Arg, BotId, ChatId, LikeRequest, MessageId, Reaction, ReactionRequest,
+    SmallEngine, UserId, UserLikeRequest,
 };
 
 #[panic_handler]
@@ -31,10 +32,25 @@ fn exercise(engine: &mut SmallEngine) -> usize {
     done += usize::from(engine.register_bot(b, app).is_ok());
     done += usize::from(engine.open_chat(c, &[user, b.user()]).is_ok());
     done += usize::from(engine.post_message(m, c, user).is_ok());
-    let request = LikeRequest::new(message).app(app).action(Action::parse(black_box("plus")));
+    let request = LikeRequest::new(message)
+        .app(app)
+        .action(Action::parse(black_box("plus")));
     done += engine.like(&request).map_or(0, |o| o.likers.len());
     let request = UserLikeRequest::new(user, message);
     done += engine.like_as_user(&request).map_or(0, |o| o.likers.len());
+    let mut scratch = [0u8; 64];
+    if let Ok(params) = LikeParams::from_form(black_box("BOT_ID=39&MESSAGE_ID=100"), &mut scratch) {
+        done += engine
+            .like(&params.like_request(Some(app)))
+            .map_or(0, |o| o.likers.len());
+    }
+    let reaction: Arg<Reaction, _> = Arg::parse(black_box("fire"));
+    let request = ReactionRequest::new(bot, message, reaction).app(app);
+    done += engine.add_reaction(&request).map_or(0, |o| o.counts.len());
+    done += engine.reactions(m).map_or(0, Iterator::count);
+    done += engine
+        .delete_reaction(&request)
+        .map_or(0, |o| o.counts.len());
     done += engine.like_count(m).unwrap_or(0);
     done += usize::from(engine.leave_chat(c, user).is_ok());
     done += usize::from(engine.delete_message(m).is_ok());
