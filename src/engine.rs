@@ -112,3 +112,28 @@ impl<
         Self::new()
     }
 }
+
+/// A summary (policy and table fill), not the tables themselves.
+#[cfg(feature = "defmt")]
+impl<
+    const BOTS: usize,
+    const CHATS: usize,
+    const MEMBERS: usize,
+    const MESSAGES: usize,
+    const LIKES: usize,
+> defmt::Format for Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
+{
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Engine {{ policy: {}, bots: {}/{}, chats: {}/{}, messages: {}/{} }}",
+            self.policy,
+            self.bots.len(),
+            BOTS,
+            self.chats.len(),
+            CHATS,
+            self.messages.len(),
+            MESSAGES
+        );
+    }
+}
