@@ -40,6 +40,9 @@
 //! Run with `cargo bench --bench layout --features unstable-internals`;
 //! adding `-- --test` runs every case once, as a smoke test.
 
+mod common;
+
+use common::{Rng, SEQ};
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -67,26 +70,6 @@ static IDS_65536: Mutex<IdTable<MessageId, Row, 65_536>> = Mutex::new(IdTable::n
 
 /// Ids inserted or removed per timed batch.
 const BATCH: usize = 16;
-/// Length of a precomputed key sequence (a power of two).
-const SEQ: usize = 1 << 16;
-
-/// A deterministic xorshift64* generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A value in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        let n = u64::try_from(n).expect("usize fits u64");
-        usize::try_from(self.next() % n).expect("below n")
-    }
-}
 
 /// What the benchmark needs of a message table.
 trait Table {

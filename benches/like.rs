@@ -33,6 +33,9 @@
 //! Run with `cargo bench --bench like`; `cargo bench --bench like -- --test`
 //! runs every case once, as a smoke test.
 
+mod common;
+
+use common::{Rng, SEQ};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -61,26 +64,6 @@ const BOT: u32 = 900_001;
 const APP: u32 = 7;
 /// Other bots, each of its own application, so the bot table is not trivial.
 const OTHER_BOTS: u32 = 7;
-/// Length of the precomputed request sequence (a power of two).
-const SEQ: usize = 1 << 16;
-
-/// A deterministic xorshift64* generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A value in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        let n = u64::try_from(n).expect("usize fits u64");
-        usize::try_from(self.next() % n).expect("below n")
-    }
-}
 
 /// A chat of the generated world.
 struct ChatSpec {
