@@ -22,7 +22,9 @@ use crate::table::Table;
 /// checked at compile time by [`Engine::new`].
 ///
 /// The value is plain data with no pointers: a large sizing belongs in a
-/// `static` (see [`ServerEngine`]).
+/// `static` (see [`ServerEngine`]). Two engines are equal when they have
+/// the same policy and hold the same bots, chats, members, messages and
+/// reactions, whatever order they were stored in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Engine<
     const BOTS: usize,
