@@ -4,11 +4,12 @@
 //! OAuth-style calls send an access token as `auth` (query or body); the
 //! token belongs to an application and, optionally, a user. Webhook-style
 //! calls carry a user id and a webhook code in the URL; for bot methods the
-//! application comes from the `CLIENT_ID` parameter.
+//! application comes from the `CLIENT_ID` parameter (and the v2 reaction
+//! methods also check `botToken`, see `bot_token`).
 
 use std::collections::{HashMap, HashSet};
 
-use imbot_like::wire::{FrameworkError, LikeParams, TextArg};
+use imbot_like::wire::{FrameworkError, Params, TextArg};
 use imbot_like::{AppId, UserId};
 
 use crate::world::Apps;
@@ -20,9 +21,16 @@ pub enum Method {
     BotLike,
     /// `im.message.like`: a user likes a message.
     UserLike,
+    /// `imbot.v2.Chat.Message.Reaction.add`: a bot sets a reaction.
+    ReactionAdd,
+    /// `imbot.v2.Chat.Message.Reaction.delete`: a bot removes a reaction.
+    ReactionDelete,
 }
 
 impl Method {
+    /// How many methods there are.
+    pub const COUNT: usize = 4;
+
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
     #[must_use]
@@ -32,6 +40,8 @@ impl Method {
         match name {
             "imbot.message.like" => Some(Self::BotLike),
             "im.message.like" => Some(Self::UserLike),
+            "imbot.v2.chat.message.reaction.add" => Some(Self::ReactionAdd),
+            "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
             _ => None,
         }
     }
@@ -40,8 +50,19 @@ impl Method {
     #[must_use]
     pub const fn scope(self) -> &'static str {
         match self {
-            Self::BotLike => "imbot",
+            Self::BotLike | Self::ReactionAdd | Self::ReactionDelete => "imbot",
             Self::UserLike => "im",
+        }
+    }
+
+    /// The method's position in `0..COUNT`.
+    #[must_use]
+    pub const fn index(self) -> usize {
+        match self {
+            Self::BotLike => 0,
+            Self::UserLike => 1,
+            Self::ReactionAdd => 2,
+            Self::ReactionDelete => 3,
         }
     }
 }
@@ -68,15 +89,6 @@ pub(crate) enum Style<'a> {
     OAuth,
     /// `/rest/{user_id}/{code}/{method}`.
     Webhook { user_id: &'a str, code: &'a str },
-}
-
-/// The caller of an authorized request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Caller {
-    /// A bot method caller and its application (`None`: it has none).
-    App(Option<AppId>),
-    /// A user method caller.
-    User(UserId),
 }
 
 /// The access tokens and webhooks of a world.
@@ -116,31 +128,50 @@ impl Credentials {
         Ok(())
     }
 
-    /// Authenticates a call and checks the method's scope.
-    pub(crate) fn authorize(
+    /// Authenticates a bot method's call and checks its scope; the
+    /// caller's application (`None`: it has none). A webhook call names
+    /// its application in `CLIENT_ID`.
+    pub(crate) fn app<P: Params>(
         &self,
         style: Style<'_>,
         method: Method,
-        params: &LikeParams,
+        params: &P,
         apps: &Apps,
-    ) -> Result<Caller, FrameworkError> {
+    ) -> Result<Option<AppId>, FrameworkError> {
+        let grant = self.grant(style, method, params)?;
+        Ok(match style {
+            Style::OAuth => grant.app,
+            Style::Webhook { .. } => params.client_id().as_str().and_then(|id| apps.lookup(id)),
+        })
+    }
+
+    /// Authenticates a user method's call and checks its scope; the user
+    /// who acts.
+    pub(crate) fn user<P: Params>(
+        &self,
+        style: Style<'_>,
+        method: Method,
+        params: &P,
+    ) -> Result<UserId, FrameworkError> {
+        let grant = self.grant(style, method, params)?;
+        grant.user.ok_or(FrameworkError::NoAuthFound)
+    }
+
+    /// The grant a call authenticates with, if it has the method's scope.
+    fn grant<P: Params>(
+        &self,
+        style: Style<'_>,
+        method: Method,
+        params: &P,
+    ) -> Result<&Grant, FrameworkError> {
         let grant = match style {
-            Style::OAuth => self.token_grant(&params.auth)?,
+            Style::OAuth => self.token_grant(params.auth())?,
             Style::Webhook { user_id, code } => self.webhook_grant(user_id, code)?,
         };
-        if !grant.scopes.contains(method.scope()) {
-            return Err(FrameworkError::InsufficientScope);
-        }
-        match (method, style) {
-            (Method::BotLike, Style::OAuth) => Ok(Caller::App(grant.app)),
-            (Method::BotLike, Style::Webhook { .. }) => {
-                let app = params.client_id.as_str().and_then(|id| apps.lookup(id));
-                Ok(Caller::App(app))
-            }
-            (Method::UserLike, _) => grant
-                .user
-                .map(Caller::User)
-                .ok_or(FrameworkError::NoAuthFound),
+        if grant.scopes.contains(method.scope()) {
+            Ok(grant)
+        } else {
+            Err(FrameworkError::InsufficientScope)
         }
     }
 

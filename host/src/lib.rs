@@ -1,6 +1,7 @@
-//! A reference REST host for `imbot-like`: serves `imbot.message.like` and
-//! `im.message.like` over HTTP as a Bitrix24 portal does, on one engine
-//! loaded from a world file.
+//! A reference REST host for `imbot-like`: serves `imbot.message.like`,
+//! `im.message.like` and `imbot.v2.Chat.Message.Reaction.add` / `.delete`
+//! over HTTP as a Bitrix24 portal does, on one engine loaded from a world
+//! file.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -17,19 +18,25 @@
 //! held only for the call itself, and a call that fails changes nothing.
 
 mod auth;
+mod body;
+mod bot_token;
+mod calls;
 mod clock;
 mod routes;
 pub mod world;
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use imbot_like::ServerEngine;
 
 pub use auth::Method;
-pub use routes::{BODY_LIMIT, router, serve};
+pub use body::BODY_LIMIT;
+pub use routes::{router, serve};
 pub use world::{Apps, World, WorldError};
 
 use crate::auth::Credentials;
+use crate::bot_token::BotTokens;
 use crate::clock::Operating;
 
 /// The world compiled into the host.
@@ -40,7 +47,8 @@ pub struct Host {
     engine: Mutex<Box<ServerEngine>>,
     apps: Apps,
     credentials: Credentials,
-    operating: [Operating; 2],
+    bot_tokens: BotTokens,
+    operating: [Operating; Method::COUNT],
 }
 
 impl Host {
@@ -75,6 +83,7 @@ impl Host {
             engine: Mutex::new(loaded.engine),
             apps: loaded.apps,
             credentials: loaded.credentials,
+            bot_tokens: loaded.bot_tokens,
             operating: Default::default(),
         })
     }
@@ -92,11 +101,18 @@ impl Host {
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs one transition under the lock; its result and the time it
+    /// took, in seconds.
+    fn timed<R>(&self, run: impl FnOnce(&mut ServerEngine) -> R) -> (R, f64) {
+        let mut engine = self.lock();
+        let began = Instant::now();
+        let result = run(&mut engine);
+        (result, began.elapsed().as_secs_f64())
+    }
+
+    /// The operating-time window of a method.
     fn operating(&self, method: Method) -> &Operating {
-        match method {
-            Method::BotLike => &self.operating[0],
-            Method::UserLike => &self.operating[1],
-        }
+        &self.operating[method.index()]
     }
 }
 

@@ -1,5 +1,6 @@
-//! `rest_host`: serves `imbot.message.like` and `im.message.like` on a
-//! local port, like a Bitrix24 portal.
+//! `rest_host`: serves `imbot.message.like`, `im.message.like` and
+//! `imbot.v2.Chat.Message.Reaction.add` / `.delete` on a local port, like
+//! a Bitrix24 portal.
 //!
 //! ```text
 //! rest_host [--port N] [--world FILE]
@@ -20,7 +21,8 @@ struct Options {
 }
 
 const USAGE: &str = "usage: rest_host [--port N] [--world FILE]\n\
-    serves imbot.message.like and im.message.like on 127.0.0.1\n\
+    serves imbot.message.like, im.message.like and\n\
+    imbot.v2.Chat.Message.Reaction.add/.delete on 127.0.0.1\n\
     --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)\n\
     --world FILE  world JSON to load (default: the compiled-in world)";
 

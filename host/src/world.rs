@@ -9,6 +9,7 @@ use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, 
 use serde::Deserialize;
 
 use crate::auth::{Credentials, Grant};
+use crate::bot_token::BotTokens;
 
 /// How many applications a world may declare, and their client ids' length.
 pub type Apps = AppDirectory<64, 128>;
@@ -80,6 +81,11 @@ pub struct BotSpec {
     pub id: u32,
     /// The client id of the application that owns it.
     pub app: String,
+    /// The token the bot was registered with: webhook calls of the v2
+    /// reaction methods must send it as `botToken`. A bot without one
+    /// cannot be driven by those calls.
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 /// A chat.
@@ -131,6 +137,7 @@ pub(crate) struct Loaded {
     pub(crate) engine: Box<ServerEngine>,
     pub(crate) apps: Apps,
     pub(crate) credentials: Credentials,
+    pub(crate) bot_tokens: BotTokens,
 }
 
 impl World {
@@ -145,13 +152,14 @@ impl World {
     /// Registers applications and credentials, then fills `engine`.
     pub(crate) fn load(&self, mut engine: Box<ServerEngine>) -> Result<Loaded, WorldError> {
         let (apps, credentials) = self.load_credentials()?;
-        self.load_bots(&mut engine, &apps)?;
+        let bot_tokens = self.load_bots(&mut engine, &apps)?;
         self.load_chats(&mut engine)?;
         self.load_messages(&mut engine)?;
         Ok(Loaded {
             engine,
             apps,
             credentials,
+            bot_tokens,
         })
     }
 
@@ -183,7 +191,8 @@ impl World {
         Ok((apps, credentials))
     }
 
-    fn load_bots(&self, engine: &mut ServerEngine, apps: &Apps) -> Result<(), WorldError> {
+    fn load_bots(&self, engine: &mut ServerEngine, apps: &Apps) -> Result<BotTokens, WorldError> {
+        let mut tokens = BotTokens::default();
         for (i, spec) in self.bots.iter().enumerate() {
             let entry = format!("bots[{i}] (id {})", spec.id);
             let bot =
@@ -193,9 +202,12 @@ impl World {
                 .ok_or_else(|| refuse(entry.clone(), format!("unknown app {:?}", spec.app)))?;
             engine
                 .register_bot(bot, app)
+                .map_err(|e| refuse(entry.clone(), e))?;
+            tokens
+                .add(bot, spec.token.as_deref())
                 .map_err(|e| refuse(entry, e))?;
         }
-        Ok(())
+        Ok(tokens)
     }
 
     fn load_chats(&self, engine: &mut ServerEngine) -> Result<(), WorldError> {

@@ -1,4 +1,4 @@
-//! Reading [`LikeParams`] from a raw form or query string
+//! Reading a parameter set from a raw form or query string
 //! (`BOT_ID=39&MESSAGE_ID=1`), with percent and `+` decoding.
 //!
 //! Nothing is allocated: names are decoded into a small array on the stack
@@ -17,14 +17,15 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::params::{Key, LikeParams};
+use crate::wire::params::sealed::Fields;
+use crate::wire::params::{NAME_CAPACITY, field};
 
 /// Why a form or query string could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum FormError {
-    /// A value of a parameter this layer reads does not fit in the scratch
+    /// A value of a parameter the set reads does not fit in the scratch
     /// buffer; nothing from that segment on was recorded.
     ScratchTooSmall,
 }
@@ -47,50 +48,30 @@ impl fmt::Display for FormError {
 
 impl core::error::Error for FormError {}
 
-impl LikeParams {
-    /// Records every parameter of a raw form or query string (without the
-    /// leading `?`) on top of those already recorded: the last value of a
-    /// name wins. `scratch` holds one decoded value at a time.
-    ///
-    /// O(length of `raw`).
-    ///
-    /// # Errors
-    /// [`FormError::ScratchTooSmall`] when a value this layer reads decodes
-    /// to more bytes than `scratch` holds; the segments before it are kept.
-    pub fn apply_form(&mut self, raw: &str, scratch: &mut [u8]) -> Result<(), FormError> {
-        for segment in raw.split('&').filter(|s| !s.is_empty()) {
-            let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
-            let mut name_buf = [0u8; Key::MAX_LEN];
-            // A name too long for the buffer is none this layer reads.
-            let key = decode(name.as_bytes(), &mut name_buf)
-                .and_then(|n| core::str::from_utf8(n).ok())
-                .map_or(Key::Other, Key::of);
-            if key == Key::Other {
-                continue;
-            }
-            let value = decode(value.as_bytes(), scratch).ok_or(FormError::ScratchTooSmall)?;
-            self.set_key(key, value);
-        }
-        Ok(())
-    }
-
-    /// Parameters from a raw form or query string (see
-    /// [`LikeParams::apply_form`]).
-    ///
-    /// # Errors
-    /// As [`LikeParams::apply_form`].
-    pub fn from_form(raw: &str, scratch: &mut [u8]) -> Result<Self, FormError> {
-        let mut params = Self::new();
-        params.apply_form(raw, scratch)?;
-        Ok(params)
-    }
-
-    /// Records a decoded value; bytes that are not UTF-8 are read as text
-    /// no id, action, token or client id matches.
-    fn set_key(&mut self, key: Key, value: &[u8]) {
+/// Records every parameter of a raw form or query string into `params`
+/// (see [`Params::apply_form`](crate::wire::Params::apply_form)).
+pub(crate) fn apply<P: Fields>(
+    params: &mut P,
+    raw: &str,
+    scratch: &mut [u8],
+) -> Result<(), FormError> {
+    for segment in raw.split('&').filter(|s| !s.is_empty()) {
+        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+        let mut name_buf = [0u8; NAME_CAPACITY];
+        // A name too long for the buffer is none a set reads.
+        let select = decode(name.as_bytes(), &mut name_buf)
+            .and_then(|n| core::str::from_utf8(n).ok())
+            .and_then(field::<P>);
+        let Some(select) = select else {
+            continue;
+        };
+        let value = decode(value.as_bytes(), scratch).ok_or(FormError::ScratchTooSmall)?;
+        // Bytes that are not UTF-8 are read as text no id, action, code,
+        // token or client id matches.
         let text = core::str::from_utf8(value).unwrap_or("\u{fffd}");
-        self.set_known(key, text);
+        select(params).set_text(text);
     }
+    Ok(())
 }
 
 /// Percent- and `+`-decodes `raw` into `out`; the decoded bytes, or `None`

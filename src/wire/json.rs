@@ -1,63 +1,34 @@
-//! Reading [`LikeParams`] through serde from a map of parameters, such as a
-//! JSON request body.
-//!
-//! How each kind of value is read:
-//!
-//! | value | id (`BOT_ID`, `MESSAGE_ID`) | `ACTION` | `auth`, `CLIENT_ID` |
-//! | --- | --- | --- | --- |
-//! | string | parsed as decimal text, as a form field | rule L5 | kept |
-//! | integer | checked against the id's range | `auto` | invalid |
-//! | float with no fraction (`39.0`) | the same integer | `auto` | invalid |
-//! | other float (`1.5`) | [`IdError::NotANumber`] | `auto` | invalid |
-//! | float beyond 2⁶³ (`1e30`) | [`IdError::TooLarge`] | `auto` | invalid |
-//! | `null` | [`IdError::Empty`] | `auto` | invalid |
-//! | `true`, `false`, array, object | [`IdError::NotANumber`] | `auto` | invalid |
-//!
-//! An integer beyond the id's range is [`IdError::TooLarge`]; zero or a
-//! negative number is [`IdError::NotPositive`]. `null` counts as a
-//! parameter sent with no value (like `BOT_ID=` in a form), not as an
-//! omitted one: an explicit `"BOT_ID": null` is a `BOT_ID_ERROR`, it does
-//! not let rule L2 pick a bot.
+//! Reading a parameter set through serde from a map of parameters, such
+//! as a JSON request body. How each kind of value is read is in [the wire
+//! layer's docs](crate::wire#json-values).
 
 use core::fmt;
 use core::marker::PhantomData;
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::action::Action;
 use crate::ids::{Arg, BotId, IdError, MessageId};
-use crate::wire::params::{Key, LikeParams, TextArg};
+use crate::reaction::UnknownReaction;
+use crate::wire::params::sealed::Fields;
+use crate::wire::params::{Field, Slot, field};
+use crate::wire::text::TextArg;
 
-impl LikeParams {
-    /// Records every parameter of a serde map (a JSON object, for example)
-    /// on top of those already recorded: the last value of a name wins.
-    ///
-    /// See the module docs for how each kind of value is read; a value of
-    /// the wrong kind is kept as an invalid parameter, never an error here.
-    ///
-    /// # Errors
-    /// Only when the input itself is not a map or is malformed (the
-    /// deserializer's error): a host answers that as a bad request.
-    pub fn apply<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(ParamsVisitor { params: self })
-    }
-}
-
-impl<'de> Deserialize<'de> for LikeParams {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut params = Self::new();
-        params.apply(deserializer)?;
-        Ok(params)
-    }
+/// Records every parameter of a serde map into `params` (see
+/// [`Params::apply`](crate::wire::Params::apply)).
+pub(crate) fn apply<'de, P: Fields, D: Deserializer<'de>>(
+    params: &mut P,
+    deserializer: D,
+) -> Result<(), D::Error> {
+    deserializer.deserialize_map(ParamsVisitor { params })
 }
 
 /// Visits the top-level map, writing into existing parameters.
-struct ParamsVisitor<'p> {
-    params: &'p mut LikeParams,
+struct ParamsVisitor<'p, P> {
+    params: &'p mut P,
 }
 
-impl<'de> Visitor<'de> for ParamsVisitor<'_> {
+impl<'de, P: Fields> Visitor<'de> for ParamsVisitor<'_, P> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,15 +36,10 @@ impl<'de> Visitor<'de> for ParamsVisitor<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<KeyName>()? {
-            let params = &mut *self.params;
-            match key.0 {
-                Key::Bot => params.bot = map.next_value_seed(IdSeed(PhantomData))?,
-                Key::Message => params.message = map.next_value_seed(IdSeed(PhantomData))?,
-                Key::Action => params.action = Some(map.next_value_seed(ActionSeed)?),
-                Key::ClientId => params.client_id = map.next_value_seed(TextSeed)?,
-                Key::Auth => params.auth = map.next_value_seed(TextSeed)?,
-                Key::Other => {
+        while let Some(select) = map.next_key_seed(NameSeed::<P>(PhantomData))? {
+            match select {
+                Some(select) => map.next_value_seed(select(&mut *self.params))?,
+                None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -82,40 +48,63 @@ impl<'de> Visitor<'de> for ParamsVisitor<'_> {
     }
 }
 
-/// A parameter name, classified without keeping its text.
-struct KeyName(Key);
+/// Classifies a parameter name for a set `P` without keeping its text.
+struct NameSeed<P>(PhantomData<P>);
 
-impl<'de> Deserialize<'de> for KeyName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KeyVisitor)
+impl<'de, P: Fields> DeserializeSeed<'de> for NameSeed<P> {
+    type Value = Option<Field<P>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
     }
 }
 
-/// Classifies a name given as text or bytes; any other name is unknown.
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = KeyName;
+/// A name given as text or bytes selects a field; any other is unknown.
+impl<P: Fields> Visitor<'_> for NameSeed<P> {
+    type Value = Option<Field<P>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a parameter name")
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<KeyName, E> {
-        Ok(KeyName(Key::of(name)))
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(field::<P>(name))
     }
 
-    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<KeyName, E> {
-        let key = core::str::from_utf8(name).map_or(Key::Other, Key::of);
-        Ok(KeyName(key))
+    fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<Self::Value, E> {
+        Ok(core::str::from_utf8(name).ok().and_then(field::<P>))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<KeyName, E> {
-        Ok(KeyName(Key::Other))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<KeyName, E> {
-        Ok(KeyName(Key::Other))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Reads one parameter's value into its slot, by the slot's kind.
+impl<'de> DeserializeSeed<'de> for Slot<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        match self {
+            Slot::Bot(arg) => *arg = deserializer.deserialize_any(IdVisitor(PhantomData))?,
+            Slot::Message(arg) => *arg = deserializer.deserialize_any(IdVisitor(PhantomData))?,
+            Slot::Action(action) => {
+                let text = deserializer.deserialize_any(TextVisitor)?;
+                *action = Some(text.as_str().map_or(Action::Auto, Action::parse));
+            }
+            Slot::Reaction(arg) => {
+                let text = deserializer.deserialize_any(TextVisitor)?;
+                *arg = text
+                    .as_str()
+                    .map_or(Arg::Invalid(UnknownReaction), Arg::parse);
+            }
+            Slot::Text(text) => *text = deserializer.deserialize_any(TextVisitor)?,
+        }
+        Ok(())
     }
 }
 
@@ -164,17 +153,6 @@ fn id_from_float<T: WireId>(value: f64) -> Result<T, IdError> {
         T::from_signed(integer)
     } else {
         Err(IdError::NotANumber)
-    }
-}
-
-/// Reads one id parameter's value into an [`Arg`].
-struct IdSeed<T>(PhantomData<T>);
-
-impl<'de, T: WireId> DeserializeSeed<'de> for IdSeed<T> {
-    type Value = Arg<T>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Arg<T>, D::Error> {
-        deserializer.deserialize_any(IdVisitor(PhantomData))
     }
 }
 
@@ -233,29 +211,6 @@ impl<'de, T: WireId> Visitor<'de> for IdVisitor<T> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Arg<T>, A::Error> {
         drain_map(map)?;
         Ok(Arg::Invalid(IdError::NotANumber))
-    }
-}
-
-/// Reads `ACTION`: a string by rule L5, anything else is `auto`.
-struct ActionSeed;
-
-impl<'de> DeserializeSeed<'de> for ActionSeed {
-    type Value = Action;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Action, D::Error> {
-        let text = deserializer.deserialize_any(TextVisitor)?;
-        Ok(text.as_str().map_or(Action::Auto, Action::parse))
-    }
-}
-
-/// Reads `auth` or `CLIENT_ID`: a string, or invalid.
-struct TextSeed;
-
-impl<'de> DeserializeSeed<'de> for TextSeed {
-    type Value = TextArg;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TextArg, D::Error> {
-        deserializer.deserialize_any(TextVisitor)
     }
 }
 

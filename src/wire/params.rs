@@ -1,191 +1,252 @@
-//! The parameters of a like call, as a portal reads them, and their
-//! conversion into the engine's typed requests.
+//! What every parameter set of this layer shares: how names are matched,
+//! where each value goes, and the sources a set is read from.
 //!
-//! [`LikeParams`] is filled one parameter at a time, from any source: text
-//! pairs ([`LikeParams::set`], [`LikeParams::apply_form`]) or a serde map
-//! ([`LikeParams::apply`]). Every source shares these rules:
+//! A set ([`LikeParams`](crate::wire::LikeParams),
+//! [`ReactionParams`](crate::wire::ReactionParams)) is filled one parameter
+//! at a time, from any source: text pairs ([`Params::set`],
+//! [`Params::apply_form`]) or a serde map ([`Params::apply`]). Every source
+//! shares these rules:
 //!
-//! - Names are matched in any ASCII case (`BOT_ID`, `bot_id`, `Bot_Id`).
-//!   Unknown names are ignored, as portals do.
+//! - Names are matched in any ASCII case (`BOT_ID`, `bot_id`; `botId`,
+//!   `BOTID`). Unknown names are ignored, as portals do.
 //! - When a name is sent twice (in the same or in another case, or once in
 //!   the query and once in the body), the last value wins. A host that
 //!   reads the query first and the body second gets the body's value, as
 //!   portals do.
-//! - A malformed id is kept as [`Arg::Invalid`], never dropped or replaced
-//!   by a default, so the engine reports it at its own rule: a bad `BOT_ID`
-//!   at L1, a bad `MESSAGE_ID` at L4.
+//! - A malformed id or an unknown reaction code is kept as
+//!   [`Arg::Invalid`], never dropped or replaced by a default, so the
+//!   engine reports it at its own check.
 
-use heapless::String;
-use serde::Serialize;
+use serde::Deserializer;
 
 use crate::action::Action;
-use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
-use crate::request::{LikeRequest, UserLikeRequest};
+use crate::ids::{Arg, BotId, MessageId};
+use crate::reaction::{Reaction, UnknownReaction};
+use crate::wire::form::{self, FormError};
+use crate::wire::json;
+use crate::wire::text::TextArg;
 
-/// The longest text parameter (`auth`, `CLIENT_ID`) kept, in bytes.
-pub const TEXT_CAPACITY: usize = 128;
+/// The longest name any set reads, in bytes; a longer name is none of
+/// them. Every set checks its names against it when it is compiled.
+pub(crate) const NAME_CAPACITY: usize = 10;
 
-/// A text parameter as the caller sent it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub enum TextArg {
-    /// The parameter was not sent.
-    #[default]
-    Omitted,
-    /// The parameter's text (possibly empty).
-    Given(String<TEXT_CAPACITY>),
-    /// The parameter was sent but is longer than [`TEXT_CAPACITY`] or not a
-    /// string at all; no valid token or client id looks like that.
-    Invalid,
+/// Where one parameter's value goes, by the kind of value it holds.
+pub enum Slot<'p> {
+    /// A bot id.
+    Bot(&'p mut Arg<BotId>),
+    /// A message id.
+    Message(&'p mut Arg<MessageId>),
+    /// A like action, read by rule L5.
+    Action(&'p mut Option<Action>),
+    /// A reaction code (case-sensitive).
+    Reaction(&'p mut Arg<Reaction, UnknownReaction>),
+    /// A text kept as sent.
+    Text(&'p mut TextArg),
 }
 
-impl TextArg {
-    /// Keeps `text`, or [`TextArg::Invalid`] when it is too long.
-    #[must_use]
-    pub fn new(text: &str) -> Self {
-        String::try_from(text).map_or(Self::Invalid, Self::Given)
-    }
-
-    /// The text, when one was sent and kept.
-    #[must_use]
-    pub fn as_str(&self) -> Option<&str> {
+impl Slot<'_> {
+    /// Records a value sent as text (a form field or a decoded pair).
+    pub(crate) fn set_text(self, value: &str) {
         match self {
-            Self::Given(text) => Some(text.as_str()),
-            Self::Omitted | Self::Invalid => None,
+            Self::Bot(arg) => *arg = Arg::parse(value),
+            Self::Message(arg) => *arg = Arg::parse(value),
+            Self::Action(action) => *action = Some(Action::parse(value)),
+            Self::Reaction(arg) => *arg = Arg::parse(value),
+            Self::Text(text) => *text = TextArg::new(value),
         }
     }
 }
 
-/// The parameters of an `imbot.message.like` or `im.message.like` call.
-///
-/// Besides the method's own `BOT_ID`, `MESSAGE_ID` and `ACTION`, it keeps
-/// the two parameters a REST host authenticates with: `auth` (the OAuth
-/// access token) and `CLIENT_ID` (the application behind a webhook call).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[non_exhaustive]
-pub struct LikeParams {
-    /// `BOT_ID`.
-    pub bot: Arg<BotId>,
-    /// `MESSAGE_ID`.
-    pub message: Arg<MessageId>,
-    /// `ACTION` as read by rule L5, or `None` when it was not sent.
-    pub action: Option<Action>,
-    /// `CLIENT_ID`: the calling application of a webhook call.
-    pub client_id: TextArg,
-    /// `auth`: the OAuth access token.
-    pub auth: TextArg,
-}
+/// Selects one parameter's slot in a set `P`.
+pub type Field<P> = for<'p> fn(&'p mut P) -> Slot<'p>;
 
-/// The parameters this layer reads; every other name is ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Key {
-    /// `BOT_ID`.
-    Bot,
-    /// `MESSAGE_ID`.
-    Message,
-    /// `ACTION`.
-    Action,
-    /// `CLIENT_ID`.
-    ClientId,
-    /// `auth`.
-    Auth,
-    /// Any other name.
-    Other,
-}
+/// The private half of [`Params`]: its name table.
+pub(crate) mod sealed {
+    use super::Field;
 
-impl Key {
-    /// The longest name this layer reads, in bytes.
-    pub(crate) const MAX_LEN: usize = 10;
-
-    /// Classifies a parameter name, in any ASCII case.
-    pub(crate) fn of(name: &str) -> Self {
-        const NAMES: [(&str, Key); 5] = [
-            ("BOT_ID", Key::Bot),
-            ("MESSAGE_ID", Key::Message),
-            ("ACTION", Key::Action),
-            ("CLIENT_ID", Key::ClientId),
-            ("AUTH", Key::Auth),
-        ];
-        NAMES
-            .iter()
-            .find(|(known, _)| known.eq_ignore_ascii_case(name))
-            .map_or(Self::Other, |(_, key)| *key)
+    /// A set's names, each with the slot its value goes to.
+    pub trait Fields: Sized + 'static {
+        /// Every name the set reads, in any ASCII case.
+        const NAMES: &'static [(&'static str, Field<Self>)];
     }
 }
 
-impl LikeParams {
-    /// No parameter sent yet.
-    #[must_use]
-    pub const fn new() -> Self {
-        Self {
-            bot: Arg::Omitted,
-            message: Arg::Omitted,
-            action: None,
-            client_id: TextArg::Omitted,
-            auth: TextArg::Omitted,
+use sealed::Fields;
+
+/// The slot selector for `name` in `P`, in any ASCII case; `None` for a
+/// name `P` does not read.
+pub(crate) fn field<P: Fields>(name: &str) -> Option<Field<P>> {
+    P::NAMES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        .map(|(_, select)| *select)
+}
+
+/// The length of the longest name in a table, in bytes.
+pub(crate) const fn longest<P>(names: &[(&str, Field<P>)]) -> usize {
+    match names {
+        [] => 0,
+        [(name, _), rest @ ..] => {
+            let rest = longest(rest);
+            if name.len() > rest { name.len() } else { rest }
+        }
+    }
+}
+
+/// A parameter set of this layer, read from any source (see [the module
+/// docs](crate::wire) for the rules every source shares). Sealed: the
+/// sets are [`LikeParams`](crate::wire::LikeParams) and
+/// [`ReactionParams`](crate::wire::ReactionParams), which also have these
+/// methods as inherent ones.
+pub trait Params: Fields + Default {
+    /// Records one parameter sent as text (a form field or a JSON string).
+    ///
+    /// Ids are parsed as decimal integers: no sign `+`, no spaces, leading
+    /// zeros allowed; a failure is kept as [`Arg::Invalid`]. Unknown names
+    /// are ignored. O(length of the value).
+    fn set(&mut self, name: &str, value: &str) {
+        if let Some(select) = field::<Self>(name) {
+            select(self).set_text(value);
         }
     }
 
-    /// Parameters from already decoded name/value pairs, in order (the last
-    /// value of a name wins).
+    /// Parameters from already decoded name/value pairs, in order (the
+    /// last value of a name wins).
     #[must_use]
-    pub fn from_pairs<'a, I>(pairs: I) -> Self
+    fn from_pairs<'a, I>(pairs: I) -> Self
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
     {
-        let mut params = Self::new();
+        let mut params = Self::default();
         for (name, value) in pairs {
             params.set(name, value);
         }
         params
     }
 
-    /// Records one parameter sent as text (a form field or a JSON string).
+    /// Records every parameter of a raw form or query string (without the
+    /// leading `?`) on top of those already recorded: the last value of a
+    /// name wins. `scratch` holds one decoded value at a time (see
+    /// [`FormError`]). O(length of `raw`).
     ///
-    /// Ids are parsed as decimal integers: no sign `+`, no spaces, leading
-    /// zeros allowed; a failure is kept as [`Arg::Invalid`]. Unknown names
-    /// are ignored. O(length of the value).
-    pub fn set(&mut self, name: &str, value: &str) {
-        self.set_known(Key::of(name), value);
+    /// # Errors
+    /// [`FormError::ScratchTooSmall`] when a value this set reads decodes
+    /// to more bytes than `scratch` holds; the segments before it are kept.
+    fn apply_form(&mut self, raw: &str, scratch: &mut [u8]) -> Result<(), FormError> {
+        form::apply(self, raw, scratch)
     }
 
-    /// Records a text value for a classified name.
-    pub(crate) fn set_known(&mut self, key: Key, value: &str) {
-        match key {
-            Key::Bot => self.bot = Arg::parse(value),
-            Key::Message => self.message = Arg::parse(value),
-            Key::Action => self.action = Some(Action::parse(value)),
-            Key::ClientId => self.client_id = TextArg::new(value),
-            Key::Auth => self.auth = TextArg::new(value),
-            Key::Other => {}
-        }
+    /// Parameters from a raw form or query string (see
+    /// [`Params::apply_form`]).
+    ///
+    /// # Errors
+    /// As [`Params::apply_form`].
+    fn from_form(raw: &str, scratch: &mut [u8]) -> Result<Self, FormError> {
+        let mut params = Self::default();
+        params.apply_form(raw, scratch)?;
+        Ok(params)
     }
 
-    /// The action rule L5 uses: [`Action::Auto`] when `ACTION` was not sent.
-    #[must_use]
-    pub fn action_or_default(&self) -> Action {
-        self.action.unwrap_or_default()
+    /// Records every parameter of a serde map (a JSON object, for example)
+    /// on top of those already recorded: the last value of a name wins.
+    ///
+    /// See [the JSON rules](crate::wire#json-values) for how each kind of
+    /// value is read; a value of the wrong kind is kept as an invalid
+    /// parameter, never an error here.
+    ///
+    /// # Errors
+    /// Only when the input itself is not a map or is malformed (the
+    /// deserializer's error): a host answers that as a bad request.
+    fn apply<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+        json::apply(self, deserializer)
     }
 
-    /// The `imbot.message.like` request these parameters make for a caller
-    /// whose application is `app` (`None` for a caller with none).
-    #[must_use]
-    pub fn like_request(&self, app: Option<AppId>) -> LikeRequest {
-        let request = LikeRequest::new(self.message)
-            .bot(self.bot)
-            .action(self.action_or_default());
-        match app {
-            Some(app) => request.app(app),
-            None => request,
-        }
-    }
+    /// `auth`: the OAuth access token.
+    fn auth(&self) -> &TextArg;
 
-    /// The `im.message.like` request these parameters make for `user`;
-    /// `BOT_ID` does not apply to it and is ignored.
-    #[must_use]
-    pub fn user_request(&self, user: UserId) -> UserLikeRequest {
-        UserLikeRequest::new(user, self.message).action(self.action_or_default())
-    }
+    /// `CLIENT_ID`: the calling application of a webhook call.
+    fn client_id(&self) -> &TextArg;
 }
+
+/// Implements [`Params`] for a set with `auth` and `client_id` fields,
+/// gives it the trait's sources as inherent methods (so callers need no
+/// import) and serde's `Deserialize`, and checks its names' length.
+macro_rules! param_sources {
+    ($set:ty) => {
+        impl $crate::wire::Params for $set {
+            fn auth(&self) -> &$crate::wire::TextArg {
+                &self.auth
+            }
+
+            fn client_id(&self) -> &$crate::wire::TextArg {
+                &self.client_id
+            }
+        }
+
+        impl $set {
+            /// See [`Params::set`](crate::wire::Params::set).
+            pub fn set(&mut self, name: &str, value: &str) {
+                $crate::wire::Params::set(self, name, value);
+            }
+
+            /// See [`Params::from_pairs`](crate::wire::Params::from_pairs).
+            #[must_use]
+            pub fn from_pairs<'a, I>(pairs: I) -> Self
+            where
+                I: IntoIterator<Item = (&'a str, &'a str)>,
+            {
+                <Self as $crate::wire::Params>::from_pairs(pairs)
+            }
+
+            /// See [`Params::apply_form`](crate::wire::Params::apply_form).
+            ///
+            /// # Errors
+            /// As [`Params::apply_form`](crate::wire::Params::apply_form).
+            pub fn apply_form(
+                &mut self,
+                raw: &str,
+                scratch: &mut [u8],
+            ) -> Result<(), $crate::wire::FormError> {
+                $crate::wire::Params::apply_form(self, raw, scratch)
+            }
+
+            /// See [`Params::from_form`](crate::wire::Params::from_form).
+            ///
+            /// # Errors
+            /// As [`Params::apply_form`](crate::wire::Params::apply_form).
+            pub fn from_form(
+                raw: &str,
+                scratch: &mut [u8],
+            ) -> Result<Self, $crate::wire::FormError> {
+                <Self as $crate::wire::Params>::from_form(raw, scratch)
+            }
+
+            /// See [`Params::apply`](crate::wire::Params::apply).
+            ///
+            /// # Errors
+            /// As [`Params::apply`](crate::wire::Params::apply).
+            pub fn apply<'de, D: serde::Deserializer<'de>>(
+                &mut self,
+                deserializer: D,
+            ) -> Result<(), D::Error> {
+                $crate::wire::Params::apply(self, deserializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $set {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let mut params = Self::default();
+                params.apply(deserializer)?;
+                Ok(params)
+            }
+        }
+
+        const _: () = assert!(
+            $crate::wire::params::longest(<$set as $crate::wire::params::sealed::Fields>::NAMES)
+                <= $crate::wire::params::NAME_CAPACITY,
+            "a parameter name is longer than NAME_CAPACITY"
+        );
+    };
+}
+
+pub(crate) use param_sources;

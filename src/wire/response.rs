@@ -5,6 +5,7 @@
 //! {"result":true,"time":{"start":…,"finish":…,"duration":…,"processing":…,
 //!   "date_start":"…","date_finish":"…","operating_reset_at":…,"operating":…}}
 //! {"error":"MESSAGE_ID_ERROR","error_description":"Message ID can't be empty"}
+//! {"error":"ACCESS_DENIED","error_description":"Access denied"}
 //! ```
 //!
 //! The time block's values come from the host: the core never reads a clock.
@@ -14,6 +15,7 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{ErrorCode, LikeError};
+use crate::v2::{ReactionError, ReactionErrorCode};
 use crate::wire::framework::FrameworkError;
 
 /// The longest date text a [`Time`] keeps, in bytes (an ISO 8601 date with
@@ -107,14 +109,14 @@ impl Time {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub struct Success {
-    /// Always `true` for the like methods.
+    /// Always `true` for the like and reaction methods.
     pub result: bool,
     /// When the call ran.
     pub time: Time,
 }
 
 impl Success {
-    /// The answer to a like call that changed the state.
+    /// The answer to a like or reaction call that changed the state.
     #[must_use]
     pub fn new(time: Time) -> Self {
         Self { result: true, time }
@@ -132,8 +134,11 @@ impl Success {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ErrorResponse {
-    /// One of the method's own codes (HTTP 400).
+    /// One of the like methods' own codes (HTTP 400).
     Method(ErrorCode),
+    /// One of the v2 reaction methods' own codes (HTTP 403 for
+    /// `ACCESS_DENIED`, 400 for the rest).
+    Reaction(ReactionErrorCode),
     /// The REST framework refused the call before the method ran.
     Framework(FrameworkError),
 }
@@ -144,6 +149,7 @@ impl ErrorResponse {
     pub const fn code(self) -> &'static str {
         match self {
             Self::Method(code) => code.as_str(),
+            Self::Reaction(code) => code.as_str(),
             Self::Framework(error) => error.as_str(),
         }
     }
@@ -153,6 +159,7 @@ impl ErrorResponse {
     pub const fn description(self) -> &'static str {
         match self {
             Self::Method(code) => code.description(),
+            Self::Reaction(code) => code.description(),
             Self::Framework(error) => error.description(),
         }
     }
@@ -162,6 +169,7 @@ impl ErrorResponse {
     pub const fn http_status(self) -> u16 {
         match self {
             Self::Method(code) => code.http_status(),
+            Self::Reaction(code) => code.http_status(),
             Self::Framework(error) => error.http_status(),
         }
     }
@@ -176,6 +184,18 @@ impl From<ErrorCode> for ErrorResponse {
 impl From<LikeError> for ErrorResponse {
     fn from(error: LikeError) -> Self {
         Self::Method(error.code())
+    }
+}
+
+impl From<ReactionErrorCode> for ErrorResponse {
+    fn from(code: ReactionErrorCode) -> Self {
+        Self::Reaction(code)
+    }
+}
+
+impl From<ReactionError> for ErrorResponse {
+    fn from(error: ReactionError) -> Self {
+        Self::Reaction(error.code())
     }
 }
 
@@ -207,9 +227,10 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// The answer to a like call: a success with `time`, or the error's
-    /// wire code.
-    pub fn from_result<T>(result: Result<T, LikeError>, time: Time) -> Self {
+    /// The answer to a like or reaction call: a success with `time`, or
+    /// the error's wire code ([`LikeError`], [`ReactionError`], or any
+    /// other error that makes an [`ErrorResponse`]).
+    pub fn from_result<T, E: Into<ErrorResponse>>(result: Result<T, E>, time: Time) -> Self {
         match result {
             Ok(_) => Self::Success(Success::new(time)),
             Err(error) => Self::Error(error.into()),
@@ -235,5 +256,11 @@ impl From<ErrorResponse> for Reply {
 impl From<FrameworkError> for Reply {
     fn from(error: FrameworkError) -> Self {
         Self::Error(error.into())
+    }
+}
+
+impl From<ReactionErrorCode> for Reply {
+    fn from(code: ReactionErrorCode) -> Self {
+        Self::Error(code.into())
     }
 }

@@ -1,6 +1,6 @@
-//! Tests of the wire layer: the parameter parser rule by rule from both
-//! sources (form text and JSON), the response bodies as golden JSON, and the
-//! application directory.
+//! Tests of the wire layer: the like and reaction parsers rule by rule from
+//! both sources (form text and JSON), the response bodies as golden JSON,
+//! and the application directory.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,10 +12,12 @@
 mod apps;
 mod form;
 mod json;
+mod reaction_checks;
+mod reaction_params;
 mod response;
 mod rules;
 
-use crate::wire::LikeParams;
+use crate::wire::{LikeParams, Params, ReactionParams};
 use crate::{AppId, BotId, BotPolicy, ChatId, Engine, LikeError, MessageId, UserId};
 
 /// A small engine; `L` is the like set's capacity.
@@ -55,15 +57,35 @@ fn world<const L: usize>() -> World<L> {
     e
 }
 
-/// Parameters from a raw form string.
-fn form(raw: &str) -> LikeParams {
+/// A parameter set from a raw form string.
+fn form_as<P: Params>(raw: &str) -> P {
     let mut scratch = [0u8; 256];
-    LikeParams::from_form(raw, &mut scratch).unwrap()
+    P::from_form(raw, &mut scratch).unwrap()
 }
 
-/// Parameters from a JSON object.
-fn json(raw: &str) -> LikeParams {
+/// A parameter set from a JSON object.
+fn json_as<P: Params + serde::de::DeserializeOwned>(raw: &str) -> P {
     serde_json::from_str(raw).unwrap()
+}
+
+/// Like parameters from a raw form string.
+fn form(raw: &str) -> LikeParams {
+    form_as(raw)
+}
+
+/// Like parameters from a JSON object.
+fn json(raw: &str) -> LikeParams {
+    json_as(raw)
+}
+
+/// Reaction parameters from a raw form string.
+fn rform(raw: &str) -> ReactionParams {
+    form_as(raw)
+}
+
+/// Reaction parameters from a JSON object.
+fn rjson(raw: &str) -> ReactionParams {
+    json_as(raw)
 }
 
 /// Runs a bot call from `app` on a fresh world; `Ok` is whether the like

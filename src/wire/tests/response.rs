@@ -3,7 +3,7 @@
 extern crate std;
 
 use crate::wire::{ErrorResponse, FrameworkError, Reply, Success, Time};
-use crate::{ErrorCode, IdError, LikeError};
+use crate::{ErrorCode, IdError, LikeError, ReactionError, ReactionErrorCode};
 
 fn time() -> Time {
     let date = "2025-01-29T15:09:04+03:00";
@@ -12,6 +12,15 @@ fn time() -> Time {
 
 fn to_json<T: serde::Serialize>(value: &T) -> std::string::String {
     serde_json::to_string(value).unwrap()
+}
+
+/// Asserts an error body's exact JSON and its status, alone and as a reply.
+fn assert_golden(body: ErrorResponse, status: u16, code: &str, text: &str) {
+    let want = std::format!(r#"{{"error":"{code}","error_description":"{text}"}}"#);
+    assert_eq!(to_json(&body), want);
+    assert_eq!(body.http_status(), status, "{code}");
+    let reply = Reply::from(body);
+    assert_eq!((to_json(&reply), reply.http_status()), (want, status));
 }
 
 #[test]
@@ -136,9 +145,7 @@ fn every_framework_error() {
         ),
     ];
     for (error, status, code, text) in cases {
-        let want = std::format!(r#"{{"error":"{code}","error_description":"{text}"}}"#);
-        assert_eq!(to_json(&ErrorResponse::from(error)), want);
-        assert_eq!(error.http_status(), status);
+        assert_golden(error.into(), status, code, text);
         assert_eq!(Reply::from(error).http_status(), status);
     }
 }
@@ -155,4 +162,91 @@ fn reply_from_a_like_result() {
         to_json(&err),
         r#"{"error":"BOT_ID_ERROR","error_description":"Bot not found"}"#
     );
+}
+
+#[test]
+fn every_reaction_error() {
+    use ReactionErrorCode as C;
+    let cases = [
+        (
+            C::BotTokenNotSpecified,
+            400,
+            "BOT_TOKEN_NOT_SPECIFIED",
+            "Bot token is not specified",
+        ),
+        (
+            C::BotIdRequired,
+            400,
+            "BOT_ID_REQUIRED",
+            "Bot ID is required",
+        ),
+        (C::BotNotFound, 400, "BOT_NOT_FOUND", "Bot not found"),
+        (
+            C::BotOwnershipError,
+            400,
+            "BOT_OWNERSHIP_ERROR",
+            "Bot is registered by another application",
+        ),
+        (C::AccessDenied, 403, "ACCESS_DENIED", "Access denied"),
+        (
+            C::ReactionNotFound,
+            400,
+            "REACTION_NOT_FOUND",
+            "Reaction not found",
+        ),
+        (
+            C::ReactionAlreadySet,
+            400,
+            "REACTION_ALREADY_SET",
+            "Reaction already set",
+        ),
+        (
+            C::ReactionLimitReached,
+            400,
+            "REACTION_LIMIT_REACHED",
+            "No room for another reaction on this message",
+        ),
+    ];
+    for (code, status, name, text) in cases {
+        assert_golden(code.into(), status, name, text);
+        assert_eq!(Reply::from(code).http_status(), status);
+    }
+}
+
+#[test]
+fn golden_reaction_envelopes() {
+    let denied = ErrorResponse::from(ReactionErrorCode::AccessDenied);
+    assert_eq!(
+        to_json(&denied),
+        r#"{"error":"ACCESS_DENIED","error_description":"Access denied"}"#
+    );
+    assert_eq!(denied.http_status(), 403);
+    let token = Reply::from(ReactionErrorCode::BotTokenNotSpecified);
+    assert_eq!(
+        to_json(&token),
+        r#"{"error":"BOT_TOKEN_NOT_SPECIFIED","error_description":"Bot token is not specified"}"#
+    );
+    assert_eq!(token.http_status(), 400);
+}
+
+#[test]
+fn reply_from_a_reaction_result() {
+    let ok = Reply::from_result(Ok::<(), ReactionError>(()), time());
+    assert_eq!(ok.http_status(), 200);
+    assert!(to_json(&ok).starts_with(r#"{"result":true,"time":{"start":"#));
+    let hidden = Err::<(), _>(ReactionError::NotAMember);
+    let err = Reply::from_result(hidden, time());
+    assert_eq!(err.http_status(), 403);
+    assert_eq!(
+        to_json(&err),
+        r#"{"error":"ACCESS_DENIED","error_description":"Access denied"}"#
+    );
+    let set = Reply::from_result(Err::<(), _>(ReactionError::AlreadySet), time());
+    assert_eq!(
+        set,
+        Reply::Error(ErrorResponse::Reaction(
+            ReactionErrorCode::ReactionAlreadySet
+        ))
+    );
+    assert_eq!(set.http_status(), 400);
 }
