@@ -1,0 +1,179 @@
+//! The answer to one step as plain values, and the engine's answer.
+
+use imbot_like::{
+    AppId, Change, CloseChatError, DeleteMessageError, JoinChatError, LeaveChatError, LikeError,
+    LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction, ReactionError,
+    ReactionOutcome, ReactionRequest, RegisterBotError, UnregisterBotError, UserId,
+    UserLikeRequest,
+};
+
+use crate::common::{bot, chat, msg, user};
+use crate::steps::{Step, Verb};
+use crate::{LIKES, Sut};
+
+/// A successful like as plain values (section 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Liked {
+    pub(crate) message: u64,
+    pub(crate) chat: u32,
+    pub(crate) actor: u32,
+    pub(crate) change: Change,
+    pub(crate) likers: Vec<u32>,
+    pub(crate) notify: Option<u32>,
+}
+
+impl Liked {
+    fn from_outcome(outcome: &Outcome<LIKES>) -> Self {
+        Self {
+            message: outcome.message.get(),
+            chat: outcome.chat.get(),
+            actor: outcome.actor.get(),
+            change: outcome.change,
+            likers: outcome.likers.iter().map(|u| u.get()).collect(),
+            notify: outcome.notify.map(UserId::get),
+        }
+    }
+}
+
+/// A successful v2 reaction request as plain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reacted {
+    pub(crate) message: u64,
+    pub(crate) chat: u32,
+    pub(crate) actor: u32,
+    pub(crate) reaction: Reaction,
+    pub(crate) change: Change,
+    /// (kind, how many users set it), in [`Reaction::ALL`] order.
+    pub(crate) counts: Vec<(Reaction, usize)>,
+    pub(crate) notify: Option<u32>,
+}
+
+impl Reacted {
+    fn from_outcome(outcome: &ReactionOutcome<LIKES>) -> Self {
+        Self {
+            message: outcome.message.get(),
+            chat: outcome.chat.get(),
+            actor: outcome.actor.get(),
+            reaction: outcome.reaction,
+            change: outcome.change,
+            counts: outcome
+                .counts
+                .iter()
+                .map(|c| (c.reaction, c.count))
+                .collect(),
+            notify: outcome.notify.map(UserId::get),
+        }
+    }
+}
+
+/// The answer to one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// No step has run yet.
+    Start,
+    RegisterBot(Result<(), RegisterBotError>),
+    UnregisterBot(Result<AppId, UnregisterBotError>),
+    OpenChat(Result<(), OpenChatError>),
+    CloseChat(Result<usize, CloseChatError>),
+    JoinChat(Result<(), JoinChatError>),
+    LeaveChat(Result<(), LeaveChatError>),
+    PostMessage(Result<(), PostMessageError>),
+    DeleteMessage(Result<(), DeleteMessageError>),
+    Like(Result<Liked, LikeError>),
+    React(Result<Reacted, ReactionError>),
+}
+
+impl Reply {
+    pub(crate) fn is_refused(&self) -> bool {
+        match self {
+            Self::Start => false,
+            Self::RegisterBot(r) => r.is_err(),
+            Self::UnregisterBot(r) => r.is_err(),
+            Self::OpenChat(r) => r.is_err(),
+            Self::CloseChat(r) => r.is_err(),
+            Self::JoinChat(r) => r.is_err(),
+            Self::LeaveChat(r) => r.is_err(),
+            Self::PostMessage(r) => r.is_err(),
+            Self::DeleteMessage(r) => r.is_err(),
+            Self::Like(r) => r.is_err(),
+            Self::React(r) => r.is_err(),
+        }
+    }
+}
+/// Runs one step on the engine.
+pub(crate) fn run(engine: &mut Sut, step: &Step) -> Reply {
+    match step {
+        Step::RegisterBot { bot: b, app } => {
+            Reply::RegisterBot(engine.register_bot(bot(*b), AppId(*app)))
+        }
+        Step::UnregisterBot { bot: b } => Reply::UnregisterBot(engine.unregister_bot(bot(*b))),
+        Step::OpenChat { chat: c, members } => {
+            let members: Vec<UserId> = members.iter().map(|&u| user(u)).collect();
+            Reply::OpenChat(engine.open_chat(chat(*c), &members))
+        }
+        Step::CloseChat { chat: c } => Reply::CloseChat(engine.close_chat(chat(*c))),
+        Step::JoinChat { chat: c, user: u } => {
+            Reply::JoinChat(engine.join_chat(chat(*c), user(*u)))
+        }
+        Step::LeaveChat { chat: c, user: u } => {
+            Reply::LeaveChat(engine.leave_chat(chat(*c), user(*u)))
+        }
+        Step::PostMessage {
+            message,
+            chat: c,
+            author,
+        } => Reply::PostMessage(engine.post_message(msg(*message), chat(*c), user(*author))),
+        Step::DeleteMessage { message } => {
+            Reply::DeleteMessage(engine.delete_message(msg(*message)))
+        }
+        Step::Like {
+            app,
+            bot: b,
+            message,
+            action,
+        } => {
+            let mut request = LikeRequest::new(*message).bot(*b).action(*action);
+            if let Some(app) = app {
+                request = request.app(AppId(*app));
+            }
+            Reply::Like(
+                engine
+                    .like(&request)
+                    .as_ref()
+                    .map(Liked::from_outcome)
+                    .map_err(|e| *e),
+            )
+        }
+        Step::LikeAsUser {
+            user: u,
+            message,
+            action,
+        } => {
+            let request = UserLikeRequest::new(user(*u), *message).action(*action);
+            Reply::Like(
+                engine
+                    .like_as_user(&request)
+                    .as_ref()
+                    .map(Liked::from_outcome)
+                    .map_err(|e| *e),
+            )
+        }
+        Step::React {
+            verb,
+            app,
+            bot: b,
+            message,
+            reaction,
+        } => {
+            let mut request = ReactionRequest::new(*b, *message, *reaction);
+            if let Some(app) = app {
+                request = request.app(AppId(*app));
+            }
+            let result = match verb {
+                Verb::Add => engine.add_reaction(&request),
+                Verb::Delete => engine.delete_reaction(&request),
+            };
+            Reply::React(result.as_ref().map(Reacted::from_outcome).map_err(|e| *e))
+        }
+    }
+}
