@@ -110,14 +110,13 @@ impl<
                 Change::Set
             }
         };
-        let notify = (change == Change::Set && message.author != user).then_some(message.author);
         Ok(Outcome {
             message: id,
             chat: message.chat,
             actor: user,
             change,
-            likers: reactions.user_list(Reaction::Like),
-            notify,
+            likers: message.reactions.user_list(Reaction::Like),
+            notify: message.author_to_notify(user, change),
         })
     }
 }

@@ -4,6 +4,7 @@
 use heapless::Vec;
 
 use crate::ids::{ChatId, UserId};
+use crate::outcome::Change;
 use crate::reaction::Reaction;
 
 /// One reaction: a user's mark of one kind on one message. Entries sort by
@@ -112,6 +113,14 @@ pub(crate) struct Message<const R: usize> {
     pub(crate) chat: ChatId,
     pub(crate) author: UserId,
     pub(crate) reactions: Reactions<R>,
+}
+
+impl<const R: usize> Message<R> {
+    /// The author to tell about a change by `actor`: only a mark just set,
+    /// and only by someone else.
+    pub(crate) fn author_to_notify(&self, actor: UserId, change: Change) -> Option<UserId> {
+        (change == Change::Set && self.author != actor).then_some(self.author)
+    }
 }
 
 /// The set of users in a chat, unique and ascending.

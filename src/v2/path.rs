@@ -125,7 +125,6 @@ fn outcome<const R: usize>(
     change: Change,
 ) -> ReactionOutcome<R> {
     let actor = checked.bot.user();
-    let notify = (change == Change::Set && message.author != actor).then_some(message.author);
     ReactionOutcome {
         message: checked.message,
         chat: message.chat,
@@ -133,7 +132,7 @@ fn outcome<const R: usize>(
         reaction: checked.reaction,
         change,
         counts: counts(message),
-        notify,
+        notify: message.author_to_notify(actor, change),
     }
 }
 
