@@ -58,15 +58,18 @@ use imbot_like::internals::Table as IdTable;
 /// A small message row: chat and author.
 type Row = (u32, u32);
 
+/// The engine's table of `N` rows, with the backing arrays a sizing gives.
+type Ids<const N: usize> = IdTable<MessageId, Row, [(MessageId, Row); N], [[u32; 2]; N]>;
+
 static MAP_256: Mutex<FnvIndexMap<u64, Row, 256>> = Mutex::new(FnvIndexMap::new());
 static MAP_4096: Mutex<FnvIndexMap<u64, Row, 4096>> = Mutex::new(FnvIndexMap::new());
 static MAP_65536: Mutex<FnvIndexMap<u64, Row, 65_536>> = Mutex::new(FnvIndexMap::new());
 static VEC_256: Mutex<Vec<(u64, Row), 256>> = Mutex::new(Vec::new());
 static VEC_4096: Mutex<Vec<(u64, Row), 4096>> = Mutex::new(Vec::new());
 static VEC_65536: Mutex<Vec<(u64, Row), 65_536>> = Mutex::new(Vec::new());
-static IDS_256: Mutex<IdTable<MessageId, Row, 256>> = Mutex::new(IdTable::new());
-static IDS_4096: Mutex<IdTable<MessageId, Row, 4096>> = Mutex::new(IdTable::new());
-static IDS_65536: Mutex<IdTable<MessageId, Row, 65_536>> = Mutex::new(IdTable::new());
+static IDS_256: Mutex<Ids<256>> = Mutex::new(Ids::new());
+static IDS_4096: Mutex<Ids<4096>> = Mutex::new(Ids::new());
+static IDS_65536: Mutex<Ids<65_536>> = Mutex::new(Ids::new());
 
 /// Ids inserted or removed per timed batch.
 const BATCH: usize = 16;
@@ -85,7 +88,7 @@ trait Table {
     fn size(&self) -> usize;
 }
 
-impl<const N: usize> Table for IdTable<MessageId, Row, N> {
+impl<const N: usize> Table for Ids<N> {
     const NAME: &'static str = "id_table";
     type Key = MessageId;
 
@@ -102,7 +105,7 @@ impl<const N: usize> Table for IdTable<MessageId, Row, N> {
     }
 
     fn take(&mut self, key: MessageId) -> Option<Row> {
-        self.remove(key)
+        self.remove(key).map(|(row, _)| row)
     }
 
     fn size(&self) -> usize {

@@ -5,12 +5,13 @@
 //! followed by the wire-level answer and the rule that decided it.
 
 use imbot_like::{
-    Action, AppId, Arg, BotId, BotPolicy, Change, ChatId, Engine, LikeError, LikeRequest,
-    MessageId, Outcome, ReactionRequest, UserId, UserLikeRequest,
+    Action, AppId, Arg, BotId, BotPolicy, Capacity, Change, ChatId, Engine, LikeError, LikeRequest,
+    MessageId, Outcome, ReactionRequest, UserId, UserLikeRequest, pool_for,
 };
 
-/// Room for three likes per message, so rule L9 shows up quickly.
-type DemoEngine = Engine<4, 4, 8, 16, 3>;
+/// Room for three likes per message, so rule L9 shows up quickly; a pool
+/// that never runs out.
+type DemoEngine = Engine<Capacity<4, 4, 8, 16, 3, { pool_for(16, 3) }>>;
 
 const WEATHER: AppId = AppId(1);
 const HELPDESK: AppId = AppId(2);
@@ -85,7 +86,9 @@ impl Call<'_> {
     }
 }
 
-fn show<const R: usize>(note: &str, line: &str, answer: Result<Outcome<R>, LikeError>) {
+/// Prints a request and its answer; the like list is read back from the
+/// engine, as a host pushing it to the chat's members would.
+fn show(e: &DemoEngine, note: &str, line: &str, answer: Result<Outcome, LikeError>) {
     println!("  {note}");
     println!("    {line}");
     match answer {
@@ -94,7 +97,9 @@ fn show<const R: usize>(note: &str, line: &str, answer: Result<Outcome<R>, LikeE
                 Change::Set => "set",
                 Change::Removed => "removed",
             };
-            let likers: Vec<u32> = outcome.likers.iter().map(|u| u.get()).collect();
+            let likers: Vec<u32> = e
+                .likers(outcome.message)
+                .map_or_else(Vec::new, |l| l.map(UserId::get).collect());
             let notify = outcome
                 .notify
                 .map_or(String::new(), |u| format!(", notify author {u}"));
@@ -117,14 +122,16 @@ fn show<const R: usize>(note: &str, line: &str, answer: Result<Outcome<R>, LikeE
 }
 
 fn bot_call(e: &mut DemoEngine, note: &str, call: Call<'_>) {
-    show(note, &call.describe(), e.like(&call.request()));
+    let answer = e.like(&call.request());
+    show(e, note, &call.describe(), answer);
 }
 
 fn user_call(e: &mut DemoEngine, note: &str, user: u32, message: &str, action: &str) {
     let request = UserLikeRequest::new(id(&user.to_string()), Arg::<MessageId>::parse(message))
         .action(Action::parse(action));
     let line = format!("im.message.like  user={user} MESSAGE_ID={message:?} ACTION={action:?}");
-    show(note, &line, e.like_as_user(&request));
+    let answer = e.like_as_user(&request);
+    show(e, note, &line, answer);
 }
 
 fn call<'a>(
@@ -343,10 +350,9 @@ fn v2_walkthrough() -> Result<(), Box<dyn std::error::Error>> {
         };
         match answer {
             Ok(outcome) => {
-                let counts: Vec<String> = outcome
-                    .counts
-                    .iter()
-                    .map(|c| format!("{}×{}", c.reaction, c.count))
+                let groups = e.reactions(outcome.message).into_iter().flatten();
+                let counts: Vec<String> = groups
+                    .map(|g| format!("{}×{}", g.reaction(), g.count()))
                     .collect();
                 println!("    -> true   [reactions now {}]", counts.join(", "));
             }

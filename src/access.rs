@@ -1,8 +1,8 @@
 //! Who may act where: the checks the legacy and the v2 paths share.
 
 use crate::engine::Engine;
-use crate::ids::{AppId, BotId, MessageId, UserId};
-use crate::store::Message;
+use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::sizing::Sizing;
 
 /// Why a named bot may not act for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +22,14 @@ pub(crate) enum MessageDenied {
     NotAMember,
 }
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+/// A message a user may react to: its row number and its chat.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reachable {
+    pub(crate) row: usize,
+    pub(crate) chat: ChatId,
+}
+
+impl<S: Sizing> Engine<S> {
     /// Checks that `bot` is registered and owned by `app`. O(1) expected.
     pub(crate) fn check_bot(&self, app: Option<AppId>, bot: BotId) -> Result<(), BotDenied> {
         let owner = self.bots.get(bot).ok_or(BotDenied::Unknown)?;
@@ -41,21 +41,22 @@ impl<
     }
 
     /// The message `user` may react to: it exists and `user` is a member of
-    /// its chat. O(1) expected, plus O(log MEMBERS).
+    /// its chat. One hash lookup reaches the message; its row names the
+    /// chat's row. O(1) expected, plus O(log MEMBERS).
     pub(crate) fn reachable_message(
-        &mut self,
+        &self,
         user: UserId,
         id: MessageId,
-    ) -> Result<&mut Message<LIKES>, MessageDenied> {
-        let message = self.messages.get_mut(id).ok_or(MessageDenied::Unknown)?;
-        let member = self
-            .chats
-            .get(message.chat)
-            .is_some_and(|m| m.contains(user));
-        if member {
-            Ok(message)
-        } else {
-            Err(MessageDenied::NotAMember)
+    ) -> Result<Reachable, MessageDenied> {
+        let row = self.messages.position(id).ok_or(MessageDenied::Unknown)?;
+        let (_, message) = self
+            .messages
+            .rows()
+            .get(row)
+            .ok_or(MessageDenied::Unknown)?;
+        match self.chat_of(message) {
+            Some((chat, members)) if members.contains(user) => Ok(Reachable { row, chat }),
+            _ => Err(MessageDenied::NotAMember),
         }
     }
 }

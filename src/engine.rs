@@ -1,65 +1,65 @@
 //! The owning value: all tables, fixed capacity, built in `const` context.
 
+use core::fmt;
+
 use crate::ids::{AppId, BotId, ChatId, MessageId};
+use crate::pool::Pool;
 use crate::request::BotPolicy;
-use crate::store::{Members, Message};
+use crate::sizing::{Server, Sizing, Small};
+use crate::store::{ChatRow, MessageRow};
 use crate::table::Table;
 
-/// The like engine: every table, each of fixed capacity.
-///
-/// | parameter  | capacity of                                 | constraint            |
-/// | ---------- | ------------------------------------------- | --------------------- |
-/// | `BOTS`     | registered bots                             | power of two, ≤ 2^30  |
-/// | `CHATS`    | open chats                                  | power of two, ≤ 2^30  |
-/// | `MEMBERS`  | members of one chat                         | 2 ..= 65 535          |
-/// | `MESSAGES` | stored messages                             | power of two, ≤ 2^30  |
-/// | `LIKES`    | reactions on one message (each like is one) | 1 ..= 65 535          |
+/// The like engine: every table, each of the fixed capacity its
+/// [`Sizing`] gives.
 ///
 /// Bots, chats and messages each live in dense rows behind a hash index
 /// that is never more than half full, so finding one by id costs O(1)
-/// expected even in a full table; a chat's members and a message's
-/// reactions are sorted vectors searched by bisection. Constraints are
-/// checked at compile time by [`Engine::new`].
+/// expected even in a full table. A message row names its chat by row
+/// number, so a like request reaches the message, its chat and its
+/// reactions with one hash lookup. A chat's members are a sorted array
+/// searched by bisection; reactions live in one shared pool (see
+/// [`Capacity`](crate::Capacity)). Capacities are checked at compile time
+/// by [`Engine::new`].
 ///
 /// The value is plain data with no pointers: a large sizing belongs in a
-/// `static` (see [`ServerEngine`]). Two engines are equal when they have
-/// the same policy and hold the same bots, chats, members, messages and
-/// reactions, whatever order they were stored in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Engine<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> {
+/// `static` or on the heap (see [`ServerEngine`]). Two engines are equal
+/// when they have the same policy and hold the same bots, chats, members,
+/// messages, reactions and versions, whatever order they were stored in.
+pub struct Engine<S: Sizing> {
     pub(crate) policy: BotPolicy,
-    pub(crate) bots: Table<BotId, AppId, BOTS>,
-    pub(crate) chats: Table<ChatId, Members<MEMBERS>, CHATS>,
-    pub(crate) messages: Table<MessageId, Message<LIKES>, MESSAGES>,
+    pub(crate) bots: Bots<S>,
+    pub(crate) chats: Chats<S>,
+    pub(crate) messages: Messages<S>,
+    pub(crate) pool: Reactions<S>,
 }
 
-/// A sizing for microcontrollers: 4 bots, 8 chats of up to 8 members,
-/// 64 messages with up to 8 likes each.
-pub type SmallEngine = Engine<4, 8, 8, 64, 8>;
+/// The bot table of a sizing: bot id to owning application.
+pub(crate) type Bots<S> = Table<BotId, AppId, <S as Sizing>::BotRows, <S as Sizing>::BotIndex>;
+/// The chat table of a sizing: chat id to member list.
+pub(crate) type Chats<S> = Table<
+    ChatId,
+    ChatRow<<S as Sizing>::MemberList>,
+    <S as Sizing>::ChatRows,
+    <S as Sizing>::ChatIndex,
+>;
+/// The message table of a sizing.
+pub(crate) type Messages<S> =
+    Table<MessageId, MessageRow, <S as Sizing>::MessageRows, <S as Sizing>::MessageIndex>;
+/// The reaction pool of a sizing.
+pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolUsers, <S as Sizing>::PoolKinds>;
 
-/// A sizing for servers: 256 bots, 4096 chats of up to 128 members,
-/// 65 536 messages with up to 32 likes each. It is about 21 MiB: keep it in
-/// a `static` (its `new` is `const`), not on a stack.
-pub type ServerEngine = Engine<256, 4096, 128, 65536, 32>;
+/// An engine for microcontrollers (see [`Small`]): about 6 KiB.
+pub type SmallEngine = Engine<Small>;
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+/// An engine for servers (see [`Server`]): a million messages in about
+/// 57 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
+/// heap, not on a stack.
+pub type ServerEngine = Engine<Server>;
+
+impl<S: Sizing> Engine<S> {
     /// An empty engine with the [`BotPolicy::Strict`] bot selection.
     ///
-    /// Capacities that break the constraints in the type's table fail to
-    /// compile.
+    /// Capacities that break the constraints of [`Sizing`] fail to compile.
     #[must_use]
     pub const fn new() -> Self {
         Self::with_policy(BotPolicy::Strict)
@@ -70,28 +70,36 @@ impl<
     pub const fn with_policy(policy: BotPolicy) -> Self {
         const {
             assert!(
-                BOTS.is_power_of_two() && BOTS <= 1 << 30,
+                S::BOTS.is_power_of_two() && S::BOTS <= 1 << 30,
                 "BOTS must be a power of two, at most 2^30"
             );
             assert!(
-                CHATS.is_power_of_two() && CHATS <= 1 << 30,
+                S::CHATS.is_power_of_two() && S::CHATS <= 1 << 30,
                 "CHATS must be a power of two, at most 2^30"
             );
             assert!(
-                MESSAGES.is_power_of_two() && MESSAGES <= 1 << 30,
+                S::MESSAGES.is_power_of_two() && S::MESSAGES <= 1 << 30,
                 "MESSAGES must be a power of two, at most 2^30"
             );
             assert!(
-                MEMBERS >= 2 && MEMBERS <= 65_535,
+                S::MEMBERS >= 2 && S::MEMBERS <= 65_535,
                 "MEMBERS must be in 2..=65535: a dialog has two"
             );
-            assert!(LIKES >= 1 && LIKES <= 65_535, "LIKES must be in 1..=65535");
+            assert!(
+                S::LIKES >= 1 && S::LIKES <= 65_535,
+                "LIKES must be in 1..=65535"
+            );
+            assert!(
+                S::POOL >= 1 && S::POOL <= 1 << 31,
+                "POOL must be in 1..=2^31"
+            );
         }
         Self {
             policy,
             bots: Table::new(),
             chats: Table::new(),
             messages: Table::new(),
+            pool: Pool::new(),
         }
     }
 
@@ -100,42 +108,145 @@ impl<
     pub const fn policy(&self) -> BotPolicy {
         self.policy
     }
+
+    /// A message row's chat: its id and row. Every stored message's chat
+    /// row exists, so this is `None` only for a row not from this engine.
+    pub(crate) fn chat_of(&self, row: &MessageRow) -> Option<(ChatId, &ChatRow<S::MemberList>)> {
+        let (id, chat) = self.chats.rows().get(row.chat as usize)?;
+        Some((*id, chat))
+    }
+
+    /// A message's reactions as (kind code, user) pairs, in stored order.
+    pub(crate) fn entries(&self, row: &MessageRow) -> impl Iterator<Item = (u8, u32)> + '_ {
+        let kinds = self.pool.kinds(row.block).iter().copied();
+        kinds.zip(self.pool.users(row.block).iter().copied())
+    }
+
+    /// Whether two engines hold the same message `id` with the same
+    /// content.
+    fn same_message(&self, other: &Self, id: MessageId, row: &MessageRow) -> bool {
+        let Some(theirs) = other.messages.get(id) else {
+            return false;
+        };
+        let chat = |e: &Self, r: &MessageRow| e.chat_of(r).map(|(c, _)| c);
+        chat(self, row) == chat(other, theirs)
+            && row.author == theirs.author
+            && row.version == theirs.version
+            && self.entries(row).eq(other.entries(theirs))
+    }
 }
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Default for Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> Default for Engine<S> {
     fn default() -> Self {
         Self::new()
     }
 }
 
+impl<S: Sizing> Clone for Engine<S> {
+    fn clone(&self) -> Self {
+        Self {
+            policy: self.policy,
+            bots: self.bots.clone(),
+            chats: self.chats.clone(),
+            messages: self.messages.clone(),
+            pool: self.pool.clone(),
+        }
+    }
+}
+
+impl<S: Sizing> PartialEq for Engine<S> {
+    /// Compares content, not layout. O(bots + chats × MEMBERS + messages ×
+    /// LIKES) expected.
+    fn eq(&self, other: &Self) -> bool {
+        let same_bots = self.bots.len() == other.bots.len()
+            && self.bots.iter().all(|(b, a)| other.bots.get(*b) == Some(a));
+        let same_chats = self.chats.len() == other.chats.len()
+            && self
+                .chats
+                .iter()
+                .all(|(c, m)| other.chats.get(*c).map(ChatRow::as_slice) == Some(m.as_slice()));
+        let same_messages = self.messages.len() == other.messages.len()
+            && self
+                .messages
+                .iter()
+                .all(|(id, row)| self.same_message(other, *id, row));
+        self.policy == other.policy && same_bots && same_chats && same_messages
+    }
+}
+
+impl<S: Sizing> Eq for Engine<S> {}
+
+/// The engine's content: policy, bots, chats with their members, and
+/// messages with their chat, author, version and reactions.
+impl<S: Sizing> fmt::Debug for Engine<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bots = debug_with(|f| f.debug_map().entries(self.bots.iter()).finish());
+        let chats = debug_with(|f| {
+            let rows = self.chats.iter().map(|(c, m)| (c, m.as_slice()));
+            f.debug_map().entries(rows).finish()
+        });
+        let messages = debug_with(|f| {
+            let mut map = f.debug_map();
+            for (id, row) in self.messages.iter() {
+                map.entry(id, &DebugMessage(self, row));
+            }
+            map.finish()
+        });
+        f.debug_struct("Engine")
+            .field("policy", &self.policy)
+            .field("bots", &bots)
+            .field("chats", &chats)
+            .field("messages", &messages)
+            .finish()
+    }
+}
+
+/// Formats through a closure.
+struct DebugWith<F>(F);
+
+/// A [`DebugWith`]; the bound lets the closure's argument type be inferred.
+fn debug_with<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(f: F) -> DebugWith<F> {
+    DebugWith(f)
+}
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for DebugWith<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+/// One message row, with its chat id and reactions resolved.
+struct DebugMessage<'a, S: Sizing>(&'a Engine<S>, &'a MessageRow);
+
+impl<S: Sizing> fmt::Debug for DebugMessage<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self(engine, row) = *self;
+        let reactions = debug_with(|f| f.debug_list().entries(engine.entries(row)).finish());
+        f.debug_struct("Message")
+            .field("chat", &engine.chat_of(row).map(|(c, _)| c))
+            .field("author", &row.author)
+            .field("version", &row.version)
+            .field("reactions", &reactions)
+            .finish()
+    }
+}
+
 /// A summary (policy and table fill), not the tables themselves.
 #[cfg(feature = "defmt")]
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> defmt::Format for Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> defmt::Format for Engine<S> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "Engine {{ policy: {}, bots: {}/{}, chats: {}/{}, messages: {}/{} }}",
+            "Engine {{ policy: {}, bots: {}/{}, chats: {}/{}, messages: {}/{}, pool: {}/{} }}",
             self.policy,
             self.bots.len(),
-            BOTS,
+            S::BOTS,
             self.chats.len(),
-            CHATS,
+            S::CHATS,
             self.messages.len(),
-            MESSAGES
+            S::MESSAGES,
+            self.pool.high_water(),
+            S::POOL
         );
     }
 }

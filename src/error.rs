@@ -99,6 +99,11 @@ pub enum LikeError {
     NotLiked,
     /// L9: the message's like set is at capacity.
     LikeSetFull,
+    /// L9: the engine's shared reaction pool has no room for the message's
+    /// set to grow (a sizing whose pool is smaller than the most it could
+    /// use; see [`Capacity`](crate::Capacity)). Nothing changed; the host
+    /// may raise the pool's capacity.
+    PoolFull,
 }
 
 impl LikeError {
@@ -115,7 +120,8 @@ impl LikeError {
             | Self::NotAMember
             | Self::AlreadyLiked
             | Self::NotLiked
-            | Self::LikeSetFull => ErrorCode::WithoutChanges,
+            | Self::LikeSetFull
+            | Self::PoolFull => ErrorCode::WithoutChanges,
         }
     }
 
@@ -130,7 +136,7 @@ impl LikeError {
             Self::MessageNotFound => 6,
             Self::NotAMember => 7,
             Self::AlreadyLiked | Self::NotLiked => 8,
-            Self::LikeSetFull => 9,
+            Self::LikeSetFull | Self::PoolFull => 9,
         }
     }
 }
@@ -152,6 +158,7 @@ impl fmt::Display for LikeError {
             Self::AlreadyLiked => f.write_str("the message is already liked"),
             Self::NotLiked => f.write_str("the message is not liked"),
             Self::LikeSetFull => f.write_str("the message's like set is full"),
+            Self::PoolFull => f.write_str("the engine's reaction pool is full"),
         }
     }
 }

@@ -10,16 +10,10 @@ use crate::error::{
     PostMessageError, RegisterBotError, UnregisterBotError,
 };
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
-use crate::store::{MemberEdit, Members, Message, Reactions};
+use crate::sizing::Sizing;
+use crate::store::{ChatRow, MemberEdit, MessageRow};
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> Engine<S> {
     /// Registers a bot owned by `app`.
     ///
     /// The bot's memberships are its user id's: join it to chats with
@@ -33,6 +27,7 @@ impl<
         }
         self.bots
             .insert(bot, app)
+            .map(|_| ())
             .map_err(|_| RegisterBotError::TableFull)
     }
 
@@ -44,7 +39,11 @@ impl<
     /// # Errors
     /// [`UnregisterBotError::UnknownBot`].
     pub fn unregister_bot(&mut self, bot: BotId) -> Result<AppId, UnregisterBotError> {
-        self.bots.remove(bot).ok_or(UnregisterBotError::UnknownBot)
+        let (app, _) = self
+            .bots
+            .remove(bot)
+            .ok_or(UnregisterBotError::UnknownBot)?;
+        Ok(app)
     }
 
     /// Opens a chat with its initial members (duplicates count once).
@@ -58,7 +57,7 @@ impl<
         if self.chats.contains_key(chat) {
             return Err(OpenChatError::AlreadyOpen);
         }
-        let mut list = Members::new();
+        let mut list = ChatRow::new();
         for &user in members {
             if list.insert(user) == Err(MemberEdit::Full) {
                 return Err(OpenChatError::TooManyMembers);
@@ -66,19 +65,37 @@ impl<
         }
         self.chats
             .insert(chat, list)
+            .map(|_| ())
             .map_err(|_| OpenChatError::TableFull)
     }
 
     /// Closes a chat, dropping its messages and their likes; returns how
-    /// many messages were dropped. O(MESSAGES).
+    /// many messages were dropped. O(MESSAGES): one pass over the message
+    /// rows, which also points the messages of the chat row that moved into
+    /// the closed one's place at their chat's new row.
     ///
     /// # Errors
     /// [`CloseChatError::UnknownChat`].
     pub fn close_chat(&mut self, chat: ChatId) -> Result<usize, CloseChatError> {
-        self.chats.remove(chat).ok_or(CloseChatError::UnknownChat)?;
-        let before = self.messages.len();
-        self.messages.retain(|_, message| message.chat != chat);
-        Ok(before.saturating_sub(self.messages.len()))
+        let (_, closed) = self.chats.remove(chat).ok_or(CloseChatError::UnknownChat)?;
+        let moved = self.chats.len();
+        let mut dropped = 0usize;
+        let mut i = 0;
+        while let Some(&(id, row)) = self.messages.rows().get(i) {
+            if row.chat as usize == closed {
+                // The last row moves into `i`: look at `i` again.
+                self.drop_message(id);
+                dropped = dropped.wrapping_add(1);
+                continue;
+            }
+            if row.chat as usize == moved {
+                if let Some((_, row)) = self.messages.rows_mut().get_mut(i) {
+                    row.chat = u32::try_from(closed).unwrap_or(u32::MAX);
+                }
+            }
+            i = i.wrapping_add(1);
+        }
+        Ok(dropped)
     }
 
     /// Adds a member to a chat. O(MEMBERS).
@@ -123,17 +140,18 @@ impl<
         if self.messages.contains_key(message) {
             return Err(PostMessageError::AlreadyExists);
         }
-        let members = self.chats.get(chat).ok_or(PostMessageError::UnknownChat)?;
+        let place = self.chats.position(chat);
+        let (_, members) = place
+            .and_then(|row| self.chats.rows().get(row))
+            .ok_or(PostMessageError::UnknownChat)?;
         if !members.contains(author) {
             return Err(PostMessageError::AuthorNotMember);
         }
-        let row = Message {
-            chat,
-            author,
-            reactions: Reactions::new(),
-        };
+        let chat_row = place.and_then(|row| u32::try_from(row).ok());
+        let chat_row = chat_row.ok_or(PostMessageError::UnknownChat)?;
         self.messages
-            .insert(message, row)
+            .insert(message, MessageRow::new(chat_row, author))
+            .map(|_| ())
             .map_err(|_| PostMessageError::TableFull)
     }
 
@@ -142,9 +160,14 @@ impl<
     /// # Errors
     /// [`DeleteMessageError::UnknownMessage`].
     pub fn delete_message(&mut self, message: MessageId) -> Result<(), DeleteMessageError> {
-        self.messages
-            .remove(message)
-            .map(|_| ())
+        self.drop_message(message)
             .ok_or(DeleteMessageError::UnknownMessage)
+    }
+
+    /// Removes a message row and frees its reactions' block.
+    fn drop_message(&mut self, message: MessageId) -> Option<()> {
+        let (row, _) = self.messages.remove(message)?;
+        self.pool.release(row.block);
+        Some(())
     }
 }

@@ -97,6 +97,9 @@ macro_rules! id32 {
         pub struct $name(NonZeroU32);
 
         impl $name {
+            /// The smallest id, 1.
+            pub(crate) const FIRST: Self = Self(NonZeroU32::MIN);
+
             /// The id with this value, or `None` for zero.
             #[must_use]
             pub const fn new(value: u32) -> Option<Self> {
@@ -191,6 +194,9 @@ pub struct MessageId(NonZeroU64);
 impl MessageId {
     /// The largest message id: `i64::MAX`.
     pub const MAX: u64 = i64::MAX.unsigned_abs();
+
+    /// The smallest id, 1.
+    pub(crate) const FIRST: Self = Self(NonZeroU64::MIN);
 
     /// The id with this value, or `None` for zero or a value above [`Self::MAX`].
     #[must_use]

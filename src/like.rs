@@ -12,15 +12,10 @@ use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 use crate::outcome::{Change, Outcome};
 use crate::reaction::Reaction;
 use crate::request::{BotPolicy, LikeRequest, UserLikeRequest};
+use crate::sizing::Sizing;
+use crate::store::AddError;
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> Engine<S> {
     /// Applies an `imbot.message.like` call: rules L1 to L10.
     ///
     /// # Errors
@@ -30,12 +25,15 @@ impl<
     /// L4 [`LikeError::MessageIdMissing`], [`LikeError::MessageIdInvalid`];
     /// L6 [`LikeError::MessageNotFound`]; L7 [`LikeError::NotAMember`];
     /// L8 [`LikeError::AlreadyLiked`], [`LikeError::NotLiked`];
-    /// L9 [`LikeError::LikeSetFull`]. On error nothing changes.
+    /// L9 [`LikeError::LikeSetFull`], [`LikeError::PoolFull`]. On error
+    /// nothing changes.
     ///
     /// # Cost
     /// O(1) expected with `BOT_ID` given; O(BOTS) with it omitted (rule L2
-    /// scans the bot table); plus O(log MEMBERS + LIKES).
-    pub fn like(&mut self, request: &LikeRequest) -> Result<Outcome<LIKES>, LikeError> {
+    /// scans the bot table); plus O(log MEMBERS) for the membership test
+    /// and O(LIKES) to shift the message's set (a bisection finds the
+    /// like in O(log LIKES)).
+    pub fn like(&mut self, request: &LikeRequest) -> Result<Outcome, LikeError> {
         let bot = self.resolve_bot(request.app, request.bot)?;
         let message = require_message(request.message)?;
         self.apply_like(bot.user(), message, request.action)
@@ -49,7 +47,7 @@ impl<
     ///
     /// # Cost
     /// O(1) expected, plus O(log MEMBERS + LIKES).
-    pub fn like_as_user(&mut self, request: &UserLikeRequest) -> Result<Outcome<LIKES>, LikeError> {
+    pub fn like_as_user(&mut self, request: &UserLikeRequest) -> Result<Outcome, LikeError> {
         let message = require_message(request.message)?;
         self.apply_like(request.user, message, request.action)
     }
@@ -91,32 +89,38 @@ impl<
         user: UserId,
         id: MessageId,
         action: Action,
-    ) -> Result<Outcome<LIKES>, LikeError> {
-        let message = self.reachable_message(user, id).map_err(|e| match e {
+    ) -> Result<Outcome, LikeError> {
+        let target = self.reachable_message(user, id).map_err(|e| match e {
             MessageDenied::Unknown => LikeError::MessageNotFound,
             MessageDenied::NotAMember => LikeError::NotAMember,
         })?;
-        let reactions = &mut message.reactions;
-        let change = match (reactions.find(Reaction::Like, user), action) {
+        let pool = &mut self.pool;
+        let rows = self.messages.rows_mut();
+        let (_, row) = rows.get_mut(target.row).ok_or(LikeError::MessageNotFound)?;
+        let change = match (row.find(pool, Reaction::Like, user), action) {
             (Ok(_), Action::Plus) => return Err(LikeError::AlreadyLiked),
             (Err(_), Action::Minus) => return Err(LikeError::NotLiked),
             (Ok(pos), _) => {
-                reactions.remove_at(pos);
+                row.remove(pool, pos, Reaction::Like);
                 Change::Removed
             }
             (Err(pos), _) => {
-                let inserted = reactions.insert_at(pos, Reaction::Like, user);
-                inserted.map_err(|_| LikeError::LikeSetFull)?;
+                let added = row.add(pool, pos, (Reaction::Like, user), S::LIKES);
+                added.map_err(|e| match e {
+                    AddError::Full => LikeError::LikeSetFull,
+                    AddError::PoolFull => LikeError::PoolFull,
+                })?;
                 Change::Set
             }
         };
         Ok(Outcome {
             message: id,
-            chat: message.chat,
+            chat: target.chat,
             actor: user,
             change,
-            likers: message.reactions.user_list(Reaction::Like),
-            notify: message.author_to_notify(user, change),
+            count: usize::from(row.likes),
+            version: row.version,
+            notify: row.author_to_notify(user, change),
         })
     }
 }

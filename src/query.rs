@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::reaction::Reaction;
-use crate::store::{Entry, Runs};
+use crate::sizing::Sizing;
+use crate::store::{ChatRow, MessageRow};
 
-/// A stored message's chat and author.
+/// A stored message's chat, author and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -19,30 +20,47 @@ pub struct MessageInfo {
     pub chat: ChatId,
     /// The message's author.
     pub author: UserId,
+    /// The message's version: it grows by one (wrapping) on every change of
+    /// its likes or reactions (see [`Outcome::version`](crate::Outcome::version)).
+    pub version: u32,
 }
 
 /// Users, ascending: those who like a message ([`Engine::likers`]) or
-/// who set one reaction kind ([`ReactionGroup::users`]).
+/// who set one reaction kind ([`ReactionGroup::users`]). A borrowed view
+/// of the engine's storage; nothing is copied.
 #[derive(Debug, Clone)]
 pub struct Users<'a> {
-    entries: slice::Iter<'a, Entry>,
+    users: slice::Iter<'a, u32>,
+}
+
+impl<'a> Users<'a> {
+    fn new(users: &'a [u32]) -> Self {
+        Self {
+            users: users.iter(),
+        }
+    }
+}
+
+/// Stored users are never zero; the fallback keeps the mapping total.
+fn user(raw: &u32) -> UserId {
+    UserId::new(*raw).unwrap_or(UserId::FIRST)
 }
 
 impl Iterator for Users<'_> {
     type Item = UserId;
 
     fn next(&mut self) -> Option<UserId> {
-        self.entries.next().map(|e| e.user)
+        self.users.next().map(user)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.entries.size_hint()
+        self.users.size_hint()
     }
 }
 
 impl DoubleEndedIterator for Users<'_> {
     fn next_back(&mut self) -> Option<UserId> {
-        self.entries.next_back().map(|e| e.user)
+        self.users.next_back().map(user)
     }
 }
 
@@ -54,7 +72,7 @@ impl FusedIterator for Users<'_> {}
 #[derive(Debug, Clone)]
 pub struct ReactionGroup<'a> {
     reaction: Reaction,
-    entries: &'a [Entry],
+    users: &'a [u32],
 }
 
 impl<'a> ReactionGroup<'a> {
@@ -67,15 +85,13 @@ impl<'a> ReactionGroup<'a> {
     /// How many users set it (at least one).
     #[must_use]
     pub fn count(&self) -> usize {
-        self.entries.len()
+        self.users.len()
     }
 
     /// The users who set it, ascending.
     #[must_use]
     pub fn users(&self) -> Users<'a> {
-        Users {
-            entries: self.entries.iter(),
-        }
+        Users::new(self.users)
     }
 }
 
@@ -83,15 +99,22 @@ impl<'a> ReactionGroup<'a> {
 /// Made by [`Engine::reactions`].
 #[derive(Debug, Clone)]
 pub struct ReactionGroups<'a> {
-    runs: Runs<'a>,
+    kinds: &'a [u8],
+    users: &'a [u32],
 }
 
 impl<'a> Iterator for ReactionGroups<'a> {
     type Item = ReactionGroup<'a>;
 
     fn next(&mut self) -> Option<ReactionGroup<'a>> {
-        let (reaction, entries) = self.runs.next()?;
-        Some(ReactionGroup { reaction, entries })
+        let code = *self.kinds.first()?;
+        let len = self.kinds.partition_point(|&k| k <= code);
+        let (_, kinds) = self.kinds.split_at_checked(len)?;
+        let (users, rest) = self.users.split_at_checked(len)?;
+        self.kinds = kinds;
+        self.users = rest;
+        let reaction = Reaction::from_index(code)?;
+        Some(ReactionGroup { reaction, users })
     }
 }
 
@@ -101,8 +124,8 @@ impl FusedIterator for ReactionGroups<'_> {}
 /// [`Engine::user_reactions`].
 #[derive(Debug, Clone)]
 pub struct UserReactions<'a> {
-    entries: slice::Iter<'a, Entry>,
-    user: UserId,
+    entries: core::iter::Zip<slice::Iter<'a, u8>, slice::Iter<'a, u32>>,
+    user: u32,
 }
 
 impl Iterator for UserReactions<'_> {
@@ -110,27 +133,23 @@ impl Iterator for UserReactions<'_> {
 
     fn next(&mut self) -> Option<Reaction> {
         let user = self.user;
-        self.entries.find(|e| e.user == user).map(|e| e.kind)
+        let (&code, _) = self.entries.find(|(_, u)| **u == user)?;
+        Reaction::from_index(code)
     }
 }
 
 impl FusedIterator for UserReactions<'_> {}
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> Engine<S> {
     /// The users who like a message, ascending, or `None` for an unknown
-    /// message. O(1) expected, plus O(log LIKES).
+    /// message: a borrowed view, nothing copied. O(1) expected.
     #[must_use]
     pub fn likers(&self, message: MessageId) -> Option<Users<'_>> {
         let row = self.messages.get(message)?;
-        let entries = row.reactions.run(Reaction::Like).iter();
-        Some(Users { entries })
+        let users = self.pool.users(row.block);
+        Some(Users::new(
+            users.get(..usize::from(row.likes)).unwrap_or_default(),
+        ))
     }
 
     /// Whether `user` likes the message; `false` for an unknown message.
@@ -139,14 +158,14 @@ impl<
     pub fn is_liked_by(&self, message: MessageId, user: UserId) -> bool {
         self.messages
             .get(message)
-            .is_some_and(|row| row.reactions.find(Reaction::Like, user).is_ok())
+            .is_some_and(|row| row.find(&self.pool, Reaction::Like, user).is_ok())
     }
 
     /// How many users like the message, or `None` for an unknown message.
-    /// O(1) expected, plus O(log LIKES).
+    /// O(1) expected.
     #[must_use]
     pub fn like_count(&self, message: MessageId) -> Option<usize> {
-        self.likers(message).map(|likers| likers.len())
+        self.messages.get(message).map(|row| usize::from(row.likes))
     }
 
     /// The message's reactions grouped by kind (kind, count, users
@@ -155,8 +174,19 @@ impl<
     #[must_use]
     pub fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
         let row = self.messages.get(message)?;
-        let runs = Runs::new(row.reactions.entries());
-        Some(ReactionGroups { runs })
+        Some(ReactionGroups {
+            kinds: self.pool.kinds(row.block),
+            users: self.pool.users(row.block),
+        })
+    }
+
+    /// Whether `user` set `reaction` on the message; `false` for an
+    /// unknown message. O(1) expected, plus O(log LIKES).
+    #[must_use]
+    pub fn has_reaction(&self, message: MessageId, user: UserId, reaction: Reaction) -> bool {
+        self.messages
+            .get(message)
+            .is_some_and(|row| row.find(&self.pool, reaction, user).is_ok())
     }
 
     /// The kinds `user` set on the message, or `None` for an unknown
@@ -164,18 +194,48 @@ impl<
     #[must_use]
     pub fn user_reactions(&self, message: MessageId, user: UserId) -> Option<UserReactions<'_>> {
         let row = self.messages.get(message)?;
-        let entries = row.reactions.entries().iter();
-        Some(UserReactions { entries, user })
+        let kinds = self.pool.kinds(row.block).iter();
+        let entries = kinds.zip(self.pool.users(row.block).iter());
+        Some(UserReactions {
+            entries,
+            user: user.get(),
+        })
     }
 
-    /// A stored message's chat and author, or `None` for an unknown message.
-    /// O(1) expected.
+    /// A stored message's chat, author and version, or `None` for an
+    /// unknown message. O(1) expected.
     #[must_use]
     pub fn message(&self, message: MessageId) -> Option<MessageInfo> {
-        let row = self.messages.get(message)?;
+        self.messages.get(message).and_then(|row| self.info(row))
+    }
+
+    /// The stored messages with their chat, author and version, in no
+    /// particular order. O(1) a step.
+    pub fn messages(&self) -> impl Iterator<Item = (MessageId, MessageInfo)> + '_ {
+        let rows = self.messages.iter();
+        rows.filter_map(|(id, row)| Some((*id, self.info(row)?)))
+    }
+
+    /// The open chats with their members (ascending), in no particular
+    /// order. O(1) a step.
+    pub fn chats(&self) -> impl Iterator<Item = (ChatId, &[UserId])> + '_ {
+        self.chats.iter().map(|(id, row)| (*id, row.as_slice()))
+    }
+
+    /// How many entries of the shared reaction pool have been handed out:
+    /// its high-water mark, never more than the sizing's `POOL`. A host
+    /// sizing its pool watches this under its real load.
+    #[must_use]
+    pub fn pool_used(&self) -> usize {
+        self.pool.high_water()
+    }
+
+    fn info(&self, row: &MessageRow) -> Option<MessageInfo> {
+        let (chat, _) = self.chat_of(row)?;
         Some(MessageInfo {
-            chat: row.chat,
+            chat,
             author: row.author,
+            version: row.version,
         })
     }
 
@@ -190,7 +250,7 @@ impl<
     /// O(1) expected.
     #[must_use]
     pub fn chat_members(&self, chat: ChatId) -> Option<&[UserId]> {
-        self.chats.get(chat).map(|members| members.as_slice())
+        self.chats.get(chat).map(ChatRow::as_slice)
     }
 
     /// Whether `user` is a member of the chat; `false` for an unknown chat.

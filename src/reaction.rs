@@ -30,6 +30,13 @@ macro_rules! reactions {
             /// Every kind, in the order of the documentation's table.
             pub const ALL: &'static [Reaction] = &[$(Reaction::$variant),+];
 
+            /// The kind at this position of [`Reaction::ALL`] (its
+            /// discriminant).
+            #[must_use]
+            pub(crate) fn from_index(index: u8) -> Option<Self> {
+                Self::ALL.get(usize::from(index)).copied()
+            }
+
             /// The code used on the wire (case-sensitive).
             #[must_use]
             pub const fn code(self) -> &'static str {

@@ -1,132 +1,22 @@
-//! The rows the engine's tables hold: a chat's member list and a message
-//! with its reaction set. Both are sorted vectors searched by bisection.
+//! The rows the engine's tables hold: a chat with its member list and a
+//! message with its place in the reaction pool.
+//!
+//! Both row types are public only because the sizing names them in its
+//! backing arrays; they are hidden and not covered by semver.
 
-use heapless::Vec;
-
-use crate::ids::{ChatId, UserId};
+use crate::ids::UserId;
 use crate::outcome::Change;
+use crate::pool::{Block, Pool};
 use crate::reaction::Reaction;
+use crate::sizing::{Array, Blank};
 
-/// One reaction: a user's mark of one kind on one message. Entries sort by
-/// kind first, so each kind's users form one ascending run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Entry {
-    pub(crate) kind: Reaction,
-    pub(crate) user: UserId,
-}
-
-/// A message's reactions, unique and sorted by (kind, user). The legacy
-/// like set is the run of [`Reaction::Like`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Reactions<const R: usize> {
-    entries: Vec<Entry, R, u16>,
-}
-
-/// The reaction set has no room for another entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Full;
-
-impl<const R: usize> Reactions<R> {
-    pub(crate) const fn new() -> Self {
-        Self {
-            entries: Vec::new(),
-        }
-    }
-
-    /// `Ok(position)` of the reaction, or `Err(position)` where it would go.
-    /// O(log R).
-    pub(crate) fn find(&self, kind: Reaction, user: UserId) -> Result<usize, usize> {
-        self.entries.binary_search(&Entry { kind, user })
-    }
-
-    /// Inserts at a position [`Self::find`] returned as `Err`. O(R).
-    pub(crate) fn insert_at(
-        &mut self,
-        pos: usize,
-        kind: Reaction,
-        user: UserId,
-    ) -> Result<(), Full> {
-        let entry = Entry { kind, user };
-        self.entries.insert(pos, entry).map_err(|_| Full)
-    }
-
-    /// Removes at a position [`Self::find`] returned as `Ok`. O(R).
-    pub(crate) fn remove_at(&mut self, pos: usize) {
-        if pos < self.entries.len() {
-            self.entries.remove(pos);
-        }
-    }
-
-    /// All reactions, by kind then user.
-    pub(crate) fn entries(&self) -> &[Entry] {
-        &self.entries
-    }
-
-    /// The reactions of one kind: one run, its users ascending. O(log R).
-    pub(crate) fn run(&self, kind: Reaction) -> &[Entry] {
-        let start = self.entries.partition_point(|e| e.kind < kind);
-        let end = self.entries.partition_point(|e| e.kind <= kind);
-        self.entries.get(start..end).unwrap_or_default()
-    }
-
-    /// The users with a reaction of this kind, ascending, copied out.
-    /// O(log R + count).
-    pub(crate) fn user_list(&self, kind: Reaction) -> Vec<UserId, R> {
-        let mut users = Vec::new();
-        for entry in self.run(kind) {
-            // Never fails: a run is no longer than the set's capacity R.
-            if users.push(entry.user).is_err() {
-                break;
-            }
-        }
-        users
-    }
-}
-
-/// Splits sorted entries into one run per kind, in kind order.
-#[derive(Debug, Clone)]
-pub(crate) struct Runs<'a> {
-    rest: &'a [Entry],
-}
-
-impl<'a> Runs<'a> {
-    pub(crate) fn new(entries: &'a [Entry]) -> Self {
-        Self { rest: entries }
-    }
-}
-
-impl<'a> Iterator for Runs<'a> {
-    type Item = (Reaction, &'a [Entry]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let kind = self.rest.first()?.kind;
-        let len = self.rest.partition_point(|e| e.kind <= kind);
-        let (run, rest) = self.rest.split_at_checked(len)?;
-        self.rest = rest;
-        Some((kind, run))
-    }
-}
-
-/// A message row: its chat, its author and its reactions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Message<const R: usize> {
-    pub(crate) chat: ChatId,
-    pub(crate) author: UserId,
-    pub(crate) reactions: Reactions<R>,
-}
-
-impl<const R: usize> Message<R> {
-    /// The author to tell about a change by `actor`: only a mark just set,
-    /// and only by someone else.
-    pub(crate) fn author_to_notify(&self, actor: UserId, change: Change) -> Option<UserId> {
-        (change == Change::Set && self.author != actor).then_some(self.author)
-    }
-}
-
-/// The set of users in a chat, unique and ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Members<const M: usize> {
-    users: Vec<UserId, M, u16>,
+/// A chat row: its members, unique and ascending, in an array of the
+/// sizing's `MEMBERS`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct ChatRow<L> {
+    len: u16,
+    members: L,
 }
 
 /// Why a member list refused a change.
@@ -140,36 +30,175 @@ pub(crate) enum MemberEdit {
     Full,
 }
 
-impl<const M: usize> Members<M> {
+impl<L: Array<UserId>> ChatRow<L> {
+    /// A chat with no members.
     pub(crate) const fn new() -> Self {
-        Self { users: Vec::new() }
-    }
-
-    /// Whether the user is a member. O(log M).
-    pub(crate) fn contains(&self, user: UserId) -> bool {
-        self.users.binary_search(&user).is_ok()
-    }
-
-    /// Adds a user, keeping the order. O(M).
-    pub(crate) fn insert(&mut self, user: UserId) -> Result<(), MemberEdit> {
-        match self.users.binary_search(&user) {
-            Ok(_) => Err(MemberEdit::Present),
-            Err(pos) => self.users.insert(pos, user).map_err(|_| MemberEdit::Full),
+        Self {
+            len: 0,
+            members: L::EMPTY,
         }
-    }
-
-    /// Removes a user. O(M).
-    pub(crate) fn remove(&mut self, user: UserId) -> Result<(), MemberEdit> {
-        let pos = self
-            .users
-            .binary_search(&user)
-            .map_err(|_| MemberEdit::Absent)?;
-        self.users.remove(pos);
-        Ok(())
     }
 
     /// The members, ascending.
     pub(crate) fn as_slice(&self) -> &[UserId] {
-        &self.users
+        let len = usize::from(self.len);
+        self.members.as_slice().get(..len).unwrap_or_default()
+    }
+
+    /// Whether the user is a member. O(log MEMBERS), branch-free search.
+    pub(crate) fn contains(&self, user: UserId) -> bool {
+        self.as_slice().binary_search(&user).is_ok()
+    }
+
+    /// Adds a user, keeping the order. O(MEMBERS).
+    pub(crate) fn insert(&mut self, user: UserId) -> Result<(), MemberEdit> {
+        let Err(pos) = self.as_slice().binary_search(&user) else {
+            return Err(MemberEdit::Present);
+        };
+        let len = usize::from(self.len);
+        let tail = self.members.as_mut_slice().get_mut(pos..=len);
+        let tail = tail.ok_or(MemberEdit::Full)?;
+        tail.rotate_right(1);
+        if let Some(first) = tail.first_mut() {
+            *first = user;
+        }
+        self.len = self.len.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Removes a user. O(MEMBERS).
+    pub(crate) fn remove(&mut self, user: UserId) -> Result<(), MemberEdit> {
+        let pos = self
+            .as_slice()
+            .binary_search(&user)
+            .map_err(|_| MemberEdit::Absent)?;
+        let len = usize::from(self.len);
+        if let Some(tail) = self.members.as_mut_slice().get_mut(pos..len) {
+            tail.rotate_left(1);
+        }
+        self.len = self.len.wrapping_sub(1);
+        Ok(())
+    }
+}
+
+impl<L: Array<UserId>> Blank for ChatRow<L> {
+    const BLANK: Self = Self::new();
+}
+
+/// A message row: its chat (as the chat table's row number, so a like
+/// request reaches the chat without a second lookup), its author, its
+/// change version and its reactions' block in the pool. 24 bytes.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct MessageRow {
+    /// The chat's row number in the chat table; kept up to date when a
+    /// closed chat's row is filled by another.
+    pub(crate) chat: u32,
+    pub(crate) author: UserId,
+    /// Grows by one (wrapping) on each change of the reactions.
+    pub(crate) version: u32,
+    /// How many of the block's entries are likes (they come first).
+    pub(crate) likes: u16,
+    pub(crate) block: Block,
+}
+
+impl MessageRow {
+    /// A new message with no reactions, version 0.
+    pub(crate) const fn new(chat: u32, author: UserId) -> Self {
+        Self {
+            chat,
+            author,
+            version: 0,
+            likes: 0,
+            block: Block::EMPTY,
+        }
+    }
+
+    /// The author to tell about a change by `actor`: only a mark just set,
+    /// and only by someone else.
+    pub(crate) fn author_to_notify(&self, actor: UserId, change: Change) -> Option<UserId> {
+        (change == Change::Set && self.author != actor).then_some(self.author)
+    }
+}
+
+impl Blank for MessageRow {
+    const BLANK: Self = Self::new(0, UserId::FIRST);
+}
+
+/// Why a message's reaction set refused a new entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddError {
+    /// The message holds `LIKES` reactions already.
+    Full,
+    /// The shared pool has no block for the set to grow into.
+    PoolFull,
+}
+
+impl MessageRow {
+    /// `Ok(position)` of (kind, user) in the message's set, or
+    /// `Err(position)` where it would go. Likes come first, so a like is
+    /// found by bisecting the first `likes` users. O(log LIKES).
+    pub(crate) fn find<U: Array<u32>, K: Array<u8>>(
+        &self,
+        pool: &Pool<U, K>,
+        kind: Reaction,
+        user: UserId,
+    ) -> Result<usize, usize> {
+        if kind == Reaction::Like {
+            let users = pool.users(self.block);
+            let likes = users.get(..usize::from(self.likes)).unwrap_or_default();
+            likes.binary_search(&user.get())
+        } else {
+            pool.find(self.block, kind, user.get())
+        }
+    }
+
+    /// Adds (kind, user) at a position [`Self::find`] returned as `Err`,
+    /// unless the set holds `capacity` entries. O(LIKES).
+    pub(crate) fn add<U: Array<u32>, K: Array<u8>>(
+        &mut self,
+        pool: &mut Pool<U, K>,
+        pos: usize,
+        (kind, user): (Reaction, UserId),
+        capacity: usize,
+    ) -> Result<(), AddError> {
+        if self.block.len() >= capacity {
+            return Err(AddError::Full);
+        }
+        pool.insert(&mut self.block, pos, kind, user.get())
+            .map_err(|_| AddError::PoolFull)?;
+        if kind == Reaction::Like {
+            self.likes = self.likes.wrapping_add(1);
+        }
+        self.version = self.version.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Removes the entry of `kind` at a position [`Self::find`] returned as
+    /// `Ok`. O(LIKES).
+    pub(crate) fn remove<U: Array<u32>, K: Array<u8>>(
+        &mut self,
+        pool: &mut Pool<U, K>,
+        pos: usize,
+        kind: Reaction,
+    ) {
+        pool.remove(&mut self.block, pos);
+        if kind == Reaction::Like {
+            self.likes = self.likes.wrapping_sub(1);
+        }
+        self.version = self.version.wrapping_add(1);
+    }
+
+    /// How many users set `kind`. O(1) for likes, O(log LIKES) otherwise.
+    pub(crate) fn count<U: Array<u32>, K: Array<u8>>(
+        &self,
+        pool: &Pool<U, K>,
+        kind: Reaction,
+    ) -> usize {
+        if kind == Reaction::Like {
+            usize::from(self.likes)
+        } else {
+            pool.run(self.block, kind).len()
+        }
     }
 }

@@ -1,19 +1,23 @@
 //! A fixed-capacity table keyed by id: dense rows plus an open-addressing
 //! index at most half full.
 //!
-//! Rows live in one dense vector (`N` of them); the index has `2N` slots,
+//! Rows live in one dense array (`N` of them); the index has `2N` slots,
 //! each 0 (empty) or a row number plus one, probed linearly from a
 //! Fibonacci hash of the id. At most half the slots are ever used, so a
 //! lookup reads about 1.5 slots on average even when the table is full, and
-//! the index is 8 bytes a row (512 KiB for 65 536 rows), small enough to
-//! stay in cache. Removal shifts later entries of the probe run back (no
-//! tombstones) and moves the last row into the hole.
+//! the index is 8 bytes a row. Removal shifts later entries of the probe
+//! run back (no tombstones) and moves the last row into the hole; the
+//! caller learns which row moved, so row numbers held elsewhere (a
+//! message's chat) can follow it.
 //!
-//! Ids are assigned by the host, not by callers; the hash is not keyed.
+//! The arrays come from the engine's [`Sizing`](crate::Sizing), so the
+//! capacity is the backing array's length. Ids are assigned by the host,
+//! not by callers; the hash is not keyed.
 
-use heapless::Vec;
+use core::marker::PhantomData;
 
 use crate::ids::{BotId, ChatId, MessageId};
+use crate::sizing::Array;
 
 /// A key the table can hash: an id.
 pub trait TableKey: Copy + Eq {
@@ -22,14 +26,13 @@ pub trait TableKey: Copy + Eq {
 }
 
 /// Dense rows indexed by an open-addressing hash index.
-///
-/// Two tables are equal when they hold the same rows, whatever the order
-/// of their rows and slots (which depends on the order of past edits).
-#[derive(Debug, Clone)]
-pub struct Table<K, V, const N: usize> {
-    rows: Vec<(K, V), N>,
-    /// `2N` slots, as pairs so the count stays a const generic.
-    slots: [[u32; 2]; N],
+#[derive(Clone)]
+pub struct Table<K, V, R, I> {
+    rows: R,
+    /// `2N` slots, as pairs so the count is the sizing's.
+    index: I,
+    len: usize,
+    marker: PhantomData<(K, V)>,
 }
 
 /// Fibonacci hashing: the golden-ratio multiple's top bits.
@@ -37,36 +40,60 @@ const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 // The engine asks for `len` only; an `is_empty` would be dead code.
 #[allow(clippy::len_without_is_empty)]
-impl<K: TableKey, V, const N: usize> Table<K, V, N> {
-    /// An empty table. `N` must be a power of two no larger than 2^30.
+impl<K, V, R, I> Table<K, V, R, I>
+where
+    K: TableKey,
+    V: Copy,
+    R: Array<(K, V)>,
+    I: Array<[u32; 2]>,
+{
+    /// An empty table. The capacity must be a power of two no larger than
+    /// 2^30 (the engine checks it at compile time).
     #[must_use]
     pub const fn new() -> Self {
-        const {
-            assert!(N >= 1 && N.is_power_of_two() && N <= 1 << 30);
-        }
         Self {
-            rows: Vec::new(),
-            slots: [[0; 2]; N],
+            rows: R::EMPTY,
+            index: I::EMPTY,
+            len: 0,
+            marker: PhantomData,
         }
     }
 
     /// The number of rows.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.len
+    }
+
+    /// The rows, in no particular order.
+    #[must_use]
+    pub fn rows(&self) -> &[(K, V)] {
+        self.rows.as_slice().get(..self.len).unwrap_or_default()
+    }
+
+    /// The rows, mutably. Keys must not be changed through this.
+    pub fn rows_mut(&mut self) -> &mut [(K, V)] {
+        let len = self.len;
+        self.rows.as_mut_slice().get_mut(..len).unwrap_or_default()
+    }
+
+    /// The row number of `key`. O(1) expected.
+    #[must_use]
+    pub fn position(&self, key: K) -> Option<usize> {
+        self.find(key).ok().map(|(_, row)| row)
     }
 
     /// The row for `key`. O(1) expected.
     #[must_use]
     pub fn get(&self, key: K) -> Option<&V> {
-        let row = self.find(key).ok()?.1;
-        self.rows.get(row).map(|(_, v)| v)
+        let row = self.position(key)?;
+        self.rows().get(row).map(|(_, v)| v)
     }
 
     /// The row for `key`, mutably. O(1) expected.
     pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
-        let row = self.find(key).ok()?.1;
-        self.rows.get_mut(row).map(|(_, v)| v)
+        let row = self.position(key)?;
+        self.rows_mut().get_mut(row).map(|(_, v)| v)
     }
 
     /// Whether a row has this key. O(1) expected.
@@ -75,72 +102,73 @@ impl<K: TableKey, V, const N: usize> Table<K, V, N> {
         self.find(key).is_ok()
     }
 
-    /// Adds a row for a key that has none; hands the row back when full or
-    /// when the key is present. O(1) expected.
+    /// Adds a row for a key that has none and returns its row number;
+    /// hands the row back when full or when the key is present. O(1)
+    /// expected.
     ///
     /// # Errors
     /// The row, unchanged, when the table is full or has the key.
-    pub fn insert(&mut self, key: K, value: V) -> Result<(), (K, V)> {
+    pub fn insert(&mut self, key: K, value: V) -> Result<usize, (K, V)> {
         let Err(slot) = self.find(key) else {
             return Err((key, value));
         };
-        let Ok(tag) = u32::try_from(self.rows.len().wrapping_add(1)) else {
+        let row = self.len;
+        let Ok(tag) = u32::try_from(row.wrapping_add(1)) else {
             return Err((key, value));
         };
-        self.rows.push((key, value))?;
+        let Some(cell) = self.rows.as_mut_slice().get_mut(row) else {
+            return Err((key, value));
+        };
+        *cell = (key, value);
+        self.len = row.wrapping_add(1);
         self.set_slot(slot, tag);
-        Ok(())
+        Ok(row)
     }
 
-    /// Removes the row for `key` and returns it. O(1) expected.
-    pub fn remove(&mut self, key: K) -> Option<V> {
+    /// Removes the row for `key` and returns it with its row number. The
+    /// last row moves into that number (when it was not the last itself).
+    /// O(1) expected.
+    pub fn remove(&mut self, key: K) -> Option<(V, usize)> {
         let (slot, row) = self.find(key).ok()?;
         self.set_slot(slot, 0);
         self.close_gap(slot);
         self.move_last_row_to(row);
-        (row < self.rows.len()).then(|| self.rows.swap_remove(row).1)
-    }
-
-    /// Removes every row for which `keep` is false. O(N).
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
-        let mut i = 0;
-        while let Some((key, value)) = self.rows.get(i) {
-            if keep(key, value) {
-                i = i.wrapping_add(1);
-            } else {
-                // The last row moves into `i`: look at `i` again.
-                let key = *key;
-                self.remove(key);
-            }
-        }
+        let last = self.len.checked_sub(1)?;
+        let rows = self.rows.as_mut_slice();
+        let (_, value) = *rows.get(row)?;
+        let moved = *rows.get(last)?;
+        *rows.get_mut(row)? = moved;
+        self.len = last;
+        Some((value, row))
     }
 
     /// The rows, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.rows.iter().map(|(k, v)| (k, v))
+        self.rows().iter().map(|(k, v)| (k, v))
     }
 
     /// The index's slot count minus one: a mask, as `2N` is a power of two.
-    const fn mask() -> usize {
-        N.wrapping_mul(2).wrapping_sub(1)
+    fn mask(&self) -> usize {
+        self.index.as_slice().len().wrapping_mul(2).wrapping_sub(1)
     }
 
     /// Where `key`'s probe run starts.
-    fn home(key: K) -> usize {
-        let bits = Self::mask().count_ones();
+    fn home(&self, key: K) -> usize {
+        let mask = self.mask();
+        let bits = mask.count_ones();
         let hash = key.value().wrapping_mul(GOLDEN);
         // `checked_shr` covers the 64-bit shift of a one-slot index.
         let top = hash.checked_shr(64u32.wrapping_sub(bits)).unwrap_or(0);
-        usize::try_from(top).unwrap_or(0) & Self::mask()
+        usize::try_from(top).unwrap_or(0) & mask
     }
 
     fn slot(&self, slot: usize) -> u32 {
-        let pair = self.slots.get(slot >> 1);
+        let pair = self.index.as_slice().get(slot >> 1);
         pair.and_then(|p| p.get(slot & 1)).copied().unwrap_or(0)
     }
 
     fn set_slot(&mut self, slot: usize, tag: u32) {
-        let pair = self.slots.get_mut(slot >> 1);
+        let pair = self.index.as_mut_slice().get_mut(slot >> 1);
         if let Some(cell) = pair.and_then(|p| p.get_mut(slot & 1)) {
             *cell = tag;
         }
@@ -155,17 +183,17 @@ impl<K: TableKey, V, const N: usize> Table<K, V, N> {
     /// where it would go. The index is at most half full, so a probe run
     /// always ends at an empty slot.
     fn find(&self, key: K) -> Result<(usize, usize), usize> {
-        let mut slot = Self::home(key);
-        for _ in 0..=Self::mask() {
+        let mut slot = self.home(key);
+        for _ in 0..=self.mask() {
             let tag = self.slot(slot);
             if tag == 0 {
                 return Err(slot);
             }
             let row = Self::row_of(tag);
-            if self.rows.get(row).is_some_and(|(k, _)| *k == key) {
+            if self.rows().get(row).is_some_and(|(k, _)| *k == key) {
                 return Ok((slot, row));
             }
-            slot = slot.wrapping_add(1) & Self::mask();
+            slot = slot.wrapping_add(1) & self.mask();
         }
         Err(slot)
     }
@@ -175,19 +203,19 @@ impl<K: TableKey, V, const N: usize> Table<K, V, N> {
     /// early at the hole.
     fn close_gap(&mut self, mut hole: usize) {
         let mut next = hole;
-        for _ in 0..Self::mask() {
-            next = next.wrapping_add(1) & Self::mask();
+        for _ in 0..self.mask() {
+            next = next.wrapping_add(1) & self.mask();
             let tag = self.slot(next);
             if tag == 0 {
                 return;
             }
-            let Some(&(key, _)) = self.rows.get(Self::row_of(tag)) else {
+            let Some(&(key, _)) = self.rows().get(Self::row_of(tag)) else {
                 return;
             };
             // Distances from the entry's home, modulo the slot count.
-            let home = Self::home(key);
-            let to_hole = hole.wrapping_sub(home) & Self::mask();
-            let to_next = next.wrapping_sub(home) & Self::mask();
+            let home = self.home(key);
+            let to_hole = hole.wrapping_sub(home) & self.mask();
+            let to_next = next.wrapping_sub(home) & self.mask();
             if to_hole < to_next {
                 self.set_slot(hole, tag);
                 self.set_slot(next, 0);
@@ -196,13 +224,13 @@ impl<K: TableKey, V, const N: usize> Table<K, V, N> {
         }
     }
 
-    /// Points the last row's slot at `row`, where `swap_remove` puts it.
+    /// Points the last row's slot at `row`, where [`Self::remove`] moves it.
     fn move_last_row_to(&mut self, row: usize) {
-        let last = self.rows.len().wrapping_sub(1);
+        let last = self.len.wrapping_sub(1);
         if row >= last {
             return;
         }
-        let Some(&(key, _)) = self.rows.last() else {
+        let Some(&(key, _)) = self.rows().last() else {
             return;
         };
         let (Ok((slot, _)), Ok(tag)) = (self.find(key), u32::try_from(row.wrapping_add(1))) else {
@@ -212,16 +240,13 @@ impl<K: TableKey, V, const N: usize> Table<K, V, N> {
     }
 }
 
-impl<K: TableKey, V: PartialEq, const N: usize> PartialEq for Table<K, V, N> {
-    /// O(N) expected.
-    fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().all(|(k, v)| other.get(*k) == Some(v))
-    }
-}
-
-impl<K: TableKey, V: Eq, const N: usize> Eq for Table<K, V, N> {}
-
-impl<K: TableKey, V, const N: usize> Default for Table<K, V, N> {
+impl<K, V, R, I> Default for Table<K, V, R, I>
+where
+    K: TableKey,
+    V: Copy,
+    R: Array<(K, V)>,
+    I: Array<[u32; 2]>,
+{
     fn default() -> Self {
         Self::new()
     }
@@ -262,18 +287,20 @@ mod tests {
     use super::Table;
     use crate::ids::MessageId;
 
+    type T8 = Table<MessageId, u32, [(MessageId, u32); 8], [[u32; 2]; 8]>;
+    type T4 = Table<MessageId, u8, [(MessageId, u8); 4], [[u32; 2]; 4]>;
+    type T1 = Table<MessageId, u8, [(MessageId, u8); 1], [[u32; 2]; 1]>;
+
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u64, u32),
         Remove(u64),
-        RetainBelow(u32),
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => (1..=40u64, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
             3 => (1..=40u64).prop_map(Op::Remove),
-            1 => any::<u32>().prop_map(Op::RetainBelow),
         ]
     }
 
@@ -282,7 +309,7 @@ mod tests {
     }
 
     /// Applies one operation to both and checks they agree.
-    fn step(table: &mut Table<MessageId, u32, 8>, model: &mut HashMap<u64, u32>, op: Op) {
+    fn step(table: &mut T8, model: &mut HashMap<u64, u32>, op: Op) {
         match op {
             Op::Insert(k, v) => {
                 let room = model.len() < 8 && !model.contains_key(&k);
@@ -291,11 +318,7 @@ mod tests {
                     model.insert(k, v);
                 }
             }
-            Op::Remove(k) => assert_eq!(table.remove(id(k)), model.remove(&k)),
-            Op::RetainBelow(limit) => {
-                table.retain(|_, v| *v < limit);
-                model.retain(|_, v| *v < limit);
-            }
+            Op::Remove(k) => assert_eq!(table.remove(id(k)).map(|(v, _)| v), model.remove(&k)),
         }
     }
 
@@ -304,7 +327,7 @@ mod tests {
 
         #[test]
         fn table_matches_a_hash_map(ops in proptest::collection::vec(op(), 1..200)) {
-            let mut table = Table::new();
+            let mut table = T8::new();
             let mut model = HashMap::new();
             for op in ops {
                 step(&mut table, &mut model, op);
@@ -322,30 +345,24 @@ mod tests {
     }
 
     #[test]
-    fn equality_ignores_the_order_of_past_edits() {
-        let mut a: Table<MessageId, u8, 4> = Table::new();
-        let mut b: Table<MessageId, u8, 4> = Table::new();
+    fn removal_moves_the_last_row_into_the_hole() {
+        let mut table = T4::new();
         for k in [1, 2, 3] {
-            a.insert(id(k), 0).unwrap();
+            table.insert(id(k), 0).unwrap();
         }
-        for k in [3, 9, 1, 2] {
-            b.insert(id(k), 0).unwrap();
-        }
-        assert_ne!(a, b);
-        b.remove(id(9)).unwrap();
-        assert_eq!(a, b);
-        b.remove(id(3)).unwrap();
-        b.insert(id(3), 1).unwrap();
-        assert_ne!(a, b, "same keys, another value");
+        assert_eq!(table.remove(id(1)), Some((0, 0)));
+        assert_eq!(table.position(id(3)), Some(0));
+        assert_eq!(table.position(id(2)), Some(1));
+        assert_eq!(table.insert(id(9), 5), Ok(2));
     }
 
     #[test]
     fn a_full_table_refuses_and_a_one_row_table_works() {
-        let mut table: Table<MessageId, u8, 1> = Table::new();
-        table.insert(id(7), 1).unwrap();
+        let mut table = T1::new();
+        assert_eq!(table.insert(id(7), 1), Ok(0));
         assert_eq!(table.insert(id(8), 2), Err((id(8), 2)));
         assert_eq!(table.insert(id(7), 3), Err((id(7), 3)));
-        assert_eq!(table.remove(id(7)), Some(1));
+        assert_eq!(table.remove(id(7)), Some((1, 0)));
         assert!(!table.contains_key(id(7)));
         table.insert(id(8), 2).unwrap();
         assert_eq!(table.get(id(8)), Some(&2));

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use imbot_like::{
-    Action, AppId, Change, Engine, LikeError, OpenChatError, PostMessageError, RegisterBotError,
-    ServerEngine, SmallEngine, UserLikeRequest,
+    Action, AppId, Capacity, Change, Engine, ErrorCode, LikeError, OpenChatError, PostMessageError,
+    RegisterBotError, ServerEngine, Sizing, Small, SmallEngine, UserLikeRequest, pool_for,
 };
 use std::sync::Mutex;
 
@@ -81,7 +81,7 @@ fn message_table_full_refuses_and_keeps_every_message() {
 #[test]
 fn like_set_full_refuses_and_keeps_every_like() {
     // Four members, room for three likes per message.
-    let mut e: Engine<2, 2, 4, 2, 3> = Engine::new();
+    let mut e: Engine<Capacity<2, 2, 4, 2, 3, { pool_for(2, 3) }>> = Engine::new();
     e.open_chat(chat(1), &[user(1), user(2), user(3), user(4)])
         .unwrap();
     e.post_message(msg(1), chat(1), user(1)).unwrap();
@@ -95,6 +95,58 @@ fn like_set_full_refuses_and_keeps_every_like() {
     assert_eq!(e, before);
     let all: Vec<u32> = e.likers(msg(1)).unwrap().map(|u| u.get()).collect();
     assert_eq!(all, [1, 2, 3]);
+}
+
+/// Four entries of pool: likes by users 1 and 2 use blocks of one and two
+/// entries; a third needs a block of four, which no longer fits.
+type TightPool = Engine<Capacity<2, 2, 4, 4, 4, 4>>;
+
+fn tight_pool_with_two_likes() -> TightPool {
+    let mut e = TightPool::new();
+    e.open_chat(chat(1), &[user(1), user(2), user(3), user(4)])
+        .unwrap();
+    e.post_message(msg(1), chat(1), user(1)).unwrap();
+    e.post_message(msg(2), chat(1), user(1)).unwrap();
+    for u in 1..=2 {
+        let outcome = e.like_as_user(&UserLikeRequest::new(user(u), msg(1)));
+        assert_eq!(outcome.unwrap().count, usize::try_from(u).unwrap());
+    }
+    e
+}
+
+// rule L9
+#[test]
+fn rule_l9_a_full_pool_refuses_with_pool_full_and_changes_nothing() {
+    let mut e = tight_pool_with_two_likes();
+    let before = e.clone();
+    let third = UserLikeRequest::new(user(3), msg(1));
+    assert_eq!(e.like_as_user(&third), Err(LikeError::PoolFull));
+    assert_eq!(LikeError::PoolFull.code(), ErrorCode::WithoutChanges);
+    assert_eq!(LikeError::PoolFull.rule(), 9);
+    assert_eq!(e, before);
+    // The one-entry block freed by the growth serves another message.
+    let other = UserLikeRequest::new(user(3), msg(2));
+    assert_eq!(e.like_as_user(&other).unwrap().count, 1);
+}
+
+// rule L9
+#[test]
+fn rule_l9_a_deleted_message_gives_its_pool_block_back() {
+    let mut e = tight_pool_with_two_likes();
+    e.delete_message(msg(1)).unwrap();
+    e.post_message(msg(3), chat(1), user(1)).unwrap();
+    for u in 1..=2 {
+        let outcome = e.like_as_user(&UserLikeRequest::new(user(u), msg(3)));
+        assert_eq!(outcome.unwrap().change, Change::Set);
+    }
+    assert_eq!(e.pool_used(), 3);
+}
+
+#[test]
+fn pool_for_is_the_most_a_sizing_can_use() {
+    assert_eq!(pool_for(8, 3), 64);
+    assert_eq!(pool_for(1 << 20, 64), 1 << 27);
+    assert_eq!(Small::POOL, pool_for(Small::MESSAGES, Small::LIKES));
 }
 
 #[test]
@@ -111,24 +163,20 @@ fn small_sizing_fits_a_microcontroller() {
 static SERVER: Mutex<ServerEngine> = Mutex::new(ServerEngine::new());
 
 #[test]
-fn server_sizing_lives_in_a_static_and_holds_65536_messages() {
+fn server_sizing_lives_in_a_static_and_holds_a_million_messages() {
     let mut e = SERVER.lock().unwrap();
     e.open_chat(chat(1), &[user(1)]).unwrap();
-    for id in 1..=65_536 {
+    for id in 1..=1 << 20 {
         e.post_message(msg(id), chat(1), user(1)).unwrap();
     }
     assert_eq!(
-        e.post_message(msg(65_537), chat(1), user(1)),
+        e.post_message(msg((1 << 20) + 1), chat(1), user(1)),
         Err(PostMessageError::TableFull)
     );
-    assert_eq!(
-        e.like_as_user(&UserLikeRequest::new(user(1), msg(65_536)))
-            .unwrap()
-            .likers
-            .len(),
-        1
-    );
-    assert_eq!(e.close_chat(chat(1)), Ok(65_536));
+    let liked = e.like_as_user(&UserLikeRequest::new(user(1), msg(1 << 20)));
+    assert_eq!(liked.unwrap().count, 1);
+    assert_eq!(e.close_chat(chat(1)), Ok(1 << 20));
+    assert!(size_of::<ServerEngine>() <= 64 << 20);
 }
 
 #[test]

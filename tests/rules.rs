@@ -367,7 +367,7 @@ fn rule_l10_auto_toggles() {
 
 // section 3
 #[test]
-fn outcome_reports_chat_actor_sorted_likers_and_author_to_notify() {
+fn outcome_reports_chat_actor_count_version_and_author_to_notify() {
     let mut e = strict_world();
     let bob = UserLikeRequest::new(user(BOB), msg(M_ALICE)).action(Action::Plus);
     user_like_set(&mut e, &bob);
@@ -375,8 +375,22 @@ fn outcome_reports_chat_actor_sorted_likers_and_author_to_notify() {
     assert_eq!(outcome.message, msg(M_ALICE));
     assert_eq!(outcome.chat, chat(GROUP));
     assert_eq!(outcome.actor, user(BOT_A));
-    assert_eq!(outcome.likers.as_slice(), [user(BOB), user(BOT_A)]);
+    assert_eq!(outcome.count, 2);
+    assert_eq!(outcome.version, 2, "one change by Bob, one by the bot");
     assert_eq!(outcome.notify, Some(user(ALICE)));
+    // The list itself is a borrowed view, ascending.
+    assert_eq!(likers(&e, M_ALICE), [BOB, BOT_A]);
+}
+
+// section 3
+#[test]
+fn refused_requests_leave_the_version_alone() {
+    let mut e = strict_world();
+    let set = e.like(&from_a(M_ALICE, Action::Plus)).unwrap();
+    assert!(e.like(&from_a(M_ALICE, Action::Plus)).is_err());
+    assert_eq!(e.message(msg(M_ALICE)).unwrap().version, set.version);
+    let removed = e.like(&from_a(M_ALICE, Action::Minus)).unwrap();
+    assert_eq!(removed.version, set.version + 1);
 }
 
 // section 3
@@ -387,7 +401,8 @@ fn outcome_notifies_nobody_on_removal_or_self_like() {
     assert_eq!(own.notify, None, "the author liked their own message");
     let removed = e.like(&from_a(M_BOT, Action::Minus)).unwrap();
     assert_eq!(removed.notify, None);
-    assert!(removed.likers.is_empty());
+    assert_eq!(removed.count, 0);
+    assert_eq!(e.likers(msg(M_BOT)).unwrap().len(), 0);
 }
 
 // section 4

@@ -110,6 +110,10 @@ pub enum ReactionError {
     NotSet,
     /// V8: the message's reaction set is at capacity.
     ReactionsFull,
+    /// V8: the engine's shared reaction pool has no room for the message's
+    /// set to grow (a sizing whose pool is smaller than the most it could
+    /// use; see [`Capacity`](crate::Capacity)).
+    PoolFull,
 }
 
 impl ReactionError {
@@ -127,7 +131,7 @@ impl ReactionError {
             | Self::NotAMember => C::AccessDenied,
             Self::ReactionMissing | Self::ReactionUnknown | Self::NotSet => C::ReactionNotFound,
             Self::AlreadySet => C::ReactionAlreadySet,
-            Self::ReactionsFull => C::ReactionLimitReached,
+            Self::ReactionsFull | Self::PoolFull => C::ReactionLimitReached,
         }
     }
 
@@ -142,7 +146,7 @@ impl ReactionError {
             Self::ReactionMissing | Self::ReactionUnknown => 5,
             Self::MessageNotFound | Self::NotAMember => 6,
             Self::AlreadySet | Self::NotSet => 7,
-            Self::ReactionsFull => 8,
+            Self::ReactionsFull | Self::PoolFull => 8,
         }
     }
 }
@@ -163,6 +167,7 @@ impl fmt::Display for ReactionError {
             Self::AlreadySet => f.write_str("the reaction is already set"),
             Self::NotSet => f.write_str("the reaction is not set"),
             Self::ReactionsFull => f.write_str("the message's reaction set is full"),
+            Self::PoolFull => f.write_str("the engine's reaction pool is full"),
         }
     }
 }

@@ -33,5 +33,5 @@ mod path;
 mod request;
 
 pub use error::{ReactionError, ReactionErrorCode};
-pub use outcome::{ReactionCount, ReactionOutcome};
+pub use outcome::ReactionOutcome;
 pub use request::ReactionRequest;

@@ -1,15 +1,15 @@
 //! The v2 reaction path: checks V1 to V8, then one insert or remove.
 
-use heapless::Vec;
-
-use crate::access::{BotDenied, MessageDenied};
+use crate::access::{BotDenied, MessageDenied, Reachable};
 use crate::engine::Engine;
 use crate::ids::{Arg, BotId, MessageId};
 use crate::outcome::Change;
+use crate::pool::Pool;
 use crate::reaction::Reaction;
-use crate::store::{Message, Runs};
+use crate::sizing::{Array, Sizing};
+use crate::store::{AddError, MessageRow};
 use crate::v2::error::ReactionError;
-use crate::v2::outcome::{ReactionCount, ReactionOutcome};
+use crate::v2::outcome::ReactionOutcome;
 use crate::v2::request::ReactionRequest;
 
 /// The checked parameters of a request.
@@ -19,14 +19,7 @@ struct Checked {
     reaction: Reaction,
 }
 
-impl<
-    const BOTS: usize,
-    const CHATS: usize,
-    const MEMBERS: usize,
-    const MESSAGES: usize,
-    const LIKES: usize,
-> Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>
-{
+impl<S: Sizing> Engine<S> {
     /// Applies `imbot.v2.Chat.Message.Reaction.add`: the bot sets a
     /// reaction. A `like` added here is the legacy like.
     ///
@@ -40,18 +33,24 @@ impl<
     pub fn add_reaction(
         &mut self,
         request: &ReactionRequest,
-    ) -> Result<ReactionOutcome<LIKES>, ReactionError> {
+    ) -> Result<ReactionOutcome, ReactionError> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
-        let message = self.reaction_target(&checked)?;
-        let reactions = &mut message.reactions;
-        let pos = match reactions.find(checked.reaction, user) {
-            Ok(_) => return Err(ReactionError::AlreadySet),
-            Err(pos) => pos,
+        let target = self.reaction_target(&checked)?;
+        let pool = &mut self.pool;
+        let rows = self.messages.rows_mut();
+        let (_, row) = rows
+            .get_mut(target.row)
+            .ok_or(ReactionError::MessageNotFound)?;
+        let Err(pos) = row.find(pool, checked.reaction, user) else {
+            return Err(ReactionError::AlreadySet);
         };
-        let inserted = reactions.insert_at(pos, checked.reaction, user);
-        inserted.map_err(|_| ReactionError::ReactionsFull)?;
-        Ok(outcome(&checked, message, Change::Set))
+        let added = row.add(pool, pos, (checked.reaction, user), S::LIKES);
+        added.map_err(|e| match e {
+            AddError::Full => ReactionError::ReactionsFull,
+            AddError::PoolFull => ReactionError::PoolFull,
+        })?;
+        Ok(outcome(&checked, &target, row, pool, Change::Set))
     }
 
     /// Applies `imbot.v2.Chat.Message.Reaction.delete`: the bot removes a
@@ -67,16 +66,20 @@ impl<
     pub fn delete_reaction(
         &mut self,
         request: &ReactionRequest,
-    ) -> Result<ReactionOutcome<LIKES>, ReactionError> {
+    ) -> Result<ReactionOutcome, ReactionError> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
-        let message = self.reaction_target(&checked)?;
-        let pos = message
-            .reactions
-            .find(checked.reaction, user)
+        let target = self.reaction_target(&checked)?;
+        let pool = &mut self.pool;
+        let rows = self.messages.rows_mut();
+        let (_, row) = rows
+            .get_mut(target.row)
+            .ok_or(ReactionError::MessageNotFound)?;
+        let pos = row
+            .find(pool, checked.reaction, user)
             .map_err(|_| ReactionError::NotSet)?;
-        message.reactions.remove_at(pos);
-        Ok(outcome(&checked, message, Change::Removed))
+        row.remove(pool, pos, checked.reaction);
+        Ok(outcome(&checked, &target, row, pool, Change::Removed))
     }
 
     /// Checks V1 to V5: the parameters and the bot.
@@ -108,7 +111,7 @@ impl<
     }
 
     /// Check V6: the message the bot may react to.
-    fn reaction_target(&mut self, checked: &Checked) -> Result<&mut Message<LIKES>, ReactionError> {
+    fn reaction_target(&self, checked: &Checked) -> Result<Reachable, ReactionError> {
         let user = checked.bot.user();
         self.reachable_message(user, checked.message)
             .map_err(|e| match e {
@@ -119,35 +122,22 @@ impl<
 }
 
 /// Builds the outcome from the message's state after the change.
-fn outcome<const R: usize>(
+fn outcome<U: Array<u32>, K: Array<u8>>(
     checked: &Checked,
-    message: &Message<R>,
+    target: &Reachable,
+    row: &MessageRow,
+    pool: &Pool<U, K>,
     change: Change,
-) -> ReactionOutcome<R> {
+) -> ReactionOutcome {
     let actor = checked.bot.user();
     ReactionOutcome {
         message: checked.message,
-        chat: message.chat,
+        chat: target.chat,
         actor,
         reaction: checked.reaction,
         change,
-        counts: counts(message),
-        notify: message.author_to_notify(actor, change),
+        count: row.count(pool, checked.reaction),
+        version: row.version,
+        notify: row.author_to_notify(actor, change),
     }
-}
-
-/// The message's reaction counts, one per kind present.
-fn counts<const R: usize>(message: &Message<R>) -> Vec<ReactionCount, R> {
-    let mut counts = Vec::new();
-    for (reaction, run) in Runs::new(message.reactions.entries()) {
-        let count = ReactionCount {
-            reaction,
-            count: run.len(),
-        };
-        // Never fails: there are no more kinds present than reactions.
-        if counts.push(count).is_err() {
-            break;
-        }
-    }
-    counts
 }

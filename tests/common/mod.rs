@@ -3,12 +3,13 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use imbot_like::{
-    Action, AppId, BotId, BotPolicy, Change, ChatId, Engine, LikeRequest, MessageId, UserId,
-    UserLikeRequest,
+    Action, AppId, BotId, BotPolicy, Capacity, Change, ChatId, Engine, LikeRequest, MessageId,
+    UserId, UserLikeRequest, pool_for,
 };
 
-/// The engine most tests use: small enough for a test thread's stack.
-pub type TestEngine = Engine<4, 4, 4, 8, 4>;
+/// The engine most tests use: small enough for a test thread's stack, with
+/// a pool that never runs out.
+pub type TestEngine = Engine<Capacity<4, 4, 4, 8, 4, { pool_for(8, 4) }>>;
 
 pub fn user(id: u32) -> UserId {
     UserId::new(id).unwrap()

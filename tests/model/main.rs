@@ -24,7 +24,7 @@ mod reference;
 mod reply;
 mod steps;
 
-use imbot_like::{BotPolicy, Engine, Reaction};
+use imbot_like::{BotPolicy, Capacity, Engine, Reaction, pool_for};
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{FileFailurePersistence, RngAlgorithm};
@@ -47,8 +47,11 @@ const MESSAGES: usize = 8;
 /// Reactions of all kinds (likes included) on one message.
 const LIKES: usize = 3;
 
-/// The engine under test: every table small enough to fill up.
-type Sut = Engine<BOTS, CHATS, MEMBERS, MESSAGES, LIKES>;
+/// The engine under test: every table small enough to fill up, and a
+/// reaction pool that can never run out, so the only reaction refusals are
+/// the per-message capacity's (the pool's own refusal has its tests in
+/// `tests/capacity.rs`).
+type Sut = Engine<Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, { pool_for(MESSAGES, LIKES) }>>;
 
 /// Users and bots share one id space: 1..=8.
 const USER_IDS: std::ops::RangeInclusive<u32> = 1..=8;

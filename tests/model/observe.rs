@@ -53,8 +53,9 @@ pub(crate) fn assert_same_state(engine: &Sut, model: &Model) {
         let post = model.messages.get(&m);
         let info = engine
             .message(msg(m))
-            .map(|i| (i.chat.get(), i.author.get()));
-        assert_eq!(info, post.map(|p| (p.chat, p.author)), "message({m})");
+            .map(|i| (i.chat.get(), i.author.get(), i.version));
+        let expected = post.map(|p| (p.chat, p.author, p.version));
+        assert_eq!(info, expected, "message({m})");
         let likers: Option<Vec<u32>> = engine.likers(msg(m)).map(|l| l.map(UserId::get).collect());
         let expected: Option<Vec<u32>> = post.map(Post::likers);
         assert_eq!(likers, expected, "likers({m})");
@@ -100,6 +101,38 @@ pub(crate) fn assert_same_state(engine: &Sut, model: &Model) {
                     .collect()
             });
             assert_eq!(kinds, expected, "user_reactions({m}, {u})");
+            for &kind in &crate::KINDS {
+                let expected = post.is_some_and(|p| p.has(kind, u));
+                let seen = engine.has_reaction(msg(m), user(u), kind);
+                assert_eq!(seen, expected, "has_reaction({m}, {u}, {kind:?})");
+            }
         }
     }
+    assert_same_listings(engine, model);
+}
+
+/// The unordered listings, `chats()` and `messages()`, against the model.
+fn assert_same_listings(engine: &Sut, model: &Model) {
+    let mut chats: Vec<(u32, Vec<u32>)> = engine
+        .chats()
+        .map(|(c, m)| (c.get(), m.iter().map(|u| u.get()).collect()))
+        .collect();
+    chats.sort_unstable();
+    let expected: Vec<(u32, Vec<u32>)> = model
+        .chats
+        .iter()
+        .map(|(&c, m)| (c, m.iter().copied().collect()))
+        .collect();
+    assert_eq!(chats, expected, "chats()");
+    let mut messages: Vec<(u64, u32, u32, u32)> = engine
+        .messages()
+        .map(|(id, i)| (id.get(), i.chat.get(), i.author.get(), i.version))
+        .collect();
+    messages.sort_unstable();
+    let expected: Vec<(u64, u32, u32, u32)> = model
+        .messages
+        .iter()
+        .map(|(&id, p)| (id, p.chat, p.author, p.version))
+        .collect();
+    assert_eq!(messages, expected, "messages()");
 }

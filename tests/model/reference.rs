@@ -21,6 +21,8 @@ pub(crate) struct Post {
     /// Every reaction on the message as (kind, user); a like is
     /// (`Reaction::Like`, user).
     pub(crate) reactions: BTreeSet<(Reaction, u32)>,
+    /// One more on every change of `reactions`, from 0 when posted.
+    pub(crate) version: u32,
 }
 
 impl Post {
@@ -180,6 +182,7 @@ impl Model {
         let post = Post {
             chat,
             author,
+            version: 0,
             reactions: BTreeSet::new(),
         };
         self.messages.insert(message, post);
@@ -280,12 +283,14 @@ impl Model {
             post.reactions.remove(&(Reaction::Like, user));
             Change::Removed
         };
+        post.version += 1;
         Ok(Liked {
             message: id,
             chat: post.chat,
             actor: user,
             change,
-            likers: post.likers(),
+            count: post.likers().len(),
+            version: post.version,
             notify: (set && post.author != user).then_some(post.author),
         })
     }
@@ -357,17 +362,15 @@ impl Model {
                 Change::Removed
             }
         };
+        post.version += 1;
         Ok(Reacted {
             message: id,
             chat: post.chat,
             actor: bot,
             reaction: kind,
             change,
-            counts: post
-                .groups()
-                .into_iter()
-                .map(|(kind, users)| (kind, users.len()))
-                .collect(),
+            count: post.users(kind).len(),
+            version: post.version,
             notify: (verb == Verb::Add && post.author != bot).then_some(post.author),
         })
     }

@@ -7,9 +7,9 @@ use imbot_like::{
     UserLikeRequest,
 };
 
+use crate::Sut;
 use crate::common::{bot, chat, msg, user};
 use crate::steps::{Step, Verb};
-use crate::{LIKES, Sut};
 
 /// A successful like as plain values (section 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,18 +18,22 @@ pub(crate) struct Liked {
     pub(crate) chat: u32,
     pub(crate) actor: u32,
     pub(crate) change: Change,
-    pub(crate) likers: Vec<u32>,
+    /// How many users like the message after the change.
+    pub(crate) count: usize,
+    /// The message's version after the change.
+    pub(crate) version: u32,
     pub(crate) notify: Option<u32>,
 }
 
 impl Liked {
-    fn from_outcome(outcome: &Outcome<LIKES>) -> Self {
+    fn from_outcome(outcome: &Outcome) -> Self {
         Self {
             message: outcome.message.get(),
             chat: outcome.chat.get(),
             actor: outcome.actor.get(),
             change: outcome.change,
-            likers: outcome.likers.iter().map(|u| u.get()).collect(),
+            count: outcome.count,
+            version: outcome.version,
             notify: outcome.notify.map(UserId::get),
         }
     }
@@ -43,24 +47,23 @@ pub(crate) struct Reacted {
     pub(crate) actor: u32,
     pub(crate) reaction: Reaction,
     pub(crate) change: Change,
-    /// (kind, how many users set it), in [`Reaction::ALL`] order.
-    pub(crate) counts: Vec<(Reaction, usize)>,
+    /// How many users set this kind after the change.
+    pub(crate) count: usize,
+    /// The message's version after the change.
+    pub(crate) version: u32,
     pub(crate) notify: Option<u32>,
 }
 
 impl Reacted {
-    fn from_outcome(outcome: &ReactionOutcome<LIKES>) -> Self {
+    fn from_outcome(outcome: &ReactionOutcome) -> Self {
         Self {
             message: outcome.message.get(),
             chat: outcome.chat.get(),
             actor: outcome.actor.get(),
             reaction: outcome.reaction,
             change: outcome.change,
-            counts: outcome
-                .counts
-                .iter()
-                .map(|c| (c.reaction, c.count))
-                .collect(),
+            count: outcome.count,
+            version: outcome.version,
             notify: outcome.notify.map(UserId::get),
         }
     }

@@ -18,10 +18,11 @@ mod response;
 mod rules;
 
 use crate::wire::{LikeParams, Params, ReactionParams};
-use crate::{AppId, BotId, BotPolicy, ChatId, Engine, LikeError, MessageId, UserId};
+use crate::{AppId, BotId, BotPolicy, Capacity, ChatId, Engine, LikeError, MessageId, UserId};
 
-/// A small engine; `L` is the like set's capacity.
-type World<const L: usize> = Engine<4, 4, 4, 8, L>;
+/// A small engine; `L` (at most 64) is the like set's capacity. The pool
+/// holds the most 8 messages of up to 64 reactions could use.
+type World<const L: usize> = Engine<Capacity<4, 4, 4, 8, L, 1024>>;
 
 /// App 1 owns bot 39; app 2 owns bots 40 and 41; app 3 owns none.
 const APP_ONE: AppId = AppId(1);

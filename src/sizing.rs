@@ -1,0 +1,204 @@
+//! Capacities: one type parameter that fixes every table's size.
+//!
+//! An [`Engine`](crate::Engine) takes one sizing type. [`Capacity`] builds
+//! one from six numbers; the named sizings ([`Small`], [`Server`]) are
+//! aliases of it. Code that wraps the engine stays generic over
+//! `S: Sizing` and never repeats the numbers.
+//!
+//! The trait's associated types are the backing arrays of the tables. They
+//! are an implementation detail (hidden from the docs and not covered by
+//! semver); the trait is sealed, so [`Capacity`] is its only implementor.
+
+use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::store::{ChatRow, MessageRow};
+
+/// The capacities of an engine's tables. Implemented by [`Capacity`] only.
+///
+/// | constant   | capacity of                                   | constraint           |
+/// | ---------- | --------------------------------------------- | -------------------- |
+/// | `BOTS`     | registered bots                               | power of two, ≤ 2^30 |
+/// | `CHATS`    | open chats                                    | power of two, ≤ 2^30 |
+/// | `MEMBERS`  | members of one chat                           | 2 ..= 65 535         |
+/// | `MESSAGES` | stored messages                               | power of two, ≤ 2^30 |
+/// | `LIKES`    | reactions on one message (each like is one)   | 1 ..= 65 535         |
+/// | `POOL`     | reaction entries of all messages together     | 1 ..= 2^31           |
+///
+/// The constraints are checked at compile time by
+/// [`Engine::new`](crate::Engine::new).
+pub trait Sizing: sealed::Sealed + 'static {
+    /// Registered bots.
+    const BOTS: usize;
+    /// Open chats.
+    const CHATS: usize;
+    /// Members of one chat.
+    const MEMBERS: usize;
+    /// Stored messages.
+    const MESSAGES: usize;
+    /// Reactions of every kind on one message.
+    const LIKES: usize;
+    /// Reaction entries of all messages together (see [`Capacity`]).
+    const POOL: usize;
+
+    #[doc(hidden)]
+    type BotRows: Array<(BotId, AppId)>;
+    #[doc(hidden)]
+    type BotIndex: Array<[u32; 2]>;
+    #[doc(hidden)]
+    type MemberList: Array<UserId>;
+    #[doc(hidden)]
+    type ChatRows: Array<(ChatId, ChatRow<Self::MemberList>)>;
+    #[doc(hidden)]
+    type ChatIndex: Array<[u32; 2]>;
+    #[doc(hidden)]
+    type MessageRows: Array<(MessageId, MessageRow)>;
+    #[doc(hidden)]
+    type MessageIndex: Array<[u32; 2]>;
+    #[doc(hidden)]
+    type PoolUsers: Array<u32>;
+    #[doc(hidden)]
+    type PoolKinds: Array<u8>;
+}
+
+/// A sizing built from six capacities (see [`Sizing`] for their meaning
+/// and constraints).
+///
+/// Reactions live in one shared pool of `POOL` entries, not in a fixed
+/// array per message, so memory follows the number of reactions actually
+/// set. A message's reactions occupy one block of the pool whose size is a
+/// power of two, doubled as the set grows. A pool of at least
+/// `2 × MESSAGES × LIKES'` entries (`LIKES'` the next power of two) can
+/// never run out, so its only refusal is a message at `LIKES`; a smaller
+/// pool saves memory and may refuse a reaction with
+/// [`LikeError::PoolFull`](crate::LikeError::PoolFull) while messages are
+/// below `LIKES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Capacity<
+    const BOTS: usize,
+    const CHATS: usize,
+    const MEMBERS: usize,
+    const MESSAGES: usize,
+    const LIKES: usize,
+    const POOL: usize,
+>;
+
+impl<
+    const BOTS: usize,
+    const CHATS: usize,
+    const MEMBERS: usize,
+    const MESSAGES: usize,
+    const LIKES: usize,
+    const POOL: usize,
+> Sizing for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL>
+{
+    const BOTS: usize = BOTS;
+    const CHATS: usize = CHATS;
+    const MEMBERS: usize = MEMBERS;
+    const MESSAGES: usize = MESSAGES;
+    const LIKES: usize = LIKES;
+    const POOL: usize = POOL;
+
+    type BotRows = [(BotId, AppId); BOTS];
+    type BotIndex = [[u32; 2]; BOTS];
+    type MemberList = [UserId; MEMBERS];
+    type ChatRows = [(ChatId, ChatRow<[UserId; MEMBERS]>); CHATS];
+    type ChatIndex = [[u32; 2]; CHATS];
+    type MessageRows = [(MessageId, MessageRow); MESSAGES];
+    type MessageIndex = [[u32; 2]; MESSAGES];
+    type PoolUsers = [u32; POOL];
+    type PoolKinds = [u8; POOL];
+}
+
+impl<
+    const BOTS: usize,
+    const CHATS: usize,
+    const MEMBERS: usize,
+    const MESSAGES: usize,
+    const LIKES: usize,
+    const POOL: usize,
+> sealed::Sealed for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL>
+{
+}
+
+/// The largest pool a sizing could ever use: `2 × messages × LIKES'`.
+/// With at least this many entries, [`Capacity`]'s pool never refuses.
+#[must_use]
+pub const fn pool_for(messages: usize, likes: usize) -> usize {
+    messages
+        .saturating_mul(2)
+        .saturating_mul(likes.next_power_of_two())
+}
+
+/// A sizing for microcontrollers: 4 bots, 8 chats of up to 8 members,
+/// 64 messages with up to 8 reactions each (every member of a chat may
+/// like a message), and a pool that never runs out.
+pub type Small = Capacity<4, 8, 8, 64, 8, { pool_for(64, 8) }>;
+
+/// A sizing for servers: 256 bots, 4 096 chats of up to 128 members and
+/// 1 048 576 messages. A message takes up to 6 144 reactions, every kind
+/// from every member, so its own limit never refuses a member; all
+/// messages share a pool of 2 097 152 reaction entries (two per message on
+/// average), which is what bounds memory. About 52 MiB: keep it in a
+/// `static` or on the heap, not on a stack.
+pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
+
+/// Backing storage of a table: a fixed-size array of rows.
+///
+/// Not covered by semver; implemented for arrays of the crate's row types.
+#[doc(hidden)]
+pub trait Array<T>: Copy + 'static {
+    /// Every element blank.
+    const EMPTY: Self;
+    /// The elements.
+    fn as_slice(&self) -> &[T];
+    /// The elements, mutably.
+    fn as_mut_slice(&mut self) -> &mut [T];
+}
+
+impl<T: Blank + 'static, const N: usize> Array<T> for [T; N] {
+    const EMPTY: Self = [T::BLANK; N];
+
+    fn as_slice(&self) -> &[T] {
+        self
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        self
+    }
+}
+
+/// A placeholder value for array slots that hold no row.
+#[doc(hidden)]
+pub trait Blank: Copy {
+    /// The placeholder.
+    const BLANK: Self;
+}
+
+impl<A: Blank, B: Blank> Blank for (A, B) {
+    const BLANK: Self = (A::BLANK, B::BLANK);
+}
+
+impl<T: Blank, const N: usize> Blank for [T; N] {
+    const BLANK: Self = [T::BLANK; N];
+}
+
+/// Declares `Blank` for plain types by their zero-like value.
+macro_rules! blank {
+    ($($t:ty => $v:expr;)+) => {
+        $(impl Blank for $t { const BLANK: Self = $v; })+
+    };
+}
+
+blank! {
+    u8 => 0;
+    u32 => 0;
+    AppId => AppId(0);
+    BotId => BotId::FIRST;
+    ChatId => ChatId::FIRST;
+    UserId => UserId::FIRST;
+    MessageId => MessageId::FIRST;
+}
+
+mod sealed {
+    /// Keeps [`super::Sizing`] implemented by [`super::Capacity`] only.
+    pub trait Sealed {}
+}
