@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::ids::{AppId, BotId, ChatId, MessageId};
-use crate::pool::Pool;
+use crate::pool::{Pool, kind_of, user_of};
 use crate::request::BotPolicy;
 use crate::sizing::{Server, Sizing, Small};
 use crate::store::{ChatRow, MessageRow};
@@ -46,7 +46,7 @@ pub(crate) type Chats<S> = Table<
 pub(crate) type Messages<S> =
     Table<MessageId, MessageRow, <S as Sizing>::MessageRows, <S as Sizing>::MessageIndex>;
 /// The reaction pool of a sizing.
-pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolUsers, <S as Sizing>::PoolKinds>;
+pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolEntries>;
 
 /// An engine for microcontrollers (see [`Small`]): about 6 KiB.
 pub type SmallEngine = Engine<Small>;
@@ -116,10 +116,10 @@ impl<S: Sizing> Engine<S> {
         Some((*id, chat))
     }
 
-    /// A message's reactions as (kind code, user) pairs, in stored order.
+    /// A message's reactions as (kind code, user) pairs, ascending.
     pub(crate) fn entries(&self, row: &MessageRow) -> impl Iterator<Item = (u8, u32)> + '_ {
-        let kinds = self.pool.kinds(row.block).iter().copied();
-        kinds.zip(self.pool.users(row.block).iter().copied())
+        let entries = self.pool.entries(row.block).iter();
+        entries.map(|&e| (kind_of(e), user_of(e)))
     }
 
     /// Whether two engines hold the same message `id` with the same

@@ -1,10 +1,11 @@
 //! The reaction pool: every message's reactions in one shared array.
 //!
 //! A message's reactions are one [`Block`]: a run of `2^class` entries of
-//! the pool, the first `len` in use, sorted by (kind, user). Users and
-//! kinds sit in two parallel arrays (5 bytes an entry), so the users of one
-//! kind are one ascending run of `u32`s; likes ([`Reaction::Like`], kind 0)
-//! are the run at the front.
+//! the pool, the first `len` in use, ascending. An entry is one `u64`, the
+//! kind in the high half and the user in the low half, so ascending entries
+//! are sorted by (kind, user), a bisection for the key finds an entry, and
+//! likes ([`Reaction::Like`], kind 0) are the run at the front whose values
+//! are the users themselves.
 //!
 //! Blocks double when full and go back to a free list of their size class
 //! when emptied; a size class only ever reuses its own blocks, and new
@@ -59,58 +60,64 @@ impl Block {
     }
 }
 
-/// The shared reaction storage: parallel user and kind arrays, a bump
-/// mark and one free list per size class.
+/// The entry for `user`'s reaction of `kind`.
+pub(crate) fn entry(kind: Reaction, user: u32) -> u64 {
+    (u64::from(kind as u8) << 32) | u64::from(user)
+}
+
+/// An entry's kind code (a [`Reaction`] discriminant).
+pub(crate) fn kind_of(entry: u64) -> u8 {
+    u8::try_from(entry >> 32).unwrap_or(u8::MAX)
+}
+
+/// An entry's user id.
+pub(crate) fn user_of(entry: u64) -> u32 {
+    // The low half, by construction of `entry`.
+    (entry & u64::from(u32::MAX)) as u32
+}
+
+/// The shared reaction storage: the entries, a bump mark and one free
+/// list per size class.
 #[derive(Clone)]
-pub(crate) struct Pool<U, K> {
-    users: U,
-    kinds: K,
+pub(crate) struct Pool<E> {
+    entries: E,
     /// Entries below this mark have been handed out at least once.
     used: usize,
     /// Per class: the first free block's start plus one (0: none). A free
-    /// block's first user slot holds the next one's, the same way.
+    /// block's first entry holds the next one's, the same way.
     free: [u32; CLASSES],
 }
 
-impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
+impl<E: Array<u64>> Pool<E> {
     /// An empty pool.
     pub(crate) const fn new() -> Self {
         Self {
-            users: U::EMPTY,
-            kinds: K::EMPTY,
+            entries: E::EMPTY,
             used: 0,
             free: [0; CLASSES],
         }
     }
 
-    /// The users of a block, in (kind, user) order.
-    pub(crate) fn users(&self, block: Block) -> &[u32] {
-        self.users.as_slice().get(block.range()).unwrap_or_default()
-    }
-
-    /// The kinds of a block, ascending.
-    pub(crate) fn kinds(&self, block: Block) -> &[u8] {
-        self.kinds.as_slice().get(block.range()).unwrap_or_default()
+    /// A block's entries, ascending.
+    pub(crate) fn entries(&self, block: Block) -> &[u64] {
+        self.entries
+            .as_slice()
+            .get(block.range())
+            .unwrap_or_default()
     }
 
     /// The positions of one kind's run in a block. O(log len).
     pub(crate) fn run(&self, block: Block, kind: Reaction) -> core::ops::Range<usize> {
-        let kinds = self.kinds(block);
-        let code = kind as u8;
-        let start = kinds.partition_point(|&k| k < code);
-        let end = kinds.partition_point(|&k| k <= code);
+        let entries = self.entries(block);
+        let start = entries.partition_point(|&e| e < entry(kind, 0));
+        let end = entries.partition_point(|&e| e <= entry(kind, u32::MAX));
         start..end
     }
 
     /// `Ok(position)` of (kind, user) in the block, or `Err(position)`
     /// where it would go. O(log len).
     pub(crate) fn find(&self, block: Block, kind: Reaction, user: u32) -> Result<usize, usize> {
-        let run = self.run(block, kind);
-        let users = self.users(block).get(run.clone()).unwrap_or_default();
-        match users.binary_search(&user) {
-            Ok(i) => Ok(run.start.wrapping_add(i)),
-            Err(i) => Err(run.start.wrapping_add(i)),
-        }
+        self.entries(block).binary_search(&entry(kind, user))
     }
 
     /// Inserts (kind, user) at a position [`Self::find`] returned as
@@ -125,26 +132,16 @@ impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
         if block.len() == block.capacity() {
             self.grow(block)?;
         }
-        let end = block.range().end;
-        let start = block.start as usize;
-        let at = start.wrapping_add(pos);
-        let users = self
-            .users
-            .as_mut_slice()
-            .get_mut(at..=end)
-            .ok_or(PoolFull)?;
-        users.rotate_right(1);
-        if let Some(first) = users.first_mut() {
-            *first = user;
+        let range = block.range();
+        let at = range.start.wrapping_add(pos);
+        if at > range.end {
+            return Err(PoolFull);
         }
-        let kinds = self
-            .kinds
-            .as_mut_slice()
-            .get_mut(at..=end)
-            .ok_or(PoolFull)?;
-        kinds.rotate_right(1);
-        if let Some(first) = kinds.first_mut() {
-            *first = kind as u8;
+        // The block has room, so `range.end` is inside it.
+        let entries = self.entries.as_mut_slice();
+        shift(entries, at..range.end, at.wrapping_add(1));
+        if let Some(cell) = entries.get_mut(at) {
+            *cell = entry(kind, user);
         }
         block.len = block.len.wrapping_add(1);
         Ok(())
@@ -158,12 +155,8 @@ impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
         if at >= range.end {
             return;
         }
-        if let Some(users) = self.users.as_mut_slice().get_mut(at..range.end) {
-            users.rotate_left(1);
-        }
-        if let Some(kinds) = self.kinds.as_mut_slice().get_mut(at..range.end) {
-            kinds.rotate_left(1);
-        }
+        let next = at.wrapping_add(1);
+        shift(self.entries.as_mut_slice(), next..range.end, at);
         block.len = block.len.wrapping_sub(1);
         if block.len == 0 {
             self.push_free(block.start, block.class);
@@ -211,25 +204,14 @@ impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
     /// Copies a block's entries to `to`. The two never overlap: `to` is a
     /// block that was free.
     fn copy(&mut self, from: Block, to: u32) {
-        let to = to as usize;
-        for (offset, at) in from.range().enumerate() {
-            let dest = to.wrapping_add(offset);
-            let user = self.users.as_slice().get(at).copied().unwrap_or(0);
-            let kind = self.kinds.as_slice().get(at).copied().unwrap_or(0);
-            if let Some(cell) = self.users.as_mut_slice().get_mut(dest) {
-                *cell = user;
-            }
-            if let Some(cell) = self.kinds.as_mut_slice().get_mut(dest) {
-                *cell = kind;
-            }
-        }
+        shift(self.entries.as_mut_slice(), from.range(), to as usize);
     }
 
     /// A block of `2^class` entries from the pool's untouched end.
     fn bump(&mut self, class: u8) -> Option<u32> {
         let size = 1usize.checked_shl(u32::from(class))?;
         let end = self.used.checked_add(size)?;
-        if end > self.users.as_slice().len() {
+        if end > self.entries.as_slice().len() {
             return None;
         }
         let start = u32::try_from(self.used).ok()?;
@@ -240,8 +222,8 @@ impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
     fn pop_free(&mut self, class: u8) -> Option<u32> {
         let head = self.free.get_mut(usize::from(class))?;
         let start = head.checked_sub(1)?;
-        let next = self.users.as_slice().get(start as usize).copied()?;
-        *head = next;
+        let next = self.entries.as_slice().get(start as usize).copied()?;
+        *head = u32::try_from(next).ok()?;
         Some(start)
     }
 
@@ -249,20 +231,36 @@ impl<U: Array<u32>, K: Array<u8>> Pool<U, K> {
         let Some(head) = self.free.get_mut(usize::from(class)) else {
             return;
         };
-        if let Some(cell) = self.users.as_mut_slice().get_mut(start as usize) {
-            *cell = *head;
+        if let Some(cell) = self.entries.as_mut_slice().get_mut(start as usize) {
+            *cell = u64::from(*head);
             *head = start.wrapping_add(1);
         }
+    }
+}
+
+/// Copies `src` to start at `dest` within one array (a `memmove`); does
+/// nothing when either range falls outside the array, which the callers'
+/// block arithmetic rules out.
+fn shift<T: Copy>(array: &mut [T], src: core::ops::Range<usize>, dest: usize) {
+    let count = src.end.saturating_sub(src.start);
+    let fits =
+        src.start <= src.end && src.end <= array.len() && dest <= array.len().saturating_sub(count);
+    if fits {
+        array.copy_within(src, dest);
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
-    use super::{Block, Pool, PoolFull};
+    extern crate std;
+
+    use std::vec::Vec;
+
+    use super::{Block, Pool, PoolFull, entry, kind_of, user_of};
     use crate::reaction::Reaction;
 
-    type Small = Pool<[u32; 8], [u8; 8]>;
+    type Small = Pool<[u64; 8]>;
 
     fn add(pool: &mut Small, block: &mut Block, kind: Reaction, user: u32) -> Result<(), PoolFull> {
         let pos = pool.find(*block, kind, user).unwrap_err();
@@ -280,8 +278,11 @@ mod tests {
         ] {
             add(&mut pool, &mut block, kind, user).unwrap();
         }
-        assert_eq!(pool.users(block), [2, 9, 3]);
-        assert_eq!(pool.kinds(block), [0, 0, Reaction::Fire as u8]);
+        let users: Vec<u32> = pool.entries(block).iter().map(|&e| user_of(e)).collect();
+        let kinds: Vec<u8> = pool.entries(block).iter().map(|&e| kind_of(e)).collect();
+        assert_eq!(users, [2, 9, 3]);
+        assert_eq!(kinds, [0, 0, Reaction::Fire as u8]);
+        assert_eq!(pool.entries(block)[0], entry(Reaction::Like, 2));
         assert_eq!(pool.run(block, Reaction::Like), 0..2);
         assert_eq!(pool.find(block, Reaction::Fire, 3), Ok(2));
         // Grown 1 -> 2 -> 4: 7 entries handed out, the freed 1 and 2 reusable.
@@ -298,7 +299,7 @@ mod tests {
         let mut b = Block::EMPTY;
         add(&mut pool, &mut b, Reaction::Like, 5).unwrap();
         assert_eq!(pool.high_water(), 1);
-        assert_eq!(pool.users(b), [5]);
+        assert_eq!(pool.entries(b), [5]);
     }
 
     #[test]
@@ -310,6 +311,6 @@ mod tests {
         }
         // 1 + 2 + 4 entries used; a block of 8 does not fit in the last one.
         assert_eq!(add(&mut pool, &mut block, Reaction::Like, 5), Err(PoolFull));
-        assert_eq!(pool.users(block), [1, 2, 3, 4]);
+        assert_eq!(pool.entries(block), [1, 2, 3, 4]);
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::pool::{kind_of, user_of};
 use crate::reaction::Reaction;
 use crate::sizing::Sizing;
 use crate::store::{ChatRow, MessageRow};
@@ -30,20 +31,21 @@ pub struct MessageInfo {
 /// of the engine's storage; nothing is copied.
 #[derive(Debug, Clone)]
 pub struct Users<'a> {
-    users: slice::Iter<'a, u32>,
+    users: slice::Iter<'a, u64>,
 }
 
 impl<'a> Users<'a> {
-    fn new(users: &'a [u32]) -> Self {
+    fn new(entries: &'a [u64]) -> Self {
         Self {
-            users: users.iter(),
+            users: entries.iter(),
         }
     }
 }
 
-/// Stored users are never zero; the fallback keeps the mapping total.
-fn user(raw: &u32) -> UserId {
-    UserId::new(*raw).unwrap_or(UserId::FIRST)
+/// An entry's user. Stored users are never zero; the fallback keeps the
+/// mapping total.
+fn user(entry: &u64) -> UserId {
+    UserId::new(user_of(*entry)).unwrap_or(UserId::FIRST)
 }
 
 impl Iterator for Users<'_> {
@@ -72,7 +74,7 @@ impl FusedIterator for Users<'_> {}
 #[derive(Debug, Clone)]
 pub struct ReactionGroup<'a> {
     reaction: Reaction,
-    users: &'a [u32],
+    users: &'a [u64],
 }
 
 impl<'a> ReactionGroup<'a> {
@@ -99,20 +101,17 @@ impl<'a> ReactionGroup<'a> {
 /// Made by [`Engine::reactions`].
 #[derive(Debug, Clone)]
 pub struct ReactionGroups<'a> {
-    kinds: &'a [u8],
-    users: &'a [u32],
+    entries: &'a [u64],
 }
 
 impl<'a> Iterator for ReactionGroups<'a> {
     type Item = ReactionGroup<'a>;
 
     fn next(&mut self) -> Option<ReactionGroup<'a>> {
-        let code = *self.kinds.first()?;
-        let len = self.kinds.partition_point(|&k| k <= code);
-        let (_, kinds) = self.kinds.split_at_checked(len)?;
-        let (users, rest) = self.users.split_at_checked(len)?;
-        self.kinds = kinds;
-        self.users = rest;
+        let code = kind_of(*self.entries.first()?);
+        let len = self.entries.partition_point(|&e| kind_of(e) <= code);
+        let (users, rest) = self.entries.split_at_checked(len)?;
+        self.entries = rest;
         let reaction = Reaction::from_index(code)?;
         Some(ReactionGroup { reaction, users })
     }
@@ -124,7 +123,7 @@ impl FusedIterator for ReactionGroups<'_> {}
 /// [`Engine::user_reactions`].
 #[derive(Debug, Clone)]
 pub struct UserReactions<'a> {
-    entries: core::iter::Zip<slice::Iter<'a, u8>, slice::Iter<'a, u32>>,
+    entries: slice::Iter<'a, u64>,
     user: u32,
 }
 
@@ -133,8 +132,8 @@ impl Iterator for UserReactions<'_> {
 
     fn next(&mut self) -> Option<Reaction> {
         let user = self.user;
-        let (&code, _) = self.entries.find(|(_, u)| **u == user)?;
-        Reaction::from_index(code)
+        let entry = self.entries.find(|&&e| user_of(e) == user)?;
+        Reaction::from_index(kind_of(*entry))
     }
 }
 
@@ -146,10 +145,8 @@ impl<S: Sizing> Engine<S> {
     #[must_use]
     pub fn likers(&self, message: MessageId) -> Option<Users<'_>> {
         let row = self.messages.get(message)?;
-        let users = self.pool.users(row.block);
-        Some(Users::new(
-            users.get(..usize::from(row.likes)).unwrap_or_default(),
-        ))
+        let likes = self.pool.entries(row.block).get(..usize::from(row.likes));
+        Some(Users::new(likes.unwrap_or_default()))
     }
 
     /// Whether `user` likes the message; `false` for an unknown message.
@@ -175,8 +172,7 @@ impl<S: Sizing> Engine<S> {
     pub fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
         let row = self.messages.get(message)?;
         Some(ReactionGroups {
-            kinds: self.pool.kinds(row.block),
-            users: self.pool.users(row.block),
+            entries: self.pool.entries(row.block),
         })
     }
 
@@ -194,10 +190,8 @@ impl<S: Sizing> Engine<S> {
     #[must_use]
     pub fn user_reactions(&self, message: MessageId, user: UserId) -> Option<UserReactions<'_>> {
         let row = self.messages.get(message)?;
-        let kinds = self.pool.kinds(row.block).iter();
-        let entries = kinds.zip(self.pool.users(row.block).iter());
         Some(UserReactions {
-            entries,
+            entries: self.pool.entries(row.block).iter(),
             user: user.get(),
         })
     }

@@ -54,9 +54,7 @@ pub trait Sizing: sealed::Sealed + 'static {
     #[doc(hidden)]
     type MessageIndex: Array<[u32; 2]>;
     #[doc(hidden)]
-    type PoolUsers: Array<u32>;
-    #[doc(hidden)]
-    type PoolKinds: Array<u8>;
+    type PoolEntries: Array<u64>;
 }
 
 /// A sizing built from six capacities (see [`Sizing`] for their meaning
@@ -104,8 +102,7 @@ impl<
     type ChatIndex = [[u32; 2]; CHATS];
     type MessageRows = [(MessageId, MessageRow); MESSAGES];
     type MessageIndex = [[u32; 2]; MESSAGES];
-    type PoolUsers = [u32; POOL];
-    type PoolKinds = [u8; POOL];
+    type PoolEntries = [u64; POOL];
 }
 
 impl<
@@ -189,8 +186,8 @@ macro_rules! blank {
 }
 
 blank! {
-    u8 => 0;
     u32 => 0;
+    u64 => 0;
     AppId => AppId(0);
     BotId => BotId::FIRST;
     ChatId => ChatId::FIRST;

@@ -6,7 +6,7 @@
 
 use crate::ids::UserId;
 use crate::outcome::Change;
-use crate::pool::{Block, Pool};
+use crate::pool::{Block, Pool, entry};
 use crate::reaction::Reaction;
 use crate::sizing::{Array, Blank};
 
@@ -138,16 +138,16 @@ impl MessageRow {
     /// `Ok(position)` of (kind, user) in the message's set, or
     /// `Err(position)` where it would go. Likes come first, so a like is
     /// found by bisecting the first `likes` users. O(log LIKES).
-    pub(crate) fn find<U: Array<u32>, K: Array<u8>>(
+    pub(crate) fn find<E: Array<u64>>(
         &self,
-        pool: &Pool<U, K>,
+        pool: &Pool<E>,
         kind: Reaction,
         user: UserId,
     ) -> Result<usize, usize> {
         if kind == Reaction::Like {
-            let users = pool.users(self.block);
-            let likes = users.get(..usize::from(self.likes)).unwrap_or_default();
-            likes.binary_search(&user.get())
+            let entries = pool.entries(self.block);
+            let likes = entries.get(..usize::from(self.likes)).unwrap_or_default();
+            likes.binary_search(&entry(kind, user.get()))
         } else {
             pool.find(self.block, kind, user.get())
         }
@@ -155,9 +155,9 @@ impl MessageRow {
 
     /// Adds (kind, user) at a position [`Self::find`] returned as `Err`,
     /// unless the set holds `capacity` entries. O(LIKES).
-    pub(crate) fn add<U: Array<u32>, K: Array<u8>>(
+    pub(crate) fn add<E: Array<u64>>(
         &mut self,
-        pool: &mut Pool<U, K>,
+        pool: &mut Pool<E>,
         pos: usize,
         (kind, user): (Reaction, UserId),
         capacity: usize,
@@ -176,12 +176,7 @@ impl MessageRow {
 
     /// Removes the entry of `kind` at a position [`Self::find`] returned as
     /// `Ok`. O(LIKES).
-    pub(crate) fn remove<U: Array<u32>, K: Array<u8>>(
-        &mut self,
-        pool: &mut Pool<U, K>,
-        pos: usize,
-        kind: Reaction,
-    ) {
+    pub(crate) fn remove<E: Array<u64>>(&mut self, pool: &mut Pool<E>, pos: usize, kind: Reaction) {
         pool.remove(&mut self.block, pos);
         if kind == Reaction::Like {
             self.likes = self.likes.wrapping_sub(1);
@@ -190,11 +185,7 @@ impl MessageRow {
     }
 
     /// How many users set `kind`. O(1) for likes, O(log LIKES) otherwise.
-    pub(crate) fn count<U: Array<u32>, K: Array<u8>>(
-        &self,
-        pool: &Pool<U, K>,
-        kind: Reaction,
-    ) -> usize {
+    pub(crate) fn count<E: Array<u64>>(&self, pool: &Pool<E>, kind: Reaction) -> usize {
         if kind == Reaction::Like {
             usize::from(self.likes)
         } else {

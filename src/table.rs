@@ -288,8 +288,8 @@ mod tests {
     use crate::ids::MessageId;
 
     type T8 = Table<MessageId, u32, [(MessageId, u32); 8], [[u32; 2]; 8]>;
-    type T4 = Table<MessageId, u8, [(MessageId, u8); 4], [[u32; 2]; 4]>;
-    type T1 = Table<MessageId, u8, [(MessageId, u8); 1], [[u32; 2]; 1]>;
+    type T4 = Table<MessageId, u32, [(MessageId, u32); 4], [[u32; 2]; 4]>;
+    type T1 = Table<MessageId, u32, [(MessageId, u32); 1], [[u32; 2]; 1]>;
 
     #[derive(Debug, Clone)]
     enum Op {

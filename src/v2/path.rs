@@ -122,11 +122,11 @@ impl<S: Sizing> Engine<S> {
 }
 
 /// Builds the outcome from the message's state after the change.
-fn outcome<U: Array<u32>, K: Array<u8>>(
+fn outcome<E: Array<u64>>(
     checked: &Checked,
     target: &Reachable,
     row: &MessageRow,
-    pool: &Pool<U, K>,
+    pool: &Pool<E>,
     change: Change,
 ) -> ReactionOutcome {
     let actor = checked.bot.user();
