@@ -105,7 +105,7 @@ fn broken_worlds_are_refused_naming_the_entry() {
 fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     let exe = env!("CARGO_BIN_EXE_rest_host");
     let mut child = Command::new(exe)
-        .args(["--port", "0"])
+        .args(["--port", "0", "--log", "off"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -121,9 +121,12 @@ fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     let url =
         format!("{base}/rest/1/w-demo/imbot.message.like.json?CLIENT_ID=hook.demo&MESSAGE_ID=1");
     let answer = common::Answer::from(common::agent().get(&url).call());
-    child.kill().unwrap();
-    child.wait().unwrap();
     answer.assert_true();
+    // SIGTERM: a graceful stop, exit status 0.
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    assert!(child.wait().unwrap().success());
 
     let dir = std::env::temp_dir().join(format!("rest-host-world-{}.json", std::process::id()));
     std::fs::write(&dir, r#"{"bots":[{"id":39,"app":"ghost"}]}"#).unwrap();
@@ -132,4 +135,13 @@ fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bots[0] (id 39): unknown app"), "{stderr}");
+
+    let help = Command::new(exe).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--rate-limit"));
+    let bad = Command::new(exe)
+        .args(["--header-timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }
