@@ -3,16 +3,15 @@
 //!
 //! OAuth-style calls send an access token as `auth` (query or body); the
 //! token belongs to an application and, optionally, a user. Webhook-style
-//! calls carry a user id and a webhook code in the URL; for bot methods the
-//! application comes from the `CLIENT_ID` parameter (and the v2 reaction
-//! methods also check `botToken`, see `bot_token`).
+//! calls carry a user id and a webhook code in the URL; what application
+//! a webhook call of a bot method acts for is decided in `identity`.
 
 use std::collections::{HashMap, HashSet};
 
+use std::fmt;
+
 use imbot_like::wire::{FrameworkError, Params, TextArg};
 use imbot_like::{AppId, UserId};
-
-use crate::world::Apps;
 
 /// The REST methods this host serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,18 +66,57 @@ impl Method {
     }
 }
 
+/// An inbound webhook: its user and the code in its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct WebhookKey {
+    pub(crate) user: UserId,
+    pub(crate) code: String,
+}
+
+impl WebhookKey {
+    /// A webhook as the world file names it: `"{user_id}/{code}"`.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let (user, code) = text.split_once('/')?;
+        let user = user.parse().ok()?;
+        (!code.is_empty() && !code.contains('/')).then(|| Self {
+            user,
+            code: code.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for WebhookKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.user, self.code)
+    }
+}
+
+/// Who a call authenticated as: an OAuth application or a webhook. Rate
+/// limits count per caller.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Caller {
+    /// An access token of this application.
+    App(AppId),
+    /// This webhook.
+    Webhook(WebhookKey),
+}
+
 /// What a token or webhook may do, and on whose behalf.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Grant {
-    app: Option<AppId>,
-    user: Option<UserId>,
+    pub(crate) caller: Caller,
+    pub(crate) user: Option<UserId>,
     scopes: HashSet<String>,
 }
 
 impl Grant {
-    pub(crate) fn new(app: Option<AppId>, user: Option<UserId>, scopes: &[String]) -> Self {
+    pub(crate) fn new(caller: Caller, user: Option<UserId>, scopes: &[String]) -> Self {
         let scopes = scopes.iter().cloned().collect();
-        Self { app, user, scopes }
+        Self {
+            caller,
+            user,
+            scopes,
+        }
     }
 }
 
@@ -95,7 +133,7 @@ pub(crate) enum Style<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Credentials {
     tokens: HashMap<String, Grant>,
-    webhooks: HashMap<(UserId, String), Grant>,
+    webhooks: HashMap<WebhookKey, Grant>,
 }
 
 impl Credentials {
@@ -111,54 +149,25 @@ impl Credentials {
 
     pub(crate) fn add_webhook(
         &mut self,
-        user: UserId,
-        code: &str,
+        key: WebhookKey,
         grant: Grant,
     ) -> Result<(), &'static str> {
-        if code.is_empty() {
-            return Err("empty webhook code");
+        if key.code.is_empty() || key.code.contains('/') {
+            return Err("webhook code must be non-empty and without '/'");
         }
-        if self
-            .webhooks
-            .insert((user, code.to_owned()), grant)
-            .is_some()
-        {
+        if self.webhooks.insert(key, grant).is_some() {
             return Err("webhook already declared for this user and code");
         }
         Ok(())
     }
 
-    /// Authenticates a bot method's call and checks its scope; the
-    /// caller's application (`None`: it has none). A webhook call names
-    /// its application in `CLIENT_ID`.
-    pub(crate) fn app<P: Params>(
-        &self,
-        style: Style<'_>,
-        method: Method,
-        params: &P,
-        apps: &Apps,
-    ) -> Result<Option<AppId>, FrameworkError> {
-        let grant = self.grant(style, method, params)?;
-        Ok(match style {
-            Style::OAuth => grant.app,
-            Style::Webhook { .. } => params.client_id().as_str().and_then(|id| apps.lookup(id)),
-        })
+    /// Whether a webhook is declared.
+    pub(crate) fn has_webhook(&self, key: &WebhookKey) -> bool {
+        self.webhooks.contains_key(key)
     }
 
-    /// Authenticates a user method's call and checks its scope; the user
-    /// who acts.
-    pub(crate) fn user<P: Params>(
-        &self,
-        style: Style<'_>,
-        method: Method,
-        params: &P,
-    ) -> Result<UserId, FrameworkError> {
-        let grant = self.grant(style, method, params)?;
-        grant.user.ok_or(FrameworkError::NoAuthFound)
-    }
-
-    /// The grant a call authenticates with, if it has the method's scope.
-    fn grant<P: Params>(
+    /// Authenticates a call and checks its scope: the grant it carries.
+    pub(crate) fn grant<P: Params>(
         &self,
         style: Style<'_>,
         method: Method,
@@ -191,8 +200,12 @@ impl Credentials {
         let user = user_id
             .parse::<UserId>()
             .map_err(|_| FrameworkError::InvalidCredentials)?;
+        let key = WebhookKey {
+            user,
+            code: code.to_owned(),
+        };
         self.webhooks
-            .get(&(user, code.to_owned()))
+            .get(&key)
             .ok_or(FrameworkError::InvalidCredentials)
     }
 }

@@ -19,10 +19,15 @@
 
 mod auth;
 mod body;
-mod bot_token;
 mod calls;
 mod clock;
+mod envelope;
+mod identity;
+mod limits;
+pub mod options;
+mod ratelimit;
 mod routes;
+mod server;
 pub mod world;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,12 +37,16 @@ use imbot_like::ServerEngine;
 
 pub use auth::Method;
 pub use body::BODY_LIMIT;
-pub use routes::{router, serve};
+pub use limits::Limits;
+pub use ratelimit::{RateLimit, RateLimitError};
+pub use routes::router;
+pub use server::{serve, serve_with};
 pub use world::{Apps, World, WorldError};
 
-use crate::auth::Credentials;
-use crate::bot_token::BotTokens;
+use crate::auth::{Caller, Credentials};
 use crate::clock::Operating;
+use crate::identity::WebhookBots;
+use crate::ratelimit::RateLimiter;
 
 /// The world compiled into the host.
 pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
@@ -47,8 +56,9 @@ pub struct Host {
     engine: Mutex<Box<ServerEngine>>,
     apps: Apps,
     credentials: Credentials,
-    bot_tokens: BotTokens,
+    webhook_bots: WebhookBots,
     operating: [Operating; Method::COUNT],
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl Host {
@@ -83,9 +93,26 @@ impl Host {
             engine: Mutex::new(loaded.engine),
             apps: loaded.apps,
             credentials: loaded.credentials,
-            bot_tokens: loaded.bot_tokens,
+            webhook_bots: loaded.webhook_bots,
             operating: Default::default(),
+            rate_limiter: None,
         })
+    }
+
+    /// Limits each caller (an OAuth application, a webhook) to `limit`;
+    /// calls over it are answered 503 `QUERY_LIMIT_EXCEEDED`. Off unless
+    /// set.
+    #[must_use]
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limiter = Some(RateLimiter::new(limit));
+        self
+    }
+
+    /// Whether `caller` is within its rate limit now (always, without one).
+    fn admit(&self, caller: &Caller) -> bool {
+        self.rate_limiter
+            .as_ref()
+            .is_none_or(|limiter| limiter.admit(caller, Instant::now()))
     }
 
     /// Reads the engine's state (for tests and tools); blocks calls while

@@ -1,80 +1,81 @@
 //! `rest_host`: serves `imbot.message.like`, `im.message.like` and
 //! `imbot.v2.Chat.Message.Reaction.add` / `.delete` on a local port, like
-//! a Bitrix24 portal.
+//! a Bitrix24 portal. `rest_host --help` lists the options.
 //!
-//! ```text
-//! rest_host [--port N] [--world FILE]
-//! ```
-//!
-//! The port defaults to `PORT` from the environment, else 8080; `0` picks
-//! a free one. The world defaults to the one compiled in.
+//! It prints `listening on http://127.0.0.1:PORT` on stdout, logs one JSON
+//! line per request on stderr, and stops on SIGTERM or Ctrl-C after the
+//! requests in flight finish, with exit status 0.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use imbot_like_host::{Host, serve};
+use clap::Parser;
+use imbot_like_host::options::Options;
+use imbot_like_host::{Host, serve_with};
 
-/// The command line.
-struct Options {
-    port: u16,
-    world: Option<String>,
-}
-
-const USAGE: &str = "usage: rest_host [--port N] [--world FILE]\n\
-    serves imbot.message.like, im.message.like and\n\
-    imbot.v2.Chat.Message.Reaction.add/.delete on 127.0.0.1\n\
-    --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)\n\
-    --world FILE  world JSON to load (default: the compiled-in world)";
-
-fn parse_port(text: &str) -> Result<u16, String> {
-    text.parse()
-        .map_err(|_| format!("not a port number: {text:?}"))
-}
-
-fn parse_args() -> Result<Options, String> {
-    let mut port = match std::env::var("PORT") {
-        Ok(text) => parse_port(&text)?,
-        Err(_) => 8080,
-    };
-    let mut world = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--port" => port = parse_port(&args.next().ok_or("--port needs a value")?)?,
-            "--world" => world = Some(args.next().ok_or("--world needs a file")?),
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(Options { port, world })
-}
-
-fn load(world: Option<&str>) -> Result<Host, String> {
-    match world {
-        None => Host::default_world().map_err(|e| e.to_string()),
+fn load(options: &Options) -> Result<Host, String> {
+    let host = match &options.world {
+        None => Host::default_world().map_err(|e| e.to_string())?,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            Host::from_json(&text).map_err(|e| format!("{path}: {e}"))
+            let shown = path.display();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+            Host::from_json(&text).map_err(|e| format!("{shown}: {e}"))?
         }
+    };
+    Ok(match options.rate_limit() {
+        Some(limit) => host.with_rate_limit(limit),
+        None => host,
+    })
+}
+
+/// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
+fn init_log(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
+    tracing::info!("stopping: finishing requests in flight");
 }
 
 async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
     println!("listening on http://{address}");
-    serve(listener, Arc::new(host)).await
+    serve_with(listener, Arc::new(host), options.limits(), stop_signal()).await
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    let host = match load(options.world.as_deref()) {
+    let options = Options::parse();
+    init_log(&options.log);
+    let host = match load(&options) {
         Ok(host) => host,
         Err(message) => {
             eprintln!("{message}");

@@ -1,8 +1,6 @@
 //! The HTTP surface: method URLs in both styles, parameter sources, the
 //! framework's errors and the `X-Request-ID` echo.
 
-use std::io;
-
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -13,7 +11,6 @@ use axum::routing::get;
 use imbot_like::ServerEngine;
 use imbot_like::wire::{FrameworkError, Reply};
 use serde::Serialize;
-use tokio::net::TcpListener;
 
 use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
@@ -34,14 +31,6 @@ pub fn router(host: SharedHost) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(echo_request_id))
         .with_state(host)
-}
-
-/// Serves the host's routes on `listener` until the process ends.
-///
-/// # Errors
-/// The listener's I/O errors.
-pub async fn serve(listener: TcpListener, host: SharedHost) -> io::Result<()> {
-    axum::serve(listener, router(host)).await
 }
 
 /// `/rest/{method}`: OAuth style, the token is the `auth` parameter.

@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use imbot_like::wire::AppDirectory;
+use imbot_like::wire::{AppDirectory, AppKind};
 use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, UserLikeRequest};
 use serde::Deserialize;
 
-use crate::auth::{Credentials, Grant};
-use crate::bot_token::BotTokens;
+use crate::auth::{Caller, Credentials, Grant, WebhookKey};
+use crate::identity::{WebhookBot, WebhookBots};
 
 /// How many applications a world may declare, and their client ids' length.
 pub type Apps = AppDirectory<64, 128>;
@@ -73,17 +73,31 @@ pub struct WebhookSpec {
     pub scopes: Vec<String>,
 }
 
-/// A chatbot.
+/// A chatbot, installed by an OAuth application (`app`) or registered
+/// through a webhook (`client_id` and `registered_by`); exactly one of
+/// the two.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotSpec {
     /// The bot's (user) id.
     pub id: u32,
-    /// The client id of the application that owns it.
-    pub app: String,
-    /// The token the bot was registered with: webhook calls of the v2
-    /// reaction methods must send it as `botToken`. A bot without one
-    /// cannot be driven by those calls.
+    /// The client id of the OAuth application that installed it. Only
+    /// OAuth calls with that application's tokens can drive it.
+    #[serde(default)]
+    pub app: Option<String>,
+    /// The `CLIENT_ID` a webhook registered it with: legacy webhook calls
+    /// send it (a namespace apart from OAuth client ids).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The webhook that registered it, as `"{user_id}/{code}"`.
+    #[serde(default)]
+    pub registered_by: Option<String>,
+    /// The webhooks allowed to drive it (default: `registered_by` alone).
+    #[serde(default)]
+    pub driven_by: Option<Vec<String>>,
+    /// The token it was registered with: v2 webhook calls send it as
+    /// `botToken`, and it is their identity. Webhook-registered bots only;
+    /// without one, v2 webhook calls cannot drive the bot.
     #[serde(default)]
     pub token: Option<String>,
 }
@@ -137,7 +151,7 @@ pub(crate) struct Loaded {
     pub(crate) engine: Box<ServerEngine>,
     pub(crate) apps: Apps,
     pub(crate) credentials: Credentials,
-    pub(crate) bot_tokens: BotTokens,
+    pub(crate) webhook_bots: WebhookBots,
 }
 
 impl World {
@@ -152,14 +166,15 @@ impl World {
     /// Registers applications and credentials, then fills `engine`.
     pub(crate) fn load(&self, mut engine: Box<ServerEngine>) -> Result<Loaded, WorldError> {
         let (apps, credentials) = self.load_credentials()?;
-        let bot_tokens = self.load_bots(&mut engine, &apps)?;
+        let mut apps = apps;
+        let webhook_bots = self.load_bots(&mut engine, &mut apps, &credentials)?;
         self.load_chats(&mut engine)?;
         self.load_messages(&mut engine)?;
         Ok(Loaded {
             engine,
             apps,
             credentials,
-            bot_tokens,
+            webhook_bots,
         })
     }
 
@@ -174,7 +189,7 @@ impl World {
             for (j, token) in spec.tokens.iter().enumerate() {
                 let entry = format!("{entry}.tokens[{j}] ({:?})", token.token);
                 let user = token.user_id.map(|id| user_id(id, &entry)).transpose()?;
-                let grant = Grant::new(Some(app), user, &token.scopes);
+                let grant = Grant::new(Caller::App(app), user, &token.scopes);
                 credentials
                     .add_token(&token.token, grant)
                     .map_err(|e| refuse(entry, e))?;
@@ -183,31 +198,46 @@ impl World {
         for (i, hook) in self.webhooks.iter().enumerate() {
             let entry = format!("webhooks[{i}] (user_id {})", hook.user_id);
             let user = user_id(hook.user_id, &entry)?;
-            let grant = Grant::new(None, Some(user), &hook.scopes);
+            let key = WebhookKey {
+                user,
+                code: hook.token.clone(),
+            };
+            let grant = Grant::new(Caller::Webhook(key.clone()), Some(user), &hook.scopes);
             credentials
-                .add_webhook(user, &hook.token, grant)
+                .add_webhook(key, grant)
                 .map_err(|e| refuse(entry, e))?;
         }
         Ok((apps, credentials))
     }
 
-    fn load_bots(&self, engine: &mut ServerEngine, apps: &Apps) -> Result<BotTokens, WorldError> {
-        let mut tokens = BotTokens::default();
+    fn load_bots(
+        &self,
+        engine: &mut ServerEngine,
+        apps: &mut Apps,
+        credentials: &Credentials,
+    ) -> Result<WebhookBots, WorldError> {
+        let mut webhook_bots = WebhookBots::default();
         for (i, spec) in self.bots.iter().enumerate() {
             let entry = format!("bots[{i}] (id {})", spec.id);
             let bot =
                 BotId::new(spec.id).ok_or_else(|| refuse(entry.clone(), "id must be positive"))?;
-            let app: AppId = apps
-                .lookup(&spec.app)
-                .ok_or_else(|| refuse(entry.clone(), format!("unknown app {:?}", spec.app)))?;
+            let registered = spec
+                .registration(apps, credentials)
+                .map_err(|e| refuse(entry.clone(), e))?;
+            let app = registered
+                .as_ref()
+                .map_or_else(|| spec.oauth_app(apps), |r| Ok(r.app));
+            let app = app.map_err(|e| refuse(entry.clone(), e))?;
             engine
                 .register_bot(bot, app)
                 .map_err(|e| refuse(entry.clone(), e))?;
-            tokens
-                .add(bot, spec.token.as_deref())
-                .map_err(|e| refuse(entry, e))?;
+            if let Some(registered) = registered {
+                webhook_bots
+                    .add(bot, registered)
+                    .map_err(|e| refuse(entry, e))?;
+            }
         }
-        Ok(tokens)
+        Ok(webhook_bots)
     }
 
     fn load_chats(&self, engine: &mut ServerEngine) -> Result<(), WorldError> {
@@ -259,4 +289,62 @@ fn user_id(id: u32, entry: &str) -> Result<UserId, WorldError> {
 /// A positive chat id, or an error naming `entry`.
 fn chat_id(id: u32, entry: &str) -> Result<ChatId, WorldError> {
     ChatId::new(id).ok_or_else(|| refuse(entry.to_owned(), "chat ids must be positive"))
+}
+
+impl BotSpec {
+    /// The application of a bot an OAuth application installed.
+    fn oauth_app(&self, apps: &Apps) -> Result<AppId, String> {
+        if self.token.is_some() {
+            return Err("a bot token belongs to webhook-registered bots only".into());
+        }
+        if self.driven_by.is_some() {
+            return Err("driven_by belongs to webhook-registered bots only".into());
+        }
+        let client_id = self.app.as_deref().unwrap_or_default();
+        apps.lookup(client_id)
+            .ok_or_else(|| format!("unknown app {client_id:?}"))
+    }
+
+    /// For a webhook-registered bot: its application (registered in the
+    /// webhook namespace on first use), token and drivers. `None` for a
+    /// bot an OAuth application installed.
+    fn registration(
+        &self,
+        apps: &mut Apps,
+        credentials: &Credentials,
+    ) -> Result<Option<WebhookBot>, String> {
+        let (client_id, by) = match (&self.app, &self.client_id, &self.registered_by) {
+            (Some(_), None, None) => return Ok(None),
+            (None, Some(client_id), Some(by)) => (client_id, by),
+            (None, Some(_), None) => return Err("client_id needs registered_by".into()),
+            _ => return Err("give either app, or client_id with registered_by".into()),
+        };
+        let registrar = declared_webhook(by, credentials)?;
+        let drivers = match &self.driven_by {
+            None => HashSet::from([registrar]),
+            Some(list) => list
+                .iter()
+                .map(|hook| declared_webhook(hook, credentials))
+                .collect::<Result<_, _>>()?,
+        };
+        let app = match apps.lookup_as(AppKind::Webhook, client_id) {
+            Some(app) => app,
+            None => apps
+                .register_as(AppKind::Webhook, client_id)
+                .map_err(|e| format!("client_id {client_id:?}: {e}"))?,
+        };
+        let token = self.token.clone();
+        Ok(Some(WebhookBot {
+            app,
+            token,
+            drivers,
+        }))
+    }
+}
+
+/// A webhook named as `"{user_id}/{code}"` that the world declares.
+fn declared_webhook(text: &str, credentials: &Credentials) -> Result<WebhookKey, String> {
+    WebhookKey::parse(text)
+        .filter(|key| credentials.has_webhook(key))
+        .ok_or_else(|| format!("{text:?} is not a declared webhook (\"user_id/token\")"))
 }

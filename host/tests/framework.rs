@@ -158,10 +158,7 @@ fn get_and_post_are_served_other_verbs_are_not() {
     s.get(&format!("{OAUTH}?auth=t-demo&MESSAGE_ID=1"))
         .assert_true();
     s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1").assert_true();
-    let put = agent()
-        .put(&s.url(OAUTH))
-        .send("auth=t-demo&MESSAGE_ID=1")
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 405);
+    let put = agent().put(&s.url(OAUTH)).send("auth=t-demo&MESSAGE_ID=1");
+    common::Answer::from(put).assert_error(405, "METHOD_NOT_ALLOWED");
     assert!(!s.liked(1, 39));
 }

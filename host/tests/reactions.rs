@@ -1,11 +1,11 @@
 //! The v2 reaction methods over HTTP: every error code in both URL styles
 //! where it applies, the framework's and the `botToken` checks before the
 //! engine's, and the likes shared with `imbot.message.like`. The default
-//! world: app.demo owns bot 39 (token t-demo; bot token bot-secret);
-//! app.other owns bots 40 (bot token bot-other) and 41 (none); webhook
-//! w-demo acts as user 1 with imbot and im. Chat 7 holds users 1, 2 and
-//! bots 39, 40; chat 8 holds user 1 and bot 41. Messages 1 and 2 are in
-//! chat 7, message 3 in chat 8.
+//! world: OAuth app.demo installed bot 39 (token t-demo); app.other
+//! installed bots 40 and 41; webhook 1/w-demo (user 1, imbot and im)
+//! registered bot 42 with bot token bot-secret; webhook 2/w-other has the
+//! same scopes. Chat 7 holds users 1, 2 and bots 39, 40, 42; chat 8 holds
+//! user 1 and bot 41. Messages 1 and 2 are in chat 7, message 3 in chat 8.
 
 mod common;
 
@@ -15,34 +15,40 @@ use imbot_like::{MessageId, UserId};
 const ADD: &str = "imbot.v2.Chat.Message.Reaction.add";
 const DELETE: &str = "imbot.v2.Chat.Message.Reaction.delete";
 const HOOK: &str = "/rest/1/w-demo";
-/// What a webhook call of app.demo for bot 39 sends besides the method's
-/// own parameters.
-const HOOK_AUTH: &str = "CLIENT_ID=app.demo&botToken=bot-secret";
+/// What a webhook call for bot 42 sends besides the method's own
+/// parameters: its bot token is its identity.
+const HOOK_AUTH: &str = "botToken=bot-secret";
 
-/// One URL style of a method: its path and the parameters that
-/// authenticate app.demo for bot 39.
+/// One URL style of a method: its path, the parameters that authenticate
+/// the caller, and the bot that caller owns.
 struct Style {
     path: String,
     auth: &'static str,
+    bot: u32,
 }
 
 impl Style {
-    /// Posts a form with the method's own parameters `rest`.
+    /// Posts a form with the method's own parameters `rest`, in which
+    /// `{bot}` stands for the style's bot.
     fn call(&self, s: &Server, rest: &str) -> Answer {
+        let rest = rest.replace("{bot}", &self.bot.to_string());
         s.form(&self.path, &format!("{}&{rest}", self.auth))
     }
 }
 
-/// Both URL styles of a method: OAuth, then webhook (with `.json`).
+/// Both URL styles of a method: OAuth (app.demo, bot 39), then webhook
+/// (bot 42, with `.json`).
 fn styles(method: &str) -> [Style; 2] {
     [
         Style {
             path: format!("/rest/{method}"),
             auth: "auth=t-demo",
+            bot: 39,
         },
         Style {
             path: format!("{HOOK}/{method}.json"),
             auth: HOOK_AUTH,
+            bot: 42,
         },
     ]
 }
@@ -98,7 +104,7 @@ fn bot_token_not_specified_in_webhook_calls_only() {
     for method in [ADD, DELETE] {
         let path = format!("{HOOK}/{method}");
         for token in ["", "&botToken=", "&BOTTOKEN="] {
-            let body = format!("CLIENT_ID=app.demo&botId=39&messageId=1&reaction=like{token}");
+            let body = format!("botId=42&messageId=1&reaction=like{token}");
             s.form(&path, &body)
                 .assert_error(400, "BOT_TOKEN_NOT_SPECIFIED");
         }
@@ -106,7 +112,7 @@ fn bot_token_not_specified_in_webhook_calls_only() {
         s.json(&path, r#"{"messageId":"x"}"#)
             .assert_error(400, "BOT_TOKEN_NOT_SPECIFIED");
     }
-    assert!(reactions(&s, 1, 39).is_empty());
+    assert!(reactions(&s, 1, 42).is_empty());
     // OAuth calls need no botToken.
     s.form(
         &format!("/rest/{ADD}"),
@@ -121,25 +127,27 @@ fn a_wrong_bot_token_is_bot_ownership_error() {
     let s = Server::default_world();
     let path = format!("{HOOK}/{ADD}");
     let cases = [
-        "CLIENT_ID=app.demo&botToken=guess&botId=39&messageId=1&reaction=like",
-        "CLIENT_ID=app.demo&botToken=bot-other&botId=39&messageId=1&reaction=like",
-        "CLIENT_ID=app.demo&botToken=BOT-SECRET&botId=39&messageId=1&reaction=like",
-        // Bot 41 was registered without a token: no token matches.
-        "CLIENT_ID=app.other&botToken=bot-other&botId=41&messageId=3&reaction=like",
+        "botToken=guess&botId=42&messageId=1&reaction=like",
+        "botToken=BOT-SECRET&botId=42&messageId=1&reaction=like",
+        // A CLIENT_ID changes nothing: the token is the identity.
+        "CLIENT_ID=hook.demo&botToken=guess&botId=42&messageId=1&reaction=like",
+        // Bots installed by OAuth applications have no bot token.
+        "botToken=bot-secret&botId=39&messageId=1&reaction=like",
+        "CLIENT_ID=app.other&botToken=bot-secret&botId=41&messageId=3&reaction=like",
     ];
     for body in cases {
         s.form(&path, body).assert_error(400, "BOT_OWNERSHIP_ERROR");
     }
-    let not_text =
-        r#"{"CLIENT_ID":"app.demo","botToken":7,"botId":39,"messageId":1,"reaction":"like"}"#;
+    let not_text = r#"{"botToken":7,"botId":42,"messageId":1,"reaction":"like"}"#;
     s.json(&path, not_text)
         .assert_error(400, "BOT_OWNERSHIP_ERROR");
     // With no bot to compare with, the engine answers.
-    s.form(&path, "CLIENT_ID=app.demo&botToken=guess&botId=999")
+    s.form(&path, "botToken=guess&botId=999")
         .assert_error(400, "BOT_NOT_FOUND");
-    s.form(&path, "CLIENT_ID=app.demo&botToken=guess")
+    s.form(&path, "botToken=guess")
         .assert_error(400, "BOT_ID_REQUIRED");
-    assert!(reactions(&s, 1, 39).is_empty() && reactions(&s, 3, 41).is_empty());
+    assert!(reactions(&s, 1, 42).is_empty() && reactions(&s, 1, 39).is_empty());
+    assert!(reactions(&s, 3, 41).is_empty());
 }
 
 /// Sends each of `calls` (the method's own parameters) to both methods
@@ -158,7 +166,7 @@ fn refused_everywhere(s: &Server, calls: &[String], status: u16, code: &str) {
 fn v1_bot_id_required() {
     let s = Server::default_world();
     // The legacy spelling is no v2 name.
-    let calls = ["messageId=1&reaction=like&BOT_ID=39".to_owned()];
+    let calls = ["messageId=1&reaction=like&BOT_ID={bot}".to_owned()];
     refused_everywhere(&s, &calls, 400, "BOT_ID_REQUIRED");
 }
 
@@ -178,13 +186,11 @@ fn v3_bot_of_another_application() {
     ))
     .assert_error(400, "BOT_OWNERSHIP_ERROR");
     let hook = format!("{HOOK}/{DELETE}");
-    // The right bot token, but the call names another application, or none.
-    let calls = [
-        "CLIENT_ID=app.demo&botToken=bot-other&botId=40&messageId=1&reaction=like",
-        "botToken=bot-secret&botId=39&messageId=1&reaction=like",
-    ];
-    for body in calls {
-        s.form(&hook, body).assert_error(400, "BOT_OWNERSHIP_ERROR");
+    // A webhook call whose bot token is bot 42's, for another bot.
+    for bot in [39, 40] {
+        let body = format!("botToken=bot-secret&botId={bot}&messageId=1&reaction=like");
+        s.form(&hook, &body)
+            .assert_error(400, "BOT_OWNERSHIP_ERROR");
     }
 }
 
@@ -192,7 +198,7 @@ fn v3_bot_of_another_application() {
 fn v4_bad_message_id_is_access_denied() {
     let s = Server::default_world();
     let calls = ["", "&messageId=", "&messageId=x", "&messageId=0"]
-        .map(|message| format!("botId=39&reaction=nope{message}"));
+        .map(|message| format!("botId={{bot}}&reaction=nope{message}"));
     refused_everywhere(&s, &calls, 403, "ACCESS_DENIED");
 }
 
@@ -200,14 +206,14 @@ fn v4_bad_message_id_is_access_denied() {
 fn v5_unknown_or_missing_reaction() {
     let s = Server::default_world();
     let calls = ["", "&reaction=", "&reaction=LIKE", "&reaction=heart"]
-        .map(|reaction| format!("botId=39&messageId=999{reaction}"));
+        .map(|reaction| format!("botId={{bot}}&messageId=999{reaction}"));
     refused_everywhere(&s, &calls, 400, "REACTION_NOT_FOUND");
 }
 
 #[test]
 fn v6_unknown_message_or_not_a_member_is_access_denied() {
     let s = Server::default_world();
-    let calls = [999, 3].map(|message| format!("botId=39&messageId={message}&reaction=fire"));
+    let calls = [999, 3].map(|message| format!("botId={{bot}}&messageId={message}&reaction=fire"));
     refused_everywhere(&s, &calls, 403, "ACCESS_DENIED");
     assert!(reactions(&s, 3, 39).is_empty());
 }
@@ -215,21 +221,21 @@ fn v6_unknown_message_or_not_a_member_is_access_denied() {
 #[test]
 fn v7_already_set_and_not_set() {
     let s = Server::default_world();
-    let [oauth, hook] = styles(ADD);
-    oauth
-        .call(&s, "botId=39&messageId=1&reaction=fire")
-        .assert_true();
-    for style in [&oauth, &hook] {
+    for style in styles(ADD) {
         style
-            .call(&s, "botId=39&messageId=1&reaction=fire")
+            .call(&s, "botId={bot}&messageId=1&reaction=fire")
+            .assert_true();
+        style
+            .call(&s, "botId={bot}&messageId=1&reaction=fire")
             .assert_error(400, "REACTION_ALREADY_SET");
     }
     for style in styles(DELETE) {
         style
-            .call(&s, "botId=39&messageId=1&reaction=eyes")
+            .call(&s, "botId={bot}&messageId=1&reaction=eyes")
             .assert_error(400, "REACTION_NOT_FOUND");
     }
     assert_eq!(reactions(&s, 1, 39), ["fire"]);
+    assert_eq!(reactions(&s, 1, 42), ["fire"]);
 }
 
 /// A server message takes every kind from every member, so check V8 never
@@ -239,14 +245,16 @@ fn v7_already_set_and_not_set() {
 fn v8_a_server_message_takes_every_kind_from_one_bot() {
     let s = Server::default_world();
     let [oauth, hook] = styles(ADD);
-    for (i, kind) in imbot_like::Reaction::ALL.iter().enumerate() {
-        let style = if i % 2 == 0 { &oauth } else { &hook };
-        style
-            .call(&s, &format!("botId=39&messageId=1&reaction={kind}"))
-            .assert_true();
+    for style in [&oauth, &hook] {
+        for kind in imbot_like::Reaction::ALL {
+            style
+                .call(&s, &format!("botId={{bot}}&messageId=1&reaction={kind}"))
+                .assert_true();
+        }
     }
     let all: Vec<&str> = imbot_like::Reaction::ALL.iter().map(|k| k.code()).collect();
     assert_eq!(reactions(&s, 1, 39), all);
+    assert_eq!(reactions(&s, 1, 42), all);
 }
 
 #[test]
@@ -258,7 +266,12 @@ fn success_in_every_style_and_source() {
     .assert_true();
     s.json(
         &format!("{HOOK}/{ADD}"),
-        r#"{"CLIENT_ID":"app.demo","botToken":"bot-secret","botId":"39","messageId":1,"reaction":"redHeart"}"#,
+        r#"{"botToken":"bot-secret","botId":"42","messageId":1,"reaction":"redHeart"}"#,
+    )
+    .assert_true();
+    s.form(
+        &format!("/rest/{ADD}"),
+        "auth=t-demo&botId=39&messageId=1&reaction=redHeart",
     )
     .assert_true();
     s.form(
@@ -268,8 +281,13 @@ fn success_in_every_style_and_source() {
     .assert_true();
     assert_eq!(reactions(&s, 1, 39), ["redHeart", "fire"]);
     assert_eq!(reactions(&s, 1, 40), ["eyes"]);
+    assert_eq!(reactions(&s, 1, 42), ["redHeart"]);
     s.get(&format!(
-        "{HOOK}/{DELETE}?{HOOK_AUTH}&botId=39&messageId=1&reaction=fire"
+        "{HOOK}/{DELETE}?{HOOK_AUTH}&botId=42&messageId=1&reaction=redHeart"
+    ))
+    .assert_true();
+    s.get(&format!(
+        "/rest/{DELETE}?auth=t-demo&botId=39&messageId=1&reaction=fire"
     ))
     .assert_true();
     s.json(
@@ -280,53 +298,56 @@ fn success_in_every_style_and_source() {
     assert!(reactions(&s, 1, 39).is_empty());
 }
 
+/// The legacy method's path and caller parameters for each style's bot:
+/// app.demo's token for bot 39, webhook `hook.demo` for bot 42.
+const LEGACY: [&str; 2] = [
+    "/rest/imbot.message.like?auth=t-demo&BOT_ID=39",
+    "/rest/1/w-demo/imbot.message.like?CLIENT_ID=hook.demo&BOT_ID=42",
+];
+
 #[test]
 fn likes_are_shared_with_the_legacy_method() {
     let s = Server::default_world();
-    let [oauth, hook] = styles(ADD);
-    oauth
-        .call(&s, "botId=39&messageId=1&reaction=fire")
-        .assert_true();
-    hook.call(&s, "botId=39&messageId=1&reaction=like")
-        .assert_true();
-    assert_eq!(reactions(&s, 1, 39), ["like", "fire"]);
-    assert!(s.liked(1, 39));
+    for ((add, delete), legacy) in styles(ADD).into_iter().zip(styles(DELETE)).zip(LEGACY) {
+        let bot = add.bot;
+        add.call(&s, "botId={bot}&messageId=1&reaction=fire")
+            .assert_true();
+        add.call(&s, "botId={bot}&messageId=1&reaction=like")
+            .assert_true();
+        assert_eq!(reactions(&s, 1, bot), ["like", "fire"]);
+        assert!(s.liked(1, bot));
 
-    let legacy = "/rest/imbot.message.like";
-    s.form(legacy, "auth=t-demo&BOT_ID=39&MESSAGE_ID=1&ACTION=minus")
-        .assert_true();
-    assert_eq!(reactions(&s, 1, 39), ["fire"]);
-    assert!(!s.liked(1, 39));
+        s.form(legacy, "MESSAGE_ID=1&ACTION=minus").assert_true();
+        assert_eq!(reactions(&s, 1, bot), ["fire"]);
+        assert!(!s.liked(1, bot));
 
-    s.form(legacy, "auth=t-demo&BOT_ID=39&MESSAGE_ID=1&ACTION=plus")
-        .assert_true();
-    hook.call(&s, "botId=39&messageId=1&reaction=like")
-        .assert_error(400, "REACTION_ALREADY_SET");
-    oauth
-        .call(&s, "botId=39&messageId=1&reaction=like")
-        .assert_error(400, "REACTION_ALREADY_SET");
-    assert_eq!(reactions(&s, 1, 39), ["like", "fire"]);
+        s.form(legacy, "MESSAGE_ID=1&ACTION=plus").assert_true();
+        add.call(&s, "botId={bot}&messageId=1&reaction=like")
+            .assert_error(400, "REACTION_ALREADY_SET");
+        assert_eq!(reactions(&s, 1, bot), ["like", "fire"]);
 
-    // And back: a like removed through v2 is gone for the legacy method.
-    let [_, delete] = styles(DELETE);
-    delete
-        .call(&s, "botId=39&messageId=1&reaction=like")
-        .assert_true();
-    s.form(legacy, "auth=t-demo&BOT_ID=39&MESSAGE_ID=1&ACTION=minus")
-        .assert_error(400, "WITHOUT_CHANGES");
-    assert_eq!(reactions(&s, 1, 39), ["fire"]);
+        // And back: a like removed through v2 is gone for the legacy method.
+        delete
+            .call(&s, "botId={bot}&messageId=1&reaction=like")
+            .assert_true();
+        s.form(legacy, "MESSAGE_ID=1&ACTION=minus")
+            .assert_error(400, "WITHOUT_CHANGES");
+        assert_eq!(reactions(&s, 1, bot), ["fire"]);
+    }
 }
 
 #[test]
 fn a_world_bot_token_may_be_left_out_but_not_empty() {
-    let world = r#"{"apps":[{"client_id":"a"}],"bots":[{"id":39,"app":"a","token":""}]}"#;
-    let refused = imbot_like_host::Host::from_json(world)
+    let hook = r#""webhooks":[{"user_id":1,"token":"w","scopes":["imbot"]}]"#;
+    let bot = r#""client_id":"h","registered_by":"1/w""#;
+    let world = format!(r#"{{{hook},"bots":[{{"id":39,{bot},"token":""}}]}}"#);
+    let refused = imbot_like_host::Host::from_json(&world)
         .err()
         .expect("refused");
     assert_eq!(
         refused.to_string(),
         "world refused: bots[0] (id 39): empty bot token"
     );
-    let world = r#"{"apps":[{"client_id":"a"}],"bots":[{"id":39,"app":"a"}]}"#;
-    assert!(imbot_like_host::Host::from_json(world).is_ok());
+    let world = format!(r#"{{{hook},"bots":[{{"id":39,{bot}}}]}}"#);
+    assert!(imbot_like_host::Host::from_json(&world).is_ok());
 }

@@ -1,9 +1,10 @@
 //! Every rule of the contract over the wire, in both URL styles and with
 //! query, form and JSON parameters. The default world: app.demo owns bot
 //! 39 (token t-demo, scope imbot); app.other owns bots 40 and 41 (token
-//! t-other); webhook w-demo acts as user 1 with imbot and im. Chat 7 holds
-//! users 1, 2 and bots 39, 40; chat 8 holds user 1 and bot 41. Message 1
-//! (by user 1) and 2 (by user 2, liked by 1) are in chat 7, 3 in chat 8.
+//! t-other); webhook w-demo acts as user 1 with imbot and im, and
+//! registered bot 42 with `CLIENT_ID` hook.demo. Chat 7 holds users 1, 2
+//! and bots 39, 40, 42; chat 8 holds user 1 and bot 41. Message 1 (by user
+//! 1) and 2 (by user 2, liked by 1) are in chat 7, 3 in chat 8.
 
 mod common;
 
@@ -19,7 +20,7 @@ fn rule_l1_unknown_or_malformed_bot_id() {
         .assert_error(400, "BOT_ID_ERROR");
     let both_bad = r#"{"auth":"t-demo","BOT_ID":"x","MESSAGE_ID":"y"}"#;
     s.json(OAUTH, both_bad).assert_error(400, "BOT_ID_ERROR");
-    s.form(HOOK, "CLIENT_ID=app.demo&BOT_ID=-1&MESSAGE_ID=1")
+    s.form(HOOK, "CLIENT_ID=hook.demo&BOT_ID=-1&MESSAGE_ID=1")
         .assert_error(400, "BOT_ID_ERROR");
     assert!(!s.liked(1, 39));
 }
@@ -29,10 +30,13 @@ fn rule_l2_omitted_bot_id() {
     let s = Server::default_world();
     s.form(OAUTH, "auth=t-other&MESSAGE_ID=1")
         .assert_error(400, "BOT_ID_ERROR");
-    s.form(HOOK, "MESSAGE_ID=1")
+    s.form(HOOK, "CLIENT_ID=nobody&MESSAGE_ID=1")
         .assert_error(400, "BOT_ID_ERROR");
     s.form(OAUTH, "auth=t-demo&MESSAGE_ID=1").assert_true();
     assert!(s.liked(1, 39));
+    s.form(HOOK, "CLIENT_ID=hook.demo&MESSAGE_ID=1")
+        .assert_true();
+    assert!(s.liked(1, 42));
 }
 
 #[test]
@@ -45,9 +49,14 @@ fn rule_l3_bot_of_another_application() {
         r#"{"CLIENT_ID":"app.demo","BOT_ID":40,"MESSAGE_ID":1}"#,
     )
     .assert_error(400, "APP_ID_ERROR");
-    s.json(HOOK, r#"{"BOT_ID":39,"MESSAGE_ID":1}"#)
+    s.json(
+        HOOK,
+        r#"{"CLIENT_ID":"hook.demo","BOT_ID":39,"MESSAGE_ID":1}"#,
+    )
+    .assert_error(400, "APP_ID_ERROR");
+    s.form(OAUTH, "auth=t-demo&BOT_ID=42&MESSAGE_ID=1")
         .assert_error(400, "APP_ID_ERROR");
-    assert!(!s.liked(1, 40) && !s.liked(1, 39));
+    assert!(!s.liked(1, 40) && !s.liked(1, 39) && !s.liked(1, 42));
 }
 
 #[test]
@@ -163,12 +172,12 @@ fn rule_l10_success_in_every_style() {
     .assert_true();
     s.json(
         HOOK,
-        r#"{"CLIENT_ID":"app.demo","BOT_ID":"39","MESSAGE_ID":"2"}"#,
+        r#"{"CLIENT_ID":"hook.demo","BOT_ID":"42","MESSAGE_ID":"2"}"#,
     )
     .assert_true();
     s.form(OAUTH, "auth=t-other&BOT_ID=40&MESSAGE_ID=1")
         .assert_true();
-    assert!(s.liked(1, 39) && s.liked(2, 39) && s.liked(1, 40));
+    assert!(s.liked(1, 39) && s.liked(2, 42) && s.liked(1, 40));
     // im.message.like: the webhook's user, or the token's user.
     s.get("/rest/1/w-demo/im.message.like?MESSAGE_ID=2")
         .assert_true();

@@ -21,7 +21,7 @@ fn the_default_world_parses_and_loads() {
     let world = World::from_json(DEFAULT_WORLD).unwrap();
     assert_eq!(
         (world.apps.len(), world.bots.len(), world.messages.len()),
-        (2, 3, 3)
+        (2, 4, 3)
     );
     let s = Server::default_world();
     assert!(s.liked(2, 1));
@@ -67,6 +67,33 @@ fn broken_worlds_are_refused_naming_the_entry() {
             "webhooks[0] (user_id 0): user ids must be positive",
         ),
         (r#"{"bots":[], "extra": 1}"#, "unknown field `extra`"),
+        (
+            r#"{"bots":[{"id":39,"client_id":"h"}]}"#,
+            "bots[0] (id 39): client_id needs registered_by",
+        ),
+        (
+            r#"{"bots":[{"id":39,"client_id":"h","registered_by":"1/nope"}]}"#,
+            "bots[0] (id 39): \"1/nope\" is not a declared webhook",
+        ),
+        (
+            r#"{"apps":[{"client_id":"a"}],"bots":[{"id":39,"app":"a","client_id":"h"}]}"#,
+            "bots[0] (id 39): give either app, or client_id with registered_by",
+        ),
+        (
+            r#"{"apps":[{"client_id":"a"}],"bots":[{"id":39,"app":"a","token":"x"}]}"#,
+            "bots[0] (id 39): a bot token belongs to webhook-registered bots only",
+        ),
+        (
+            r#"{"webhooks":[{"user_id":1,"token":"w"}],"bots":[
+                {"id":39,"client_id":"h","registered_by":"1/w","driven_by":["1/w","2/w"]}]}"#,
+            "bots[0] (id 39): \"2/w\" is not a declared webhook",
+        ),
+        (
+            r#"{"webhooks":[{"user_id":1,"token":"w"}],"bots":[
+                {"id":39,"client_id":"h","registered_by":"1/w","token":"s"},
+                {"id":40,"client_id":"h","registered_by":"1/w","token":"s"}]}"#,
+            "bots[1] (id 40): bot token already used by another bot",
+        ),
     ];
     for (world, want) in cases {
         let got = refusal(world);
@@ -78,7 +105,7 @@ fn broken_worlds_are_refused_naming_the_entry() {
 fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     let exe = env!("CARGO_BIN_EXE_rest_host");
     let mut child = Command::new(exe)
-        .args(["--port", "0"])
+        .args(["--port", "0", "--log", "off"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -92,11 +119,14 @@ fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
         .expect("the address line")
         .to_owned();
     let url =
-        format!("{base}/rest/1/w-demo/imbot.message.like.json?CLIENT_ID=app.demo&MESSAGE_ID=1");
+        format!("{base}/rest/1/w-demo/imbot.message.like.json?CLIENT_ID=hook.demo&MESSAGE_ID=1");
     let answer = common::Answer::from(common::agent().get(&url).call());
-    child.kill().unwrap();
-    child.wait().unwrap();
     answer.assert_true();
+    // SIGTERM: a graceful stop, exit status 0.
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    assert!(child.wait().unwrap().success());
 
     let dir = std::env::temp_dir().join(format!("rest-host-world-{}.json", std::process::id()));
     std::fs::write(&dir, r#"{"bots":[{"id":39,"app":"ghost"}]}"#).unwrap();
@@ -105,4 +135,13 @@ fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bots[0] (id 39): unknown app"), "{stderr}");
+
+    let help = Command::new(exe).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--rate-limit"));
+    let bad = Command::new(exe)
+        .args(["--header-timeout", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }

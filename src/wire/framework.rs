@@ -23,8 +23,25 @@ pub enum FrameworkError {
     /// `insufficient_scope` (401): the token or webhook lacks the method's
     /// scope (`imbot` for `imbot.message.like`, `im` for `im.message.like`).
     InsufficientScope,
+    /// `ACCESS_DENIED` (403): a webhook call of a legacy bot method sent
+    /// no `CLIENT_ID`, so it names no application; portals answer this
+    /// before any bot lookup.
+    ClientIdNotSpecified,
     /// `ERROR_METHOD_NOT_FOUND` (404): no method has this name.
     MethodNotFound,
+    /// `METHOD_NOT_ALLOWED` (405): an HTTP verb other than `GET` or `POST`.
+    MethodNotAllowed,
+    /// `REQUEST_TIMEOUT` (408): the request did not arrive in time.
+    RequestTimeout,
+    /// `URI_TOO_LONG` (414): the request line is longer than the host
+    /// reads.
+    UriTooLong,
+    /// `REQUEST_HEADER_FIELDS_TOO_LARGE` (431): the headers are larger
+    /// than the host reads.
+    HeadersTooLarge,
+    /// `QUERY_LIMIT_EXCEEDED` (503): the caller went over its request
+    /// rate; the official SDKs wait and retry on this answer.
+    QueryLimitExceeded,
     /// `INVALID_REQUEST` (400): the body or query could not be read (not
     /// JSON where JSON was announced, not a JSON object, an unsupported
     /// content type).
@@ -45,7 +62,13 @@ impl FrameworkError {
             Self::ExpiredToken => "expired_token",
             Self::InvalidCredentials => "INVALID_CREDENTIALS",
             Self::InsufficientScope => "insufficient_scope",
+            Self::ClientIdNotSpecified => "ACCESS_DENIED",
             Self::MethodNotFound => "ERROR_METHOD_NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
+            Self::UriTooLong => "URI_TOO_LONG",
+            Self::HeadersTooLarge => "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            Self::QueryLimitExceeded => "QUERY_LIMIT_EXCEEDED",
             Self::InvalidRequest => "INVALID_REQUEST",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
@@ -63,7 +86,13 @@ impl FrameworkError {
             Self::InsufficientScope => {
                 "The request requires higher privileges than provided by the access token"
             }
+            Self::ClientIdNotSpecified => "Access denied! Client ID not specified",
             Self::MethodNotFound => "Method not found!",
+            Self::MethodNotAllowed => "Only GET and POST are served",
+            Self::RequestTimeout => "The request did not arrive in time",
+            Self::UriTooLong => "The request URI is too long",
+            Self::HeadersTooLarge => "The request headers are too large",
+            Self::QueryLimitExceeded => "Too many requests",
             Self::InvalidRequest => "Malformed request: the parameters could not be read",
             Self::PayloadTooLarge => "Request body is too large",
             Self::InternalServerError => "Internal server error",
@@ -79,7 +108,13 @@ impl FrameworkError {
             | Self::ExpiredToken
             | Self::InvalidCredentials
             | Self::InsufficientScope => 401,
+            Self::ClientIdNotSpecified => 403,
             Self::MethodNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
+            Self::UriTooLong => 414,
+            Self::HeadersTooLarge => 431,
+            Self::QueryLimitExceeded => 503,
             Self::InvalidRequest => 400,
             Self::PayloadTooLarge => 413,
             Self::InternalServerError => 500,

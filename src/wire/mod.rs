@@ -96,7 +96,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use apps::{AppDirectory, AppDirectoryError};
+pub use apps::{AppDirectory, AppDirectoryError, AppKind};
 pub use form::FormError;
 pub use framework::FrameworkError;
 pub use like::LikeParams;

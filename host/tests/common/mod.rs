@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use imbot_like::{MessageId, UserId};
-use imbot_like_host::{DEFAULT_WORLD, Host, serve};
+use imbot_like_host::{DEFAULT_WORLD, Host, Limits, serve_with};
 use serde_json::Value;
 
 /// A running host: its base URL and its state.
@@ -22,7 +22,14 @@ impl Server {
     /// Starts a host on a world, on a free port, in a background runtime
     /// that lives as long as the test process.
     pub fn start(world: &str) -> Self {
-        let host = Arc::new(Host::from_json(world).expect("the test world loads"));
+        Self::start_with(world, Limits::default(), |host| host)
+    }
+
+    /// Starts a host on a world within `limits`, after `configure` had
+    /// its say on the host.
+    pub fn start_with(world: &str, limits: Limits, configure: impl FnOnce(Host) -> Host) -> Self {
+        let host = configure(Host::from_json(world).expect("the test world loads"));
+        let host = Arc::new(host);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -35,10 +42,16 @@ impl Server {
                 .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                serve(listener, served).await.unwrap();
+                let stop = std::future::pending();
+                serve_with(listener, served, limits, stop).await.unwrap();
             });
         });
         Self { base, host }
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     /// The full URL of a path.
@@ -141,4 +154,34 @@ impl From<Result<ureq::http::Response<ureq::Body>, ureq::Error>> for Answer {
             request_id,
         }
     }
+}
+
+/// Sends raw bytes on a new connection and reads the answer until the
+/// server closes the connection or `wait` passes: its status and body.
+pub fn raw(address: &str, bytes: &[u8], wait: std::time::Duration) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}
+
+/// The `error` code of a JSON error body.
+pub fn error_code(body: &str) -> String {
+    let value: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("JSON: {body:?}"));
+    assert!(value["error_description"].is_string(), "{body}");
+    value["error"].as_str().unwrap_or_default().to_owned()
 }

@@ -3,7 +3,7 @@
 extern crate std;
 
 use crate::AppId;
-use crate::wire::{AppDirectory, AppDirectoryError};
+use crate::wire::{AppDirectory, AppDirectoryError, AppKind};
 
 #[test]
 fn handles_are_assigned_in_order_and_found_again() {
@@ -17,7 +17,13 @@ fn handles_are_assigned_in_order_and_found_again() {
     assert_eq!(apps.client_id(AppId(0)), None);
     assert_eq!(apps.client_id(AppId(3)), None);
     let all: std::vec::Vec<_> = apps.iter().collect();
-    assert_eq!(all, [(AppId(1), "app.demo"), (AppId(2), "local.2")]);
+    assert_eq!(
+        all,
+        [
+            (AppId(1), AppKind::OAuth, "app.demo"),
+            (AppId(2), AppKind::OAuth, "local.2")
+        ]
+    );
     assert_eq!(apps.len(), 2);
 }
 
@@ -35,4 +41,21 @@ fn each_refusal_leaves_the_directory_unchanged() {
         AppDirectoryError::Full.as_str(),
         "application directory full"
     );
+}
+
+#[test]
+fn webhook_client_ids_never_find_oauth_applications() {
+    let mut apps = AppDirectory::<4, 16>::new();
+    assert_eq!(apps.register("app.demo"), Ok(AppId(1)));
+    assert_eq!(apps.lookup_as(AppKind::Webhook, "app.demo"), None);
+    assert_eq!(apps.register_as(AppKind::Webhook, "app.demo"), Ok(AppId(2)));
+    assert_eq!(apps.lookup("app.demo"), Some(AppId(1)));
+    assert_eq!(apps.lookup_as(AppKind::Webhook, "app.demo"), Some(AppId(2)));
+    assert_eq!(apps.kind(AppId(2)), Some(AppKind::Webhook));
+    assert_eq!(apps.client_id(AppId(2)), Some("app.demo"));
+    assert_eq!(
+        apps.register_as(AppKind::Webhook, "app.demo"),
+        Err(AppDirectoryError::Duplicate)
+    );
+    assert_eq!(AppKind::Webhook.portal_prefix(), "custom");
 }

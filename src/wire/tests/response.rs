@@ -143,6 +143,42 @@ fn every_framework_error() {
             "INTERNAL_SERVER_ERROR",
             "Internal server error",
         ),
+        (
+            FrameworkError::ClientIdNotSpecified,
+            403,
+            "ACCESS_DENIED",
+            "Access denied! Client ID not specified",
+        ),
+        (
+            FrameworkError::MethodNotAllowed,
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Only GET and POST are served",
+        ),
+        (
+            FrameworkError::RequestTimeout,
+            408,
+            "REQUEST_TIMEOUT",
+            "The request did not arrive in time",
+        ),
+        (
+            FrameworkError::UriTooLong,
+            414,
+            "URI_TOO_LONG",
+            "The request URI is too long",
+        ),
+        (
+            FrameworkError::HeadersTooLarge,
+            431,
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            "The request headers are too large",
+        ),
+        (
+            FrameworkError::QueryLimitExceeded,
+            503,
+            "QUERY_LIMIT_EXCEEDED",
+            "Too many requests",
+        ),
     ];
     for (error, status, code, text) in cases {
         assert_golden(error.into(), status, code, text);

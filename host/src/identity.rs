@@ -1,0 +1,130 @@
+//! Which application a webhook call of a bot method acts for.
+//!
+//! OAuth calls need nothing here: the access token names its application.
+//! A webhook call names no application in its URL, so portals derive one:
+//!
+//! - legacy methods (`imbot.message.like`): the `CLIENT_ID` parameter, in
+//!   the webhook namespace (a portal stores `custom` + `CLIENT_ID`), so it
+//!   only matches bots registered through a webhook with that `CLIENT_ID`,
+//!   never a bot an OAuth application installed. Without `CLIENT_ID` the
+//!   call is refused with 403 `ACCESS_DENIED` before any bot lookup.
+//! - imbot.v2 methods: the `botToken` the bot was registered with is the
+//!   identity; no `CLIENT_ID` is needed. Missing or empty:
+//!   `BOT_TOKEN_NOT_SPECIFIED`.
+//!
+//! On top of the portal rule, each webhook-registered bot lists the
+//! webhooks allowed to drive it (by default the one that registered it).
+//! A webhook outside that list is treated as a caller with no application
+//! for that bot, so knowing a `CLIENT_ID` or a bot token is not enough:
+//! the engine then answers `APP_ID_ERROR` (legacy, or `BOT_ID_ERROR` when
+//! `BOT_ID` was omitted and the caller can drive no bot) or
+//! `BOT_OWNERSHIP_ERROR` (v2), as for any bot of another application.
+
+use std::collections::{HashMap, HashSet};
+
+use imbot_like::wire::{AppKind, FrameworkError, LikeParams, ReactionParams, TextArg};
+use imbot_like::{AppId, Arg, BotId, ReactionErrorCode};
+
+use crate::auth::WebhookKey;
+use crate::world::Apps;
+
+/// A bot registered through a webhook.
+#[derive(Debug)]
+pub(crate) struct WebhookBot {
+    /// Its application (the webhook namespace's `CLIENT_ID`).
+    pub(crate) app: AppId,
+    /// The token it was registered with, which v2 calls send as `botToken`.
+    pub(crate) token: Option<String>,
+    /// The webhooks allowed to drive it.
+    pub(crate) drivers: HashSet<WebhookKey>,
+}
+
+/// Every webhook-registered bot of the world.
+#[derive(Debug, Default)]
+pub(crate) struct WebhookBots {
+    bots: HashMap<BotId, WebhookBot>,
+}
+
+impl WebhookBots {
+    /// Records a bot the engine registered (so never one recorded before);
+    /// a bot token is used by one bot only.
+    pub(crate) fn add(&mut self, bot: BotId, entry: WebhookBot) -> Result<(), &'static str> {
+        if let Some(token) = &entry.token {
+            if token.is_empty() {
+                return Err("empty bot token");
+            }
+            if self.bots.values().any(|b| b.token.as_ref() == Some(token)) {
+                return Err("bot token already used by another bot");
+            }
+        }
+        self.bots.insert(bot, entry);
+        Ok(())
+    }
+
+    /// The application a legacy webhook call acts for: its `CLIENT_ID` in
+    /// the webhook namespace, unless the bot it targets may not be driven
+    /// by `hook`.
+    ///
+    /// # Errors
+    /// [`FrameworkError::ClientIdNotSpecified`] when `CLIENT_ID` is missing
+    /// or empty.
+    pub(crate) fn legacy_app(
+        &self,
+        hook: &WebhookKey,
+        params: &LikeParams,
+        apps: &Apps,
+    ) -> Result<Option<AppId>, FrameworkError> {
+        let client_id = match &params.client_id {
+            TextArg::Omitted => return Err(FrameworkError::ClientIdNotSpecified),
+            TextArg::Given(id) if id.is_empty() => {
+                return Err(FrameworkError::ClientIdNotSpecified);
+            }
+            TextArg::Given(id) => Some(id.as_str()),
+            _ => None,
+        };
+        let Some(app) = client_id.and_then(|id| apps.lookup_as(AppKind::Webhook, id)) else {
+            return Ok(None);
+        };
+        let target = match params.bot {
+            Arg::Given(bot) => Some(bot),
+            Arg::Omitted => self.only_bot_of(app),
+            _ => None,
+        };
+        Ok(match target.and_then(|bot| self.bots.get(&bot)) {
+            Some(bot) if bot.app == app && !bot.drivers.contains(hook) => None,
+            _ => Some(app),
+        })
+    }
+
+    /// The application a v2 webhook call acts for: that of the bot named
+    /// by `botId` when `botToken` is that bot's token and `hook` may drive
+    /// it; `None` otherwise, so the engine answers as for another
+    /// application's bot.
+    ///
+    /// # Errors
+    /// [`ReactionErrorCode::BotTokenNotSpecified`] when `botToken` is
+    /// missing or empty.
+    pub(crate) fn v2_app(
+        &self,
+        hook: &WebhookKey,
+        params: &ReactionParams,
+    ) -> Result<Option<AppId>, ReactionErrorCode> {
+        let sent = params.webhook_bot_token()?;
+        let Arg::Given(bot) = params.bot else {
+            return Ok(None);
+        };
+        Ok(self.bots.get(&bot).and_then(|entry| {
+            let owns = sent.is_some() && entry.token.as_deref() == sent;
+            (owns && entry.drivers.contains(hook)).then_some(entry.app)
+        }))
+    }
+
+    /// The one bot of `app`, if it has exactly one.
+    fn only_bot_of(&self, app: AppId) -> Option<BotId> {
+        let mut bots = self.bots.iter().filter(|(_, b)| b.app == app);
+        match (bots.next(), bots.next()) {
+            (Some((&id, _)), None) => Some(id),
+            _ => None,
+        }
+    }
+}

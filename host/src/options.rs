@@ -1,0 +1,158 @@
+//! The `rest_host` command line, with environment fallbacks. Each option
+//! is checked when parsed, so a bad value stops the host before it starts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use clap::builder::RangedU64ValueParser;
+
+use crate::limits::Limits;
+use crate::ratelimit::RateLimit;
+
+/// Serves imbot.message.like, im.message.like and
+/// imbot.v2.Chat.Message.Reaction.add/.delete on 127.0.0.1, as a
+/// Bitrix24 portal does.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "rest_host", version, about, long_about = None)]
+pub struct Options {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// World JSON to load (default: the compiled-in world).
+    #[arg(long, env = "REST_HOST_WORLD", value_name = "FILE")]
+    pub world: Option<PathBuf>,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "REST_HOST_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+    /// Seconds to receive a request's head (also the longest an idle
+    /// keep-alive connection waits for its next request).
+    #[arg(long, env = "REST_HOST_HEADER_TIMEOUT", value_name = "SECONDS",
+          default_value = "10", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds from a complete head to the answer (body and call); over
+    /// it the answer is 408.
+    #[arg(long, env = "REST_HOST_BODY_TIMEOUT", value_name = "SECONDS",
+          default_value = "30", value_parser = seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a connection may go with no byte moving either way.
+    #[arg(long, env = "REST_HOST_IDLE_TIMEOUT", value_name = "SECONDS",
+          default_value = "60", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Seconds requests in flight may take to finish after SIGTERM or
+    /// Ctrl-C.
+    #[arg(long, env = "REST_HOST_SHUTDOWN_GRACE", value_name = "SECONDS",
+          default_value = "10", value_parser = seconds)]
+    pub shutdown_grace: Duration,
+    /// Largest request head in bytes (answered 431 above it).
+    #[arg(long, env = "REST_HOST_MAX_HEADER_BYTES", value_name = "BYTES",
+          default_value_t = 64 * 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(8192..=16 << 20))]
+    pub max_header_bytes: usize,
+    /// Longest request URI in bytes (answered 414 above it).
+    #[arg(long, env = "REST_HOST_MAX_URI_BYTES", value_name = "BYTES",
+          default_value_t = 16 * 1024,
+          value_parser = RangedU64ValueParser::<usize>::new().range(256..=1 << 20))]
+    pub max_uri_bytes: usize,
+    /// Requests per second each application and each webhook may make
+    /// (a token bucket); over it the answer is 503 QUERY_LIMIT_EXCEEDED.
+    /// Off unless given.
+    #[arg(long, env = "REST_HOST_RATE_LIMIT", value_name = "PER_SECOND",
+          value_parser = rate)]
+    pub rate_limit: Option<f64>,
+    /// Requests a caller may make at once above the rate limit.
+    #[arg(long, env = "REST_HOST_RATE_BURST", default_value_t = 50,
+          value_parser = RangedU64ValueParser::<u32>::new().range(1..=1_000_000))]
+    pub rate_burst: u32,
+    /// Log filter (`info`, `warn`, `imbot_like_host=debug`, …); one JSON
+    /// line per request goes to stderr at `info`.
+    #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = "info",
+          value_parser = log_filter)]
+    pub log: String,
+}
+
+impl Options {
+    /// The server limits these options set.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            idle_timeout: self.idle_timeout,
+            max_header_bytes: self.max_header_bytes,
+            max_uri_bytes: self.max_uri_bytes,
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+
+    /// The rate limit, when one was asked for.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+            .and_then(|rate| RateLimit::new(rate, self.rate_burst).ok())
+    }
+}
+
+/// A positive number of seconds, at most a day.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {text:?}"))?;
+    if secs > 0.0 && secs <= 86_400.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err("must be more than 0 and at most 86400 seconds".into())
+    }
+}
+
+/// A positive, finite request rate.
+fn rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number: {text:?}"))?;
+    RateLimit::new(rate, 1)
+        .map(|limit| limit.per_second)
+        .map_err(|e| e.to_string())
+}
+
+/// A log filter `tracing-subscriber` can read.
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Options;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("rest_host").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn options_are_checked_when_parsed() {
+        let options = parse(&["--port", "0", "--rate-limit", "2", "--rate-burst", "5"]).unwrap();
+        assert_eq!(options.port, 0);
+        let limit = options.rate_limit().unwrap();
+        assert_eq!((limit.per_second, limit.burst), (2.0, 5));
+        assert_eq!(options.limits().header_timeout.as_secs(), 10);
+        for bad in [
+            &["--port", "70000"][..],
+            &["--header-timeout", "0"],
+            &["--body-timeout", "x"],
+            &["--max-connections", "0"],
+            &["--max-header-bytes", "100"],
+            &["--rate-limit", "-1"],
+            &["--rate-burst", "0"],
+            &["--log", "a=b=c"],
+            &["--nope"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! The server around the routes: connections, timeouts, limits, the
+//! request log line, and a graceful stop.
+//!
+//! Built from hyper-util's connection builder and tower layers: hyper
+//! bounds the head (size and time), `tokio-io-timeout` closes a
+//! connection on which nothing moves, `tower_http`'s timeout bounds the
+//! body and the call, a semaphore caps the connections served at once,
+//! and hyper-util's graceful watcher lets requests in flight finish on a
+//! stop.
+
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::uri::PathAndQuery;
+use axum::http::{Response, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use imbot_like::wire::{FrameworkError, Reply};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_io_timeout::TimeoutStream;
+use tower::ServiceBuilder;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::envelope::{ParserErrorBodies, fill_error_body};
+use crate::limits::Limits;
+use crate::{SharedHost, router};
+
+/// Serves the host's routes on `listener` with the default [`Limits`]
+/// until the process ends.
+///
+/// # Errors
+/// None in practice: accept errors are retried.
+pub async fn serve(listener: TcpListener, host: SharedHost) -> io::Result<()> {
+    serve_with(listener, host, Limits::default(), std::future::pending()).await
+}
+
+/// Serves the host's routes on `listener` within `limits` until `stop`
+/// completes; then stops accepting, lets requests in flight finish (for
+/// up to [`Limits::shutdown_grace`]) and returns.
+///
+/// # Errors
+/// None in practice: accept errors (too many open files, a connection
+/// reset before it was accepted) are logged and retried.
+pub async fn serve_with(
+    listener: TcpListener,
+    host: SharedHost,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let app = TowerToHyperService::new(service(router(host), &limits));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES) + 8192)
+        .writev(false);
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut stop = pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(io::Error::other)?,
+            () = &mut stop => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
+        let connection = graceful.watch(http.serve_connection(io, app.clone()));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!("stopped with requests still in flight");
+        }
+    }
+    Ok(())
+}
+
+/// A connection's socket: closed after `idle` with no byte moving, and
+/// with the HTTP parser's own error answers given the envelope.
+fn connection_io(
+    stream: TcpStream,
+    idle: Duration,
+) -> std::pin::Pin<Box<TimeoutStream<ParserErrorBodies<TcpStream>>>> {
+    let _ = stream.set_nodelay(true);
+    let mut io = TimeoutStream::new(ParserErrorBodies::new(stream));
+    io.set_read_timeout(Some(idle));
+    io.set_write_timeout(Some(idle));
+    Box::pin(io)
+}
+
+/// The routes in their layers, outermost first: repeated slashes merged,
+/// one log line per request, the URI length checked, error bodies filled,
+/// the body and call timed.
+fn service(
+    routes: Router,
+    limits: &Limits,
+) -> impl tower::Service<
+    Request<hyper::body::Incoming>,
+    Response = Response<
+        impl http_body::Body<Data = axum::body::Bytes, Error = impl Into<tower::BoxError>>
+        + Send
+        + 'static,
+    >,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ 'static {
+    let max_uri = limits.max_uri_bytes;
+    ServiceBuilder::new()
+        .map_request(merge_slashes::<hyper::body::Incoming>)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response)
+                .on_body_chunk(())
+                .on_eos(())
+                .on_failure(()),
+        )
+        .map_request(|request: Request<hyper::body::Incoming>| request.map(Body::new))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            check_uri(request, next, max_uri)
+        }))
+        .map_response(fill_error_body)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.body_timeout,
+        ))
+        .service(routes)
+}
+
+/// The span of one request: its method, path and request id.
+fn request_span<B>(request: &Request<B>) -> Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
+}
+
+/// The request's log line: status and latency, in the request's span.
+fn log_response<B>(response: &Response<B>, latency: Duration, _: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+        "answered"
+    );
+}
+
+/// Answers 414 for a URI longer than `max` bytes.
+async fn check_uri(request: Request, next: Next, max: usize) -> Response<Body> {
+    let uri = request.uri();
+    let len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if len > max {
+        let reply = Reply::from(FrameworkError::UriTooLong);
+        return (StatusCode::URI_TOO_LONG, axum::Json(reply)).into_response();
+    }
+    next.run(request).await
+}
+
+/// Merges repeated slashes in the path (`/rest//method` is
+/// `/rest/method`), as the web servers in front of portals do by default;
+/// the query is left as sent.
+fn merge_slashes<B>(mut request: Request<B>) -> Request<B> {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut merged = String::with_capacity(uri.path().len());
+    for c in uri.path().chars() {
+        if !(c == '/' && merged.ends_with('/')) {
+            merged.push(c);
+        }
+    }
+    if let Some(query) = uri.query() {
+        merged.push('?');
+        merged.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path) = PathAndQuery::try_from(merged) {
+        parts.path_and_query = Some(path);
+        if let Ok(uri) = Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}
