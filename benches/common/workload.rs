@@ -104,7 +104,7 @@ pub enum Answer {
 
 /// Bot index `i` (0..64) is a member of chat index `c` (0..256).
 pub fn is_member(i: u32, c: u32) -> bool {
-    (i + c) % 3 != 0
+    !(i + c).is_multiple_of(3)
 }
 
 /// The app owning bot index `i`.
