@@ -31,7 +31,7 @@ use std::time::Duration;
 use criterion::Criterion;
 
 use peers::{FxHandler, SipHandler};
-use workload::{Answer, Request, requests};
+use workload::{Answer, Code, Reason, Request, requests};
 
 /// Message counts measured.
 const SIZES: [u64; 4] = [256, 4096, 65_536, 1_048_576];
@@ -42,7 +42,42 @@ fn group_name(n: u64) -> String {
     format!("workload_{n}")
 }
 
-/// Every handler answers the whole stream; all answers must be equal.
+/// Requests the stream never makes, each refused by a rule the stream does
+/// not reach (L1, L3, L4, L6), with the answer the contract requires. None
+/// changes the state, so the stream's answers are unaffected.
+fn probes(n: u64) -> [(Request, Answer); 5] {
+    let bot = workload::FIRST_BOT;
+    let app = workload::owner(0);
+    let ask = |app, bot, message| Request {
+        app,
+        bot,
+        message,
+        action: workload::Act::Plus,
+    };
+    let refused = |code, reason| Answer::Refused { code, reason };
+    [
+        (ask(app, 999, 1), refused(Code::BotId, Reason::BotNotFound)),
+        (
+            ask(app + 1, bot, 1),
+            refused(Code::AppId, Reason::ForeignBot),
+        ),
+        (
+            ask(app, bot, 0),
+            refused(Code::MessageId, Reason::MessageIdInvalid),
+        ),
+        (
+            ask(app, bot, u64::MAX),
+            refused(Code::MessageId, Reason::MessageIdInvalid),
+        ),
+        (
+            ask(app, bot, n + 1),
+            refused(Code::WithoutChanges, Reason::MessageNotFound),
+        ),
+    ]
+}
+
+/// Every handler answers the probes as the contract requires, then the
+/// whole stream; all answers must be equal.
 /// Returns how often each answer came, for the log.
 fn check_agree(
     n: u64,
@@ -53,6 +88,14 @@ fn check_agree(
 ) -> BTreeMap<String, usize> {
     let mut tally = BTreeMap::new();
     let mut engine = engine;
+    for (request, expected) in probes(n) {
+        assert_eq!(sip.apply(&request), expected, "{request:?}: std-sip");
+        assert_eq!(fx.apply(&request), expected, "{request:?}: std-fx");
+        if let Some((engine, _)) = engine.as_mut() {
+            let ours = engine_adapter::apply(engine, &engine_adapter::prepare(&request));
+            assert_eq!(ours, expected, "{request:?}: engine");
+        }
+    }
     for (k, request) in stream.iter().enumerate() {
         let answer = sip.apply(request);
         assert_eq!(fx.apply(request), answer, "N {n}, request {k}: std-fx");

@@ -46,7 +46,7 @@ pub fn prepare(r: &Request) -> LikeRequest {
         Act::Minus => imbot_like::Action::Minus,
         Act::Auto => imbot_like::Action::Auto,
     };
-    let message = MessageId::new(r.message).expect("message id");
+    let message = MessageId::try_from(r.message);
     let bot = BotId::new(r.bot).expect("bot id");
     LikeRequest::new(message)
         .app(AppId(r.app))
