@@ -10,8 +10,11 @@
 //! round and round, its state carrying over from request to request. The
 //! engine runs only at the N its sizing holds (`engine_adapter.rs`).
 //!
-//! At the end the run prints a table of criterion's medians and the ratio of
-//! each peer's median to the engine's (above 1: the engine is faster).
+//! Beside criterion, a simple timing runs the three in turn, 100,000 requests
+//! each per round for 15 rounds, and takes each one's median round: on a
+//! shared machine whose load drifts, interleaving keeps the three under the
+//! same load. At the end the run prints both tables of medians and the ratio
+//! of each peer's median to the engine's (above 1: the engine is faster).
 //!
 //! Run with `cargo bench --bench workload`; `-- --test` runs each case once,
 //! after the agreement check, as a smoke test.
@@ -26,7 +29,7 @@ mod workload;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 
@@ -113,8 +116,9 @@ fn check_agree(
     tally
 }
 
-/// Checks and times one message count; returns the members that ran.
-fn bench_size(c: &mut Criterion, n: u64) -> Vec<&'static str> {
+/// Checks and times one message count; returns the members criterion ran
+/// and the interleaved medians.
+fn bench_size(c: &mut Criterion, n: u64, rounds: usize) -> (Vec<&'static str>, Medians) {
     let stream = requests(n);
     let mut sip = SipHandler::build(n, engine_adapter::LIKE_CAP);
     let mut fx = FxHandler::build(n, engine_adapter::LIKE_CAP);
@@ -131,6 +135,19 @@ fn bench_size(c: &mut Criterion, n: u64) -> Vec<&'static str> {
         "std-sip and std-fx"
     };
     println!("N {n}: {who} agree on {} answers: {tally:?}", stream.len());
+    let mut samples: [Vec<f64>; 3] = Default::default();
+    let mut cursors = [0; 3];
+    for _ in 0..rounds {
+        if let Some(engine) = engine.as_deref_mut() {
+            let apply = |k| engine_adapter::apply(engine, black_box(&prepared[k]));
+            samples[0].push(time_chunk(&mut cursors[0], stream.len(), apply));
+        }
+        let apply = |k| sip.apply(black_box(&stream[k]));
+        samples[1].push(time_chunk(&mut cursors[1], stream.len(), apply));
+        let apply = |k| fx.apply(black_box(&stream[k]));
+        samples[2].push(time_chunk(&mut cursors[2], stream.len(), apply));
+    }
+    let interleaved = samples.map(median);
 
     let mut ran = Vec::new();
     let mut group = c.benchmark_group(group_name(n));
@@ -158,7 +175,32 @@ fn bench_size(c: &mut Criterion, n: u64) -> Vec<&'static str> {
         walk(b, &stream, |r| fx.apply(r));
     });
     group.finish();
-    ran
+    (ran, interleaved)
+}
+
+/// Median ns per request of the engine, std-sip and std-fx, where measured.
+type Medians = [Option<f64>; 3];
+
+/// Requests per timed chunk of the interleaved timing.
+const CHUNK: usize = 100_000;
+/// Rounds of the interleaved timing in a measuring run.
+const ROUNDS: usize = 15;
+
+/// Times `CHUNK` requests from `cursor` on, walking the stream round and
+/// round; returns ns per request.
+fn time_chunk(cursor: &mut usize, len: usize, mut apply: impl FnMut(usize) -> Answer) -> f64 {
+    let start = Instant::now();
+    for _ in 0..CHUNK {
+        black_box(apply(*cursor));
+        *cursor = if *cursor + 1 == len { 0 } else { *cursor + 1 };
+    }
+    start.elapsed().as_secs_f64() * 1e9 / CHUNK as f64
+}
+
+/// The median of the samples, if any.
+fn median(mut samples: Vec<f64>) -> Option<f64> {
+    samples.sort_by(f64::total_cmp);
+    samples.get(samples.len() / 2).copied()
 }
 
 /// Records that a member ran (criterion skips those its filter excludes),
@@ -206,21 +248,23 @@ fn median_ns(group: &str, member: &str) -> Option<f64> {
     json["median"]["point_estimate"].as_f64()
 }
 
-/// Prints the medians of this run and each peer's ratio to the engine.
-fn print_table(ran: &[(u64, Vec<&'static str>)]) {
-    println!("\nmedian ns per request (criterion), and peer / engine (above 1: engine faster)");
+/// Criterion's medians for the members that ran.
+fn criterion_medians(n: u64, ran: &[&str]) -> Medians {
+    MEMBERS.map(|m| {
+        ran.contains(&m)
+            .then(|| median_ns(&group_name(n), m))
+            .flatten()
+    })
+}
+
+/// Prints medians and each peer's ratio to the engine.
+fn print_table(title: &str, rows: &[(u64, Medians)]) {
+    println!("\nmedian ns per request ({title}), and peer / engine (above 1: engine faster)");
     println!(
         "{:>9} {:>9} {:>9} {:>9} {:>11} {:>10}",
         "N", "engine", "std-sip", "std-fx", "sip/engine", "fx/engine"
     );
-    for (n, members) in ran {
-        let cell = |m: &str| {
-            members
-                .contains(&m)
-                .then(|| median_ns(&group_name(*n), m))
-                .flatten()
-        };
-        let [engine, sip, fx] = MEMBERS.map(cell);
+    for &(n, [engine, sip, fx]) in rows {
         let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
         let ratio = |peer: Option<f64>| match (peer, engine) {
             (Some(p), Some(e)) => format!("{:.2}", p / e),
@@ -239,12 +283,24 @@ fn print_table(ran: &[(u64, Vec<&'static str>)]) {
 
 fn run() {
     let mut c = Criterion::default().configure_from_args();
-    let ran: Vec<_> = SIZES.iter().map(|&n| (n, bench_size(&mut c, n))).collect();
-    c.final_summary();
-    // In a smoke run (`--test`, `--list`) criterion measures nothing.
+    // In a smoke run (`--test`, `--list`) criterion measures nothing, and the
+    // interleaved timing runs one round, to check that it works.
     let measured = !std::env::args().any(|a| a == "--test" || a == "--list");
+    let rounds = if measured { ROUNDS } else { 1 };
+    let results: Vec<_> = SIZES
+        .iter()
+        .map(|&n| (n, bench_size(&mut c, n, rounds)))
+        .collect();
+    c.final_summary();
     if measured {
-        print_table(&ran);
+        let by_criterion: Vec<_> = results
+            .iter()
+            .map(|(n, (ran, _))| (*n, criterion_medians(*n, ran)))
+            .collect();
+        print_table("criterion", &by_criterion);
+        let interleaved: Vec<_> = results.iter().map(|(n, (_, m))| (*n, *m)).collect();
+        let title = format!("interleaved, {ROUNDS} rounds of {CHUNK} requests each");
+        print_table(&title, &interleaved);
     }
 }
 
