@@ -62,7 +62,7 @@ fn engine_setup(n: u64) -> Case<Box<engine_adapter::Engine>, LikeRequest> {
 
 fn sip_setup(n: u64) -> Case<SipHandler, Request> {
     let (warm, batch) = stream(n);
-    let mut handler = SipHandler::build(n, engine_adapter::LIKE_CAP);
+    let mut handler = SipHandler::build(n, engine_adapter::like_cap(n));
     for request in &warm {
         handler.apply(request);
     }
@@ -71,7 +71,7 @@ fn sip_setup(n: u64) -> Case<SipHandler, Request> {
 
 fn fx_setup(n: u64) -> Case<FxHandler, Request> {
     let (warm, batch) = stream(n);
-    let mut handler = FxHandler::build(n, engine_adapter::LIKE_CAP);
+    let mut handler = FxHandler::build(n, engine_adapter::like_cap(n));
     for request in &warm {
         handler.apply(request);
     }

@@ -120,8 +120,8 @@ fn check_agree(
 /// and the interleaved medians.
 fn bench_size(c: &mut Criterion, n: u64, rounds: usize) -> (Vec<&'static str>, Medians) {
     let stream = requests(n);
-    let mut sip = SipHandler::build(n, engine_adapter::LIKE_CAP);
-    let mut fx = FxHandler::build(n, engine_adapter::LIKE_CAP);
+    let mut sip = SipHandler::build(n, engine_adapter::like_cap(n));
+    let mut fx = FxHandler::build(n, engine_adapter::like_cap(n));
     let mut engine = (n <= engine_adapter::MAX_MESSAGES).then(|| engine_adapter::build(n));
     let prepared: Vec<_> = match engine {
         Some(_) => stream.iter().map(engine_adapter::prepare).collect(),

@@ -1,21 +1,53 @@
 //! Everything the workload benchmarks know of the engine's API: build the
 //! world, prepare a request, apply it and turn the result into an [`Answer`].
 
-use imbot_like::{AppId, BotId, Change, ChatId, LikeError, LikeRequest, MessageId, UserId};
+use imbot_like::{
+    AppId, BotId, Capacity, Change, ChatId, LikeError, LikeRequest, MessageId, Server,
+    ServerEngine, Sizing, UserId, pool_for,
+};
 
 use crate::workload::{Act, Answer, BOTS, CHATS, Code, FIRST_BOT, Reason, Request, USER};
 use crate::workload::{chat_of, is_member, owner};
 
-/// The engine sizing under test.
-pub type Engine = imbot_like::ServerEngine;
-/// The most messages [`Engine`] holds: larger worlds run the std peers only.
-pub const MAX_MESSAGES: u64 = 65_536;
-/// Likes one message holds (rule L9); the peers get the same limit.
-pub const LIKE_CAP: usize = 32;
+/// An engine sized for `N` messages, as a host sizes it for its load:
+/// 128 bots, 256 chats of up to 64 members, up to 64 reactions a message
+/// (every member of a workload chat may like), and a pool of `P` entries.
+type Sized<const N: usize, const P: usize> = imbot_like::Engine<Capacity<128, 256, 64, N, 64, P>>;
+
+/// The engine under test, sized for the workload's N: the named server
+/// sizing for a million messages, a sizing of exactly N messages below.
+pub enum Engine {
+    /// 256 messages; a pool that can never run out.
+    N256(Box<Sized<256, { pool_for(256, 64) }>>),
+    /// 4,096 messages; a pool that can never run out.
+    N4096(Box<Sized<4096, { pool_for(4096, 64) }>>),
+    /// 65,536 messages; a pool of 16 entries a message.
+    N65536(Box<Sized<65_536, { 1 << 20 }>>),
+    /// The named server sizing, 1,048,576 messages.
+    Server(Box<ServerEngine>),
+}
+
+/// The most messages [`Engine`] holds.
+pub const MAX_MESSAGES: u64 = 1 << 20;
+
+/// Likes one message holds (rule L9) in the sizing for `n` messages; the
+/// peers get the same limit.
+pub fn like_cap(n: u64) -> usize {
+    if n > 65_536 { Server::LIKES } else { 64 }
+}
 
 /// The workload's world with messages `1..=n`, on the heap.
 pub fn build(n: u64) -> Box<Engine> {
-    let mut engine = Box::<Engine>::default();
+    Box::new(match n {
+        0..=256 => Engine::N256(fill(n)),
+        257..=4096 => Engine::N4096(fill(n)),
+        4097..=65_536 => Engine::N65536(fill(n)),
+        _ => Engine::Server(fill(n)),
+    })
+}
+
+fn fill<S: Sizing>(n: u64) -> Box<imbot_like::Engine<S>> {
+    let mut engine = Box::<imbot_like::Engine<S>>::default();
     let user = UserId::new(USER).expect("user id");
     for i in 0..BOTS {
         let bot = BotId::new(FIRST_BOT + i).expect("bot id");
@@ -54,12 +86,19 @@ pub fn prepare(r: &Request) -> LikeRequest {
         .action(action)
 }
 
-/// Applies one request.
+/// Applies one request (the match on the sizing is one predictable
+/// branch).
 pub fn apply(engine: &mut Engine, request: &LikeRequest) -> Answer {
-    match engine.like(request) {
+    let result = match engine {
+        Engine::N256(e) => e.like(request),
+        Engine::N4096(e) => e.like(request),
+        Engine::N65536(e) => e.like(request),
+        Engine::Server(e) => e.like(request),
+    };
+    match result {
         Ok(outcome) => Answer::Done {
             set: outcome.change == Change::Set,
-            count: outcome.likers.len(),
+            count: outcome.count,
         },
         Err(e) => Answer::Refused {
             code: code(e),
