@@ -142,7 +142,7 @@ pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
 ///
 /// Not covered by semver; implemented for arrays of the crate's row types.
 #[doc(hidden)]
-pub trait Array<T>: Copy + 'static {
+pub trait Array<T>: Copy + Send + Sync + 'static {
     /// Every element blank.
     const EMPTY: Self;
     /// The elements.
@@ -151,7 +151,7 @@ pub trait Array<T>: Copy + 'static {
     fn as_mut_slice(&mut self) -> &mut [T];
 }
 
-impl<T: Blank + 'static, const N: usize> Array<T> for [T; N] {
+impl<T: Blank + Send + Sync + 'static, const N: usize> Array<T> for [T; N] {
     const EMPTY: Self = [T::BLANK; N];
 
     fn as_slice(&self) -> &[T] {

@@ -45,7 +45,7 @@ impl<L: Array<UserId>> ChatRow<L> {
         self.members.as_slice().get(..len).unwrap_or_default()
     }
 
-    /// Whether the user is a member. O(log MEMBERS), branch-free search.
+    /// Whether the user is a member. O(log MEMBERS).
     pub(crate) fn contains(&self, user: UserId) -> bool {
         self.as_slice().binary_search(&user).is_ok()
     }

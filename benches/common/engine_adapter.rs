@@ -46,7 +46,16 @@ pub fn build(n: u64) -> Box<Engine> {
     })
 }
 
+/// Builds the world on a thread whose stack holds a few copies of the
+/// engine: `Box::default` builds the value on the stack before moving it.
 fn fill<S: Sizing>(n: u64) -> Box<imbot_like::Engine<S>> {
+    let stack = size_of::<imbot_like::Engine<S>>() * 4 + (16 << 20);
+    let builder = std::thread::Builder::new().stack_size(stack);
+    let worker = builder.spawn(move || fill_here::<S>(n)).expect("thread");
+    worker.join().expect("the world builds")
+}
+
+fn fill_here<S: Sizing>(n: u64) -> Box<imbot_like::Engine<S>> {
     let mut engine = Box::<imbot_like::Engine<S>>::default();
     let user = UserId::new(USER).expect("user id");
     for i in 0..BOTS {
