@@ -59,17 +59,19 @@ pub(crate) fn apply<P: Fields>(
         let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
         let mut name_buf = [0u8; NAME_CAPACITY];
         // A name too long for the buffer is none a set reads.
-        let select = decode(name.as_bytes(), &mut name_buf)
+        let index = decode(name.as_bytes(), &mut name_buf)
             .and_then(|n| core::str::from_utf8(n).ok())
             .and_then(field::<P>);
-        let Some(select) = select else {
+        let Some(index) = index else {
             continue;
         };
         let value = decode(value.as_bytes(), scratch).ok_or(FormError::ScratchTooSmall)?;
         // Bytes that are not UTF-8 are read as text no id, action, code,
         // token or client id matches.
         let text = core::str::from_utf8(value).unwrap_or("\u{fffd}");
-        select(params).set_text(text);
+        if let Some(slot) = params.slot(index) {
+            slot.set_text(text);
+        }
     }
     Ok(())
 }
