@@ -143,7 +143,9 @@ impl<'a> Cursor<'a> {
                 }
                 let high = first.saturating_sub(0xd800);
                 let low = low.saturating_sub(0xdc00);
-                Ok(0x1_0000 | (high << 10) | low)
+                // Twenty bits above the first plane: an addition, not an
+                // `|`, as the high half reaches bit 16.
+                Ok(((high << 10) | low).saturating_add(0x1_0000))
             }
             0xdc00..=0xdfff => Err(JsonError::Syntax),
             _ => Ok(first),

@@ -219,6 +219,18 @@ fn escapes_in_names_and_values_are_decoded() {
 }
 
 #[test]
+fn surrogate_pairs_beyond_the_second_plane_are_decoded() {
+    for (escaped, decoded) in [
+        (r"\ud800\udc00", "\u{10000}"),
+        (r"\ud845\ude00", "\u{21600}"),
+        (r"\udbff\udfff", "\u{10ffff}"),
+    ] {
+        let p = like(format!(r#"{{"auth":"{escaped}"}}"#).as_bytes()).unwrap();
+        assert_eq!(p.auth.as_str(), Some(decoded), "{escaped}");
+    }
+}
+
+#[test]
 fn a_failed_body_leaves_earlier_parameters_as_they_were() {
     let mut scratch = [0u8; 64];
     let mut p = LikeParams::from_form("MESSAGE_ID=2", &mut scratch).unwrap();
