@@ -46,6 +46,14 @@
 //! let reply = Reply::from_result(result, time.clone());
 //! assert_eq!(reply.http_status(), 200);
 //!
+//! // A JSON body is checked whole before any parameter is read, and an
+//! // id number by its exact value.
+//! let body = br#"{"BOT_ID":39,"MESSAGE_ID":1e400}"#;
+//! let params = LikeParams::from_json(body, &mut scratch).unwrap();
+//! assert_eq!(params.message, imbot_like::Arg::Invalid(imbot_like::IdError::TooLarge));
+//! let unread_member_broken = br#"{"BOT_ID":39,"MESSAGE_ID":1,"other":[1,]}"#;
+//! assert!(LikeParams::from_json(unread_member_broken, &mut scratch).is_err());
+//!
 //! // The same like, seen through the v2 reaction method: already set.
 //! let params = imbot_like::wire::ReactionParams::from_form("botId=39&messageId=1&reaction=like", &mut scratch).unwrap();
 //! let result = engine.add_reaction(&params.request(Some(AppId(1))));
