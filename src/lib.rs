@@ -25,6 +25,7 @@ mod pool;
 mod query;
 mod reaction;
 mod request;
+mod shift;
 mod sizing;
 mod store;
 mod table;

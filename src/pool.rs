@@ -14,6 +14,7 @@
 //! entries cannot run out (see [`Capacity`](crate::Capacity)).
 
 use crate::reaction::Reaction;
+use crate::shift::shift;
 use crate::sizing::Array;
 
 /// Size classes: blocks of 1, 2, 4, … 65 536 entries.
@@ -235,18 +236,6 @@ impl<E: Array<u64>> Pool<E> {
             *cell = u64::from(*head);
             *head = start.wrapping_add(1);
         }
-    }
-}
-
-/// Copies `src` to start at `dest` within one array (a `memmove`); does
-/// nothing when either range falls outside the array, which the callers'
-/// block arithmetic rules out.
-fn shift<T: Copy>(array: &mut [T], src: core::ops::Range<usize>, dest: usize) {
-    let count = src.end.saturating_sub(src.start);
-    let fits =
-        src.start <= src.end && src.end <= array.len() && dest <= array.len().saturating_sub(count);
-    if fits {
-        array.copy_within(src, dest);
     }
 }
 

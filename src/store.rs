@@ -8,6 +8,7 @@ use crate::ids::UserId;
 use crate::outcome::Change;
 use crate::pool::{Block, Pool, entry};
 use crate::reaction::Reaction;
+use crate::shift::shift;
 use crate::sizing::{Array, Blank};
 
 /// A chat row: its members, unique and ascending, in an array of the
@@ -56,11 +57,13 @@ impl<L: Array<UserId>> ChatRow<L> {
             return Err(MemberEdit::Present);
         };
         let len = usize::from(self.len);
-        let tail = self.members.as_mut_slice().get_mut(pos..=len);
-        let tail = tail.ok_or(MemberEdit::Full)?;
-        tail.rotate_right(1);
-        if let Some(first) = tail.first_mut() {
-            *first = user;
+        let members = self.members.as_mut_slice();
+        if len >= members.len() {
+            return Err(MemberEdit::Full);
+        }
+        shift(members, pos..len, pos.wrapping_add(1));
+        if let Some(cell) = members.get_mut(pos) {
+            *cell = user;
         }
         self.len = self.len.wrapping_add(1);
         Ok(())
@@ -73,9 +76,7 @@ impl<L: Array<UserId>> ChatRow<L> {
             .binary_search(&user)
             .map_err(|_| MemberEdit::Absent)?;
         let len = usize::from(self.len);
-        if let Some(tail) = self.members.as_mut_slice().get_mut(pos..len) {
-            tail.rotate_left(1);
-        }
+        shift(self.members.as_mut_slice(), pos.wrapping_add(1)..len, pos);
         self.len = self.len.wrapping_sub(1);
         Ok(())
     }

@@ -46,11 +46,11 @@ pub(crate) fn read_params<P: Params>(
     }
     match body_kind(headers, body)? {
         BodyKind::Json => {
-            let mut de = serde_json::Deserializer::from_slice(body);
+            // The whole body is checked before any parameter is read.
+            let mut scratch = vec![0u8; body.len()];
             params
-                .apply(&mut de)
+                .apply_json(body, &mut scratch)
                 .map_err(|_| FrameworkError::InvalidRequest)?;
-            de.end().map_err(|_| FrameworkError::InvalidRequest)?;
         }
         BodyKind::Form => {
             let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;

@@ -162,3 +162,15 @@ fn get_and_post_are_served_other_verbs_are_not() {
     common::Answer::from(put).assert_error(405, "METHOD_NOT_ALLOWED");
     assert!(!s.liked(1, 39));
 }
+
+#[test]
+fn a_json_body_is_checked_whole_and_its_ids_by_exact_value() {
+    let s = Server::default_world();
+    s.json(OAUTH, r#"{"auth":"t-demo","MESSAGE_ID":1,"unread":[1,]}"#)
+        .assert_error(400, "INVALID_REQUEST");
+    s.json(OAUTH, r#"{"auth":"t-demo","BOT_ID":1e400,"MESSAGE_ID":1}"#)
+        .assert_error(400, "BOT_ID_ERROR");
+    s.json(OAUTH, r#"{"auth":"t-demo","MESSAGE_ID":1e400}"#)
+        .assert_error(400, "MESSAGE_ID_ERROR");
+    assert!(!s.liked(1, 39));
+}

@@ -55,23 +55,43 @@ pub(crate) fn apply<P: Fields>(
     raw: &str,
     scratch: &mut [u8],
 ) -> Result<(), FormError> {
-    for segment in raw.split('&').filter(|s| !s.is_empty()) {
-        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+    // Split on bytes, not on `char` patterns: `&` and `=` are ASCII, and
+    // the byte search has no panicking branch the optimizer must prove
+    // dead.
+    for segment in raw.as_bytes().split(|&b| b == b'&') {
+        if segment.is_empty() {
+            continue;
+        }
+        let (name, value) = split_once(segment, b'=');
         let mut name_buf = [0u8; NAME_CAPACITY];
         // A name too long for the buffer is none a set reads.
-        let select = decode(name.as_bytes(), &mut name_buf)
+        let index = decode(name, &mut name_buf)
             .and_then(|n| core::str::from_utf8(n).ok())
             .and_then(field::<P>);
-        let Some(select) = select else {
+        let Some(index) = index else {
             continue;
         };
-        let value = decode(value.as_bytes(), scratch).ok_or(FormError::ScratchTooSmall)?;
+        let value = decode(value, scratch).ok_or(FormError::ScratchTooSmall)?;
         // Bytes that are not UTF-8 are read as text no id, action, code,
         // token or client id matches.
         let text = core::str::from_utf8(value).unwrap_or("\u{fffd}");
-        select(params).set_text(text);
+        if let Some(slot) = params.slot(index) {
+            slot.set_text(text);
+        }
     }
     Ok(())
+}
+
+/// The bytes before and after the first `separator`; all of `segment`
+/// and nothing when there is none.
+fn split_once(segment: &[u8], separator: u8) -> (&[u8], &[u8]) {
+    match segment.iter().position(|&b| b == separator) {
+        Some(at) => (
+            segment.get(..at).unwrap_or_default(),
+            segment.get(at.saturating_add(1)..).unwrap_or_default(),
+        ),
+        None => (segment, &[]),
+    }
 }
 
 /// Percent- and `+`-decodes `raw` into `out`; the decoded bytes, or `None`

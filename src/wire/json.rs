@@ -1,6 +1,6 @@
 //! Reading a parameter set through serde from a map of parameters, such
 //! as a JSON request body. How each kind of value is read is in [the wire
-//! layer's docs](crate::wire#json-values).
+//! layer's docs](crate::wire#json-bodies).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -11,7 +11,7 @@ use crate::action::Action;
 use crate::ids::{Arg, BotId, IdError, MessageId};
 use crate::reaction::UnknownReaction;
 use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Field, Slot, field};
+use crate::wire::params::{Slot, field};
 use crate::wire::text::TextArg;
 
 /// Records every parameter of a serde map into `params` (see
@@ -36,9 +36,9 @@ impl<'de, P: Fields> Visitor<'de> for ParamsVisitor<'_, P> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(select) = map.next_key_seed(NameSeed::<P>(PhantomData))? {
-            match select {
-                Some(select) => map.next_value_seed(select(&mut *self.params))?,
+        while let Some(index) = map.next_key_seed(NameSeed::<P>(PhantomData))? {
+            match index.and_then(|index| self.params.slot(index)) {
+                Some(slot) => map.next_value_seed(slot)?,
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -52,7 +52,7 @@ impl<'de, P: Fields> Visitor<'de> for ParamsVisitor<'_, P> {
 struct NameSeed<P>(PhantomData<P>);
 
 impl<'de, P: Fields> DeserializeSeed<'de> for NameSeed<P> {
-    type Value = Option<Field<P>>;
+    type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
@@ -61,7 +61,7 @@ impl<'de, P: Fields> DeserializeSeed<'de> for NameSeed<P> {
 
 /// A name given as text or bytes selects a field; any other is unknown.
 impl<P: Fields> Visitor<'_> for NameSeed<P> {
-    type Value = Option<Field<P>>;
+    type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a parameter name")
@@ -109,7 +109,7 @@ impl<'de> DeserializeSeed<'de> for Slot<'_> {
 }
 
 /// The id types a parameter can hold, read from text or from a number.
-trait WireId: Sized + core::str::FromStr<Err = IdError> {
+pub(crate) trait WireId: Sized + core::str::FromStr<Err = IdError> {
     /// Checks a signed integer against the id's range.
     fn from_signed(value: i64) -> Result<Self, IdError>;
 }

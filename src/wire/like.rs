@@ -7,7 +7,7 @@ use crate::action::Action;
 use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 use crate::request::{LikeRequest, UserLikeRequest};
 use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Field, Slot, param_sources};
+use crate::wire::params::{Slot, param_sources};
 use crate::wire::text::TextArg;
 
 /// The parameters of an `imbot.message.like` or `im.message.like` call.
@@ -34,13 +34,18 @@ pub struct LikeParams {
 }
 
 impl Fields for LikeParams {
-    const NAMES: &'static [(&'static str, Field<Self>)] = &[
-        ("BOT_ID", |p| Slot::Bot(&mut p.bot)),
-        ("MESSAGE_ID", |p| Slot::Message(&mut p.message)),
-        ("ACTION", |p| Slot::Action(&mut p.action)),
-        ("CLIENT_ID", |p| Slot::Text(&mut p.client_id)),
-        ("AUTH", |p| Slot::Text(&mut p.auth)),
-    ];
+    const NAMES: &'static [&'static str] = &["BOT_ID", "MESSAGE_ID", "ACTION", "CLIENT_ID", "AUTH"];
+
+    fn slot(&mut self, index: usize) -> Option<Slot<'_>> {
+        Some(match index {
+            0 => Slot::Bot(&mut self.bot),
+            1 => Slot::Message(&mut self.message),
+            2 => Slot::Action(&mut self.action),
+            3 => Slot::Text(&mut self.client_id),
+            4 => Slot::Text(&mut self.auth),
+            _ => return None,
+        })
+    }
 }
 
 param_sources!(LikeParams);

@@ -46,6 +46,14 @@
 //! let reply = Reply::from_result(result, time.clone());
 //! assert_eq!(reply.http_status(), 200);
 //!
+//! // A JSON body is checked whole before any parameter is read, and an
+//! // id number by its exact value.
+//! let body = br#"{"BOT_ID":39,"MESSAGE_ID":1e400}"#;
+//! let params = LikeParams::from_json(body, &mut scratch).unwrap();
+//! assert_eq!(params.message, imbot_like::Arg::Invalid(imbot_like::IdError::TooLarge));
+//! let unread_member_broken = br#"{"BOT_ID":39,"MESSAGE_ID":1,"other":[1,]}"#;
+//! assert!(LikeParams::from_json(unread_member_broken, &mut scratch).is_err());
+//!
 //! // The same like, seen through the v2 reaction method: already set.
 //! let params = imbot_like::wire::ReactionParams::from_form("botId=39&messageId=1&reaction=like", &mut scratch).unwrap();
 //! let result = engine.add_reaction(&params.request(Some(AppId(1))));
@@ -62,31 +70,69 @@
 //! reaction code is kept as [`Arg::Invalid`](crate::Arg::Invalid), so the
 //! engine reports it at its own check.
 //!
-//! # JSON values
+//! # JSON bodies
 //!
-//! How each kind of value is read from a serde map:
+//! [`apply_json`](crate::wire::Params::apply_json) reads a raw JSON
+//! request body, and answers every malformed body the same way whichever
+//! parameters the method reads: the whole body is checked before any
+//! parameter is read, and a body that fails is a
+//! [`JsonError`](crate::wire::JsonError) (a host answers it as a malformed
+//! request) with nothing recorded.
+//!
+//! | body | answer |
+//! | --- | --- |
+//! | not UTF-8, anywhere (in a member the method does not read too) | [`JsonError::NotUtf8`](crate::wire::JsonError::NotUtf8) |
+//! | a JSON grammar error anywhere (`{"x":[1,]}`, `{"x":01}`, a raw control character or a bad escape in a string) | [`JsonError::Syntax`](crate::wire::JsonError::Syntax) |
+//! | a lone surrogate escape (`"\ud800"`) | [`JsonError::Syntax`](crate::wire::JsonError::Syntax) |
+//! | anything but whitespace after the object | [`JsonError::Syntax`](crate::wire::JsonError::Syntax) |
+//! | a JSON value that is no object (`[]`, `1`, `null`) | [`JsonError::NotAnObject`](crate::wire::JsonError::NotAnObject) |
+//! | arrays and objects nested more than 128 levels inside a member | [`JsonError::TooDeep`](crate::wire::JsonError::TooDeep) |
+//! | a value of a parameter the method reads that does not fit in the scratch buffer | [`JsonError::ScratchTooSmall`](crate::wire::JsonError::ScratchTooSmall) |
+//!
+//! Within a valid body, a value of the wrong kind for its parameter is
+//! never a [`JsonError`](crate::wire::JsonError): it is kept as an invalid
+//! parameter and answered by the method's own check, with the error the
+//! contract gives for that parameter.
 //!
 //! | value | id (`BOT_ID`, `MESSAGE_ID`, `botId`, `messageId`) | `ACTION` | `reaction` | `auth`, `CLIENT_ID`, `botToken` |
 //! | --- | --- | --- | --- | --- |
 //! | string | parsed as decimal text, as a form field | rule L5 | its code, or unknown | kept |
-//! | integer | checked against the id's range | `auto` | unknown | invalid |
-//! | float with no fraction (`39.0`) | the same integer | `auto` | unknown | invalid |
-//! | other float (`1.5`) | [`IdError::NotANumber`](crate::IdError::NotANumber) | `auto` | unknown | invalid |
-//! | float beyond 2⁶³ (`1e30`) | [`IdError::TooLarge`](crate::IdError::TooLarge) | `auto` | unknown | invalid |
+//! | number that is an integer, in any notation (`39`, `39.0`, `3.9e1`) | checked against the id's range | `auto` | unknown | invalid |
+//! | number with a fraction (`1.5`, `1e-3`) | [`IdError::NotANumber`](crate::IdError::NotANumber) | `auto` | unknown | invalid |
+//! | zero or a negative integer (`0`, `-0.0`, `-1e400`) | [`IdError::NotPositive`](crate::IdError::NotPositive) | `auto` | unknown | invalid |
+//! | integer beyond the id's range, however large (`4294967296` for a bot, `1e400`) | [`IdError::TooLarge`](crate::IdError::TooLarge) | `auto` | unknown | invalid |
 //! | `null` | [`IdError::Empty`](crate::IdError::Empty) | `auto` | unknown | invalid |
 //! | `true`, `false`, array, object | [`IdError::NotANumber`](crate::IdError::NotANumber) | `auto` | unknown | invalid |
 //!
-//! An integer beyond the id's range is `TooLarge`; zero or a negative
-//! number is `NotPositive`. `null` counts as a parameter sent with no
-//! value (like `BOT_ID=` in a form), not as an omitted one: an explicit
-//! `"BOT_ID": null` is a `BOT_ID_ERROR`, it does not let rule L2 pick a
-//! bot. "Unknown" is [`UnknownReaction`](crate::UnknownReaction) and
-//! "invalid" [`TextArg::Invalid`](crate::wire::TextArg::Invalid).
+//! A number is read by its exact decimal value, never through a float:
+//! `9007199254740993` and `9007199254740993.0` are the same id, and
+//! `1e400` is as much too large as `1e20`. So an out-of-range `BOT_ID` is
+//! `BOT_ID_ERROR` (rule L1), an out-of-range `MESSAGE_ID` is
+//! `MESSAGE_ID_ERROR` (rule L4); for the v2 methods an invalid `botId` is
+//! decided at V1 and an invalid `messageId` at V4 (see [`crate::v2`]).
+//! `null` counts as a parameter sent with no value (like `BOT_ID=` in a
+//! form), not as an omitted one: an explicit `"BOT_ID": null` is a
+//! `BOT_ID_ERROR`, it does not let rule L2 pick a bot. "Unknown" is
+//! [`UnknownReaction`](crate::UnknownReaction) and "invalid"
+//! [`TextArg::Invalid`](crate::wire::TextArg::Invalid). A text value as a
+//! string is read as in a form; rule L4's decimal-only reading applies
+//! (portals' `intval` would take `"12abc"` as 12; this layer does not).
+//!
+//! # Other serde maps
+//!
+//! [`apply`](crate::wire::Params::apply) reads any serde map with the
+//! value rules above, but it sees the input only through the
+//! deserializer: whether a malformed input or an unread member is refused,
+//! and how a number arrives (a deserializer may hand over a float, and
+//! refuse a number beyond `f64`'s range), are the deserializer's. For a raw
+//! JSON body, use [`apply_json`](crate::wire::Params::apply_json).
 
 mod apps;
 mod form;
 mod framework;
 mod json;
+mod json_body;
+mod json_scan;
 mod like;
 mod params;
 mod reaction;
@@ -99,6 +145,7 @@ mod tests;
 pub use apps::{AppDirectory, AppDirectoryError, AppKind};
 pub use form::FormError;
 pub use framework::FrameworkError;
+pub use json_body::JsonError;
 pub use like::LikeParams;
 pub use params::Params;
 pub use reaction::ReactionParams;

@@ -24,6 +24,7 @@ use crate::ids::{Arg, BotId, MessageId};
 use crate::reaction::{Reaction, UnknownReaction};
 use crate::wire::form::{self, FormError};
 use crate::wire::json;
+use crate::wire::json_body::{self, JsonError};
 use crate::wire::text::TextArg;
 
 /// The longest name any set reads, in bytes; a longer name is none of
@@ -57,36 +58,41 @@ impl Slot<'_> {
     }
 }
 
-/// Selects one parameter's slot in a set `P`.
-pub type Field<P> = for<'p> fn(&'p mut P) -> Slot<'p>;
-
 /// The private half of [`Params`]: its name table.
 pub(crate) mod sealed {
-    use super::Field;
+    use super::Slot;
 
     /// A set's names, each with the slot its value goes to.
+    ///
+    /// A name is selected by its position in [`Fields::NAMES`], and the
+    /// slot by a `match` on that position: every path from a name to a
+    /// slot is plain code the optimizer sees through, with no function
+    /// pointers.
     pub trait Fields: Sized + 'static {
         /// Every name the set reads, in any ASCII case.
-        const NAMES: &'static [(&'static str, Field<Self>)];
+        const NAMES: &'static [&'static str];
+
+        /// The slot of the name at `index` in [`Fields::NAMES`]; `None`
+        /// for an index past the table.
+        fn slot(&mut self, index: usize) -> Option<Slot<'_>>;
     }
 }
 
 use sealed::Fields;
 
-/// The slot selector for `name` in `P`, in any ASCII case; `None` for a
-/// name `P` does not read.
-pub(crate) fn field<P: Fields>(name: &str) -> Option<Field<P>> {
+/// The position in `P`'s name table of `name`, in any ASCII case; `None`
+/// for a name `P` does not read.
+pub(crate) fn field<P: Fields>(name: &str) -> Option<usize> {
     P::NAMES
         .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(name))
-        .map(|(_, select)| *select)
+        .position(|known| known.eq_ignore_ascii_case(name))
 }
 
 /// The length of the longest name in a table, in bytes.
-pub(crate) const fn longest<P>(names: &[(&str, Field<P>)]) -> usize {
+pub(crate) const fn longest(names: &[&str]) -> usize {
     match names {
         [] => 0,
-        [(name, _), rest @ ..] => {
+        [name, rest @ ..] => {
             let rest = longest(rest);
             if name.len() > rest { name.len() } else { rest }
         }
@@ -105,8 +111,8 @@ pub trait Params: Fields + Default {
     /// zeros allowed; a failure is kept as [`Arg::Invalid`]. Unknown names
     /// are ignored. O(length of the value).
     fn set(&mut self, name: &str, value: &str) {
-        if let Some(select) = field::<Self>(name) {
-            select(self).set_text(value);
+        if let Some(slot) = field::<Self>(name).and_then(|index| self.slot(index)) {
+            slot.set_text(value);
         }
     }
 
@@ -147,10 +153,41 @@ pub trait Params: Fields + Default {
         Ok(params)
     }
 
+    /// Records every parameter of a raw JSON request body on top of those
+    /// already recorded: the last value of a name wins.
+    ///
+    /// The whole body is checked first: it must be UTF-8 and JSON text
+    /// whose value is an object, every value of every member included,
+    /// whether this set reads that member or not. Then each parameter is
+    /// read as [the JSON body rules](crate::wire#json-bodies) say; a value
+    /// of the wrong kind is kept as an invalid parameter, never an error
+    /// here. `scratch` holds one decoded string value at a time; a buffer
+    /// as long as the body always suffices. O(length of `body`), with no
+    /// recursion.
+    ///
+    /// # Errors
+    /// A [`JsonError`] for a body that is not UTF-8, not JSON, not an
+    /// object or nested too deep, or when a value this set reads decodes
+    /// to more bytes than `scratch` holds. Nothing is recorded then.
+    fn apply_json(&mut self, body: &[u8], scratch: &mut [u8]) -> Result<(), JsonError> {
+        json_body::apply(self, body, scratch)
+    }
+
+    /// Parameters from a raw JSON request body (see
+    /// [`Params::apply_json`]).
+    ///
+    /// # Errors
+    /// As [`Params::apply_json`].
+    fn from_json(body: &[u8], scratch: &mut [u8]) -> Result<Self, JsonError> {
+        let mut params = Self::default();
+        params.apply_json(body, scratch)?;
+        Ok(params)
+    }
+
     /// Records every parameter of a serde map (a JSON object, for example)
     /// on top of those already recorded: the last value of a name wins.
     ///
-    /// See [the JSON rules](crate::wire#json-values) for how each kind of
+    /// See [the JSON rules](crate::wire#json-bodies) for how each kind of
     /// value is read; a value of the wrong kind is kept as an invalid
     /// parameter, never an error here.
     ///
@@ -219,6 +256,29 @@ macro_rules! param_sources {
                 scratch: &mut [u8],
             ) -> Result<Self, $crate::wire::FormError> {
                 <Self as $crate::wire::Params>::from_form(raw, scratch)
+            }
+
+            /// See [`Params::apply_json`](crate::wire::Params::apply_json).
+            ///
+            /// # Errors
+            /// As [`Params::apply_json`](crate::wire::Params::apply_json).
+            pub fn apply_json(
+                &mut self,
+                body: &[u8],
+                scratch: &mut [u8],
+            ) -> Result<(), $crate::wire::JsonError> {
+                $crate::wire::Params::apply_json(self, body, scratch)
+            }
+
+            /// See [`Params::from_json`](crate::wire::Params::from_json).
+            ///
+            /// # Errors
+            /// As [`Params::apply_json`](crate::wire::Params::apply_json).
+            pub fn from_json(
+                body: &[u8],
+                scratch: &mut [u8],
+            ) -> Result<Self, $crate::wire::JsonError> {
+                <Self as $crate::wire::Params>::from_json(body, scratch)
             }
 
             /// See [`Params::apply`](crate::wire::Params::apply).

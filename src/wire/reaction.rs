@@ -8,7 +8,7 @@ use crate::ids::{AppId, Arg, BotId, MessageId};
 use crate::reaction::{Reaction, UnknownReaction};
 use crate::v2::{ReactionErrorCode, ReactionRequest};
 use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Field, Slot, param_sources};
+use crate::wire::params::{Slot, param_sources};
 use crate::wire::text::TextArg;
 
 /// The parameters of an `imbot.v2.Chat.Message.Reaction.add` or `.delete`
@@ -42,14 +42,26 @@ pub struct ReactionParams {
 }
 
 impl Fields for ReactionParams {
-    const NAMES: &'static [(&'static str, Field<Self>)] = &[
-        ("botId", |p| Slot::Bot(&mut p.bot)),
-        ("messageId", |p| Slot::Message(&mut p.message)),
-        ("reaction", |p| Slot::Reaction(&mut p.reaction)),
-        ("botToken", |p| Slot::Text(&mut p.bot_token)),
-        ("CLIENT_ID", |p| Slot::Text(&mut p.client_id)),
-        ("auth", |p| Slot::Text(&mut p.auth)),
+    const NAMES: &'static [&'static str] = &[
+        "botId",
+        "messageId",
+        "reaction",
+        "botToken",
+        "CLIENT_ID",
+        "auth",
     ];
+
+    fn slot(&mut self, index: usize) -> Option<Slot<'_>> {
+        Some(match index {
+            0 => Slot::Bot(&mut self.bot),
+            1 => Slot::Message(&mut self.message),
+            2 => Slot::Reaction(&mut self.reaction),
+            3 => Slot::Text(&mut self.bot_token),
+            4 => Slot::Text(&mut self.client_id),
+            5 => Slot::Text(&mut self.auth),
+            _ => return None,
+        })
+    }
 }
 
 param_sources!(ReactionParams);

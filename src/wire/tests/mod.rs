@@ -12,6 +12,7 @@
 mod apps;
 mod form;
 mod json;
+mod json_body;
 mod reaction_checks;
 mod reaction_params;
 mod response;
@@ -64,9 +65,13 @@ fn form_as<P: Params>(raw: &str) -> P {
     P::from_form(raw, &mut scratch).unwrap()
 }
 
-/// A parameter set from a JSON object.
-fn json_as<P: Params + serde::de::DeserializeOwned>(raw: &str) -> P {
-    serde_json::from_str(raw).unwrap()
+/// A parameter set from a JSON body; the serde path must read the same.
+fn json_as<P: Params + serde::de::DeserializeOwned + PartialEq + core::fmt::Debug>(raw: &str) -> P {
+    let mut scratch = [0u8; 256];
+    let params = P::from_json(raw.as_bytes(), &mut scratch).unwrap();
+    let through_serde: P = serde_json::from_str(raw).unwrap();
+    assert_eq!(params, through_serde, "{raw}");
+    params
 }
 
 /// Like parameters from a raw form string.
