@@ -35,7 +35,11 @@ fn copy_one<T: Copy>(array: &mut [T], from: usize, to: usize) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::shift;
 
