@@ -39,7 +39,7 @@ use workload::{Answer, Code, Reason, Request, requests};
 /// Message counts measured.
 const SIZES: [u64; 4] = [256, 4096, 65_536, 1_048_576];
 /// The members of each group, in table order.
-const MEMBERS: [&str; 3] = ["engine", "std-sip", "std-fx"];
+const MEMBERS: [&str; 4] = ["engine", "engine-batch", "std-sip", "std-fx"];
 
 fn group_name(n: u64) -> String {
     format!("workload_{n}")
@@ -135,17 +135,22 @@ fn bench_size(c: &mut Criterion, n: u64, rounds: usize) -> (Vec<&'static str>, M
         "std-sip and std-fx"
     };
     println!("N {n}: {who} agree on {} answers: {tally:?}", stream.len());
-    let mut samples: [Vec<f64>; 3] = Default::default();
-    let mut cursors = [0; 3];
+    let mut batched = engine.is_some().then(|| check_batch(n, &stream, &prepared));
+    let mut samples: [Vec<f64>; 4] = Default::default();
+    let mut cursors = [0; 4];
     for _ in 0..rounds {
         if let Some(engine) = engine.as_deref_mut() {
             let apply = |k| engine_adapter::apply(engine, black_box(&prepared[k]));
             samples[0].push(time_chunk(&mut cursors[0], stream.len(), apply));
         }
+        if let Some((engine, results)) = batched.as_mut() {
+            let sample = time_batch(&mut cursors[1], engine, &prepared, results);
+            samples[1].push(sample);
+        }
         let apply = |k| sip.apply(black_box(&stream[k]));
-        samples[1].push(time_chunk(&mut cursors[1], stream.len(), apply));
-        let apply = |k| fx.apply(black_box(&stream[k]));
         samples[2].push(time_chunk(&mut cursors[2], stream.len(), apply));
+        let apply = |k| fx.apply(black_box(&stream[k]));
+        samples[3].push(time_chunk(&mut cursors[3], stream.len(), apply));
     }
     let interleaved = samples.map(median);
 
@@ -166,20 +171,63 @@ fn bench_size(c: &mut Criterion, n: u64, rounds: usize) -> (Vec<&'static str>, M
             });
         });
     }
-    group.bench_function(MEMBERS[1], |b| {
-        note(&mut ran, MEMBERS[1]);
-        walk(b, &stream, |r| sip.apply(r));
-    });
     group.bench_function(MEMBERS[2], |b| {
         note(&mut ran, MEMBERS[2]);
+        walk(b, &stream, |r| sip.apply(r));
+    });
+    group.bench_function(MEMBERS[3], |b| {
+        note(&mut ran, MEMBERS[3]);
         walk(b, &stream, |r| fx.apply(r));
     });
     group.finish();
     (ran, interleaved)
 }
 
-/// Median ns per request of the engine, std-sip and std-fx, where measured.
-type Medians = [Option<f64>; 3];
+/// Median ns per request of the engine (one by one and batched), std-sip
+/// and std-fx, where measured.
+type Medians = [Option<f64>; 4];
+
+/// A second engine fed the whole stream through `like_batch`, checked
+/// against a fresh std handler answer by answer; returned with the result
+/// buffer its timing reuses.
+fn check_batch(
+    n: u64,
+    stream: &[Request],
+    prepared: &[imbot_like::LikeRequest],
+) -> (Box<engine_adapter::Engine>, Vec<engine_adapter::Result>) {
+    let mut engine = engine_adapter::build(n);
+    let mut results = vec![Err(imbot_like::LikeError::NotLiked); CHUNK];
+    let mut reference = SipHandler::build(n, engine_adapter::like_cap(n));
+    for (chunk, requests) in prepared.chunks(CHUNK).zip(stream.chunks(CHUNK)) {
+        engine_adapter::apply_batch(&mut engine, chunk, &mut results);
+        for (k, (ours, request)) in results.iter().zip(requests).enumerate() {
+            let ours = engine_adapter::answer(*ours);
+            assert_eq!(ours, reference.apply(request), "N {n}, batched request {k}");
+        }
+    }
+    println!(
+        "N {n}: the batched engine agrees on {} answers",
+        stream.len()
+    );
+    (engine, results)
+}
+
+/// Times one batched call over `CHUNK` requests from `cursor` on; returns
+/// ns per request. `CHUNK` divides the stream's length.
+fn time_batch(
+    cursor: &mut usize,
+    engine: &mut engine_adapter::Engine,
+    prepared: &[imbot_like::LikeRequest],
+    results: &mut [engine_adapter::Result],
+) -> f64 {
+    let chunk = &prepared[*cursor..*cursor + CHUNK];
+    let start = Instant::now();
+    engine_adapter::apply_batch(engine, black_box(chunk), results);
+    black_box(&*results);
+    let elapsed = start.elapsed();
+    *cursor = (*cursor + CHUNK) % prepared.len();
+    elapsed.as_secs_f64() * 1e9 / CHUNK as f64
+}
 
 /// Requests per timed chunk of the interleaved timing.
 const CHUNK: usize = 100_000;
@@ -261,22 +309,33 @@ fn criterion_medians(n: u64, ran: &[&str]) -> Medians {
 fn print_table(title: &str, rows: &[(u64, Medians)]) {
     println!("\nmedian ns per request ({title}), and peer / engine (above 1: engine faster)");
     println!(
-        "{:>9} {:>9} {:>9} {:>9} {:>11} {:>10}",
-        "N", "engine", "std-sip", "std-fx", "sip/engine", "fx/engine"
+        "{:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>10} {:>10} {:>9}",
+        "N",
+        "engine",
+        "batched",
+        "std-sip",
+        "std-fx",
+        "sip/engine",
+        "fx/engine",
+        "sip/batch",
+        "fx/batch"
     );
-    for &(n, [engine, sip, fx]) in rows {
+    for &(n, [engine, batched, sip, fx]) in rows {
         let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        let ratio = |peer: Option<f64>| match (peer, engine) {
+        let ratio = |peer: Option<f64>, ours: Option<f64>| match (peer, ours) {
             (Some(p), Some(e)) => format!("{:.2}", p / e),
             _ => "-".to_owned(),
         };
         println!(
-            "{n:>9} {:>9} {:>9} {:>9} {:>11} {:>10}",
+            "{n:>9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>10} {:>10} {:>9}",
             show(engine),
+            show(batched),
             show(sip),
             show(fx),
-            ratio(sip),
-            ratio(fx)
+            ratio(sip, engine),
+            ratio(fx, engine),
+            ratio(sip, batched),
+            ratio(fx, batched)
         );
     }
 }

@@ -133,3 +133,47 @@ fn require_message(arg: Arg<MessageId>) -> Result<MessageId, LikeError> {
         Arg::Invalid(e) => Err(LikeError::MessageIdInvalid(e)),
     }
 }
+
+/// Requests a batch looks up ahead of applying them.
+const BATCH: usize = 16;
+
+impl<S: Sizing> Engine<S> {
+    /// Applies `imbot.message.like` calls in order, each answer exactly as
+    /// [`Engine::like`] would give it one by one, into `answers`; returns
+    /// how many were applied (the shorter of the two slices).
+    ///
+    /// Groups of 16 requests first look up their messages' rows and
+    /// reactions (reads only), so the memory those requests touch is
+    /// fetched side by side instead of one miss after another, then apply
+    /// in order. It pays off on tables larger than the CPU's caches.
+    ///
+    /// # Cost
+    /// As [`Engine::like`] per request.
+    pub fn like_batch(
+        &mut self,
+        requests: &[LikeRequest],
+        answers: &mut [Result<Outcome, LikeError>],
+    ) -> usize {
+        let mut done = 0usize;
+        for (group, out) in requests.chunks(BATCH).zip(answers.chunks_mut(BATCH)) {
+            for request in group {
+                if let Arg::Given(id) = request.message {
+                    core::hint::black_box(self.touch(id));
+                }
+            }
+            for (request, answer) in group.iter().zip(out.iter_mut()) {
+                *answer = self.like(request);
+                done = done.wrapping_add(1);
+            }
+        }
+        done
+    }
+
+    /// Reads a message's row and the first of its reactions: the loads a
+    /// like request will make, started early.
+    fn touch(&self, id: MessageId) -> Option<u64> {
+        let row = self.messages.get(id)?;
+        let first = self.pool.entries(row.block).first().copied();
+        Some(first.unwrap_or(u64::from(row.chat)))
+    }
+}

@@ -104,6 +104,29 @@ pub fn apply(engine: &mut Engine, request: &LikeRequest) -> Answer {
         Engine::N65536(e) => e.like(request),
         Engine::Server(e) => e.like(request),
     };
+    answer(result)
+}
+
+/// One engine answer, as `like_batch` writes it.
+pub type Result = std::result::Result<imbot_like::Outcome, LikeError>;
+
+/// Applies requests through `like_batch` into `results` (as long as
+/// `requests`).
+#[allow(
+    dead_code,
+    reason = "the instruction bench uses the one-by-one path only"
+)]
+pub fn apply_batch(engine: &mut Engine, requests: &[LikeRequest], results: &mut [Result]) {
+    match engine {
+        Engine::N256(e) => e.like_batch(requests, results),
+        Engine::N4096(e) => e.like_batch(requests, results),
+        Engine::N65536(e) => e.like_batch(requests, results),
+        Engine::Server(e) => e.like_batch(requests, results),
+    };
+}
+
+/// A result as an [`Answer`].
+pub fn answer(result: Result) -> Answer {
     match result {
         Ok(outcome) => Answer::Done {
             set: outcome.change == Change::Set,
