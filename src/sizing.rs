@@ -125,16 +125,18 @@ pub const fn pool_for(messages: usize, likes: usize) -> usize {
         .saturating_mul(likes.next_power_of_two())
 }
 
-/// A sizing for microcontrollers: 4 bots, 8 chats of up to 8 members,
-/// 64 messages with up to 8 reactions each (every member of a chat may
-/// like a message), and a pool that never runs out.
-pub type Small = Capacity<4, 8, 8, 64, 8, { pool_for(64, 8) }>;
+/// A sizing for microcontrollers, about 5 KiB: 4 bots, 8 chats of up to
+/// 8 members, 64 messages with up to 8 reactions each (every member of a
+/// chat may like a message), sharing a pool of 256 reaction entries (four
+/// a message on average; [`pool_for`]`(64, 8)` would never run out, at
+/// 8 KiB of pool).
+pub type Small = Capacity<4, 8, 8, 64, 8, 256>;
 
 /// A sizing for servers: 256 bots, 4 096 chats of up to 128 members and
 /// 1 048 576 messages. A message takes up to 6 144 reactions, every kind
 /// from every member, so its own limit never refuses a member; all
 /// messages share a pool of 2 097 152 reaction entries (two per message on
-/// average), which is what bounds memory. About 52 MiB: keep it in a
+/// average), which is what bounds memory. About 58 MiB: keep it in a
 /// `static` or on the heap, not on a stack.
 pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
 

@@ -146,7 +146,7 @@ fn rule_l9_a_deleted_message_gives_its_pool_block_back() {
 fn pool_for_is_the_most_a_sizing_can_use() {
     assert_eq!(pool_for(8, 3), 64);
     assert_eq!(pool_for(1 << 20, 64), 1 << 27);
-    assert_eq!(Small::POOL, pool_for(Small::MESSAGES, Small::LIKES));
+    assert!(Small::POOL < pool_for(Small::MESSAGES, Small::LIKES));
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn small_sizing_fits_a_microcontroller() {
     let e = SmallEngine::new();
     assert_eq!(e.message_count(), 0);
     assert!(
-        size_of::<SmallEngine>() < 16 * 1024,
+        size_of::<SmallEngine>() < 8 * 1024,
         "{}",
         size_of::<SmallEngine>()
     );
