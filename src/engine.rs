@@ -35,13 +35,11 @@ pub struct Engine<S: Sizing> {
 
 /// The bot table of a sizing: bot id to owning application.
 pub(crate) type Bots<S> = Table<BotId, AppId, <S as Sizing>::BotRows, <S as Sizing>::BotIndex>;
+/// A chat row of a sizing: its members and their hash index.
+pub(crate) type Chat<S> = ChatRow<<S as Sizing>::MemberList, <S as Sizing>::MemberIndex>;
 /// The chat table of a sizing: chat id to member list.
-pub(crate) type Chats<S> = Table<
-    ChatId,
-    ChatRow<<S as Sizing>::MemberList>,
-    <S as Sizing>::ChatRows,
-    <S as Sizing>::ChatIndex,
->;
+pub(crate) type Chats<S> =
+    Table<ChatId, Chat<S>, <S as Sizing>::ChatRows, <S as Sizing>::ChatIndex>;
 /// The message table of a sizing.
 pub(crate) type Messages<S> =
     Table<MessageId, MessageRow, <S as Sizing>::MessageRows, <S as Sizing>::MessageIndex>;
@@ -111,7 +109,7 @@ impl<S: Sizing> Engine<S> {
 
     /// A message row's chat: its id and row. Every stored message's chat
     /// row exists, so this is `None` only for a row not from this engine.
-    pub(crate) fn chat_of(&self, row: &MessageRow) -> Option<(ChatId, &ChatRow<S::MemberList>)> {
+    pub(crate) fn chat_of(&self, row: &MessageRow) -> Option<(ChatId, &Chat<S>)> {
         let (id, chat) = self.chats.rows().get(row.chat as usize)?;
         Some((*id, chat))
     }

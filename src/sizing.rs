@@ -46,7 +46,9 @@ pub trait Sizing: sealed::Sealed + 'static {
     #[doc(hidden)]
     type MemberList: Array<UserId>;
     #[doc(hidden)]
-    type ChatRows: Array<(ChatId, ChatRow<Self::MemberList>)>;
+    type MemberIndex: Array<[u16; 2]>;
+    #[doc(hidden)]
+    type ChatRows: Array<(ChatId, ChatRow<Self::MemberList, Self::MemberIndex>)>;
     #[doc(hidden)]
     type ChatIndex: Array<[u32; 2]>;
     #[doc(hidden)]
@@ -98,7 +100,8 @@ impl<
     type BotRows = [(BotId, AppId); BOTS];
     type BotIndex = [[u32; 2]; BOTS];
     type MemberList = [UserId; MEMBERS];
-    type ChatRows = [(ChatId, ChatRow<[UserId; MEMBERS]>); CHATS];
+    type MemberIndex = [[u16; 2]; MEMBERS];
+    type ChatRows = [(ChatId, ChatRow<[UserId; MEMBERS], [[u16; 2]; MEMBERS]>); CHATS];
     type ChatIndex = [[u32; 2]; CHATS];
     type MessageRows = [(MessageId, MessageRow); MESSAGES];
     type MessageIndex = [[u32; 2]; MESSAGES];
@@ -188,6 +191,7 @@ macro_rules! blank {
 }
 
 blank! {
+    u16 => 0;
     u32 => 0;
     u64 => 0;
     AppId => AppId(0);

@@ -12,12 +12,19 @@ use crate::shift::shift;
 use crate::sizing::{Array, Blank};
 
 /// A chat row: its members, unique and ascending, in an array of the
-/// sizing's `MEMBERS`.
+/// sizing's `MEMBERS`, and a hash index over them for the like path's
+/// membership test.
+///
+/// The index has `2 × MEMBERS` slots (so it is at most half full), each 0
+/// or a member's position plus one, probed linearly from a multiplicative
+/// hash of the user id. Joins and leaves shift the sorted array, so they
+/// rebuild the index: O(MEMBERS), as the shift already is.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
-pub struct ChatRow<L> {
+pub struct ChatRow<L, X> {
     len: u16,
     members: L,
+    index: X,
 }
 
 /// Why a member list refused a change.
@@ -31,12 +38,16 @@ pub(crate) enum MemberEdit {
     Full,
 }
 
-impl<L: Array<UserId>> ChatRow<L> {
+/// Fibonacci hashing's multiplier: the golden ratio's 64-bit fraction.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl<L: Array<UserId>, X: Array<[u16; 2]>> ChatRow<L, X> {
     /// A chat with no members.
     pub(crate) const fn new() -> Self {
         Self {
             len: 0,
             members: L::EMPTY,
+            index: X::EMPTY,
         }
     }
 
@@ -46,9 +57,46 @@ impl<L: Array<UserId>> ChatRow<L> {
         self.members.as_slice().get(..len).unwrap_or_default()
     }
 
-    /// Whether the user is a member. O(log MEMBERS).
+    /// Whether the user is a member: a probe of the hash index, O(1)
+    /// expected.
     pub(crate) fn contains(&self, user: UserId) -> bool {
-        self.as_slice().binary_search(&user).is_ok()
+        let slots = self.index.as_slice().as_flattened();
+        let members = self.as_slice();
+        let mut at = home(user, slots.len());
+        for _ in 0..slots.len() {
+            let tag = slots.get(at).copied().unwrap_or(0);
+            let Some(pos) = usize::from(tag).checked_sub(1) else {
+                return false;
+            };
+            if members.get(pos) == Some(&user) {
+                return true;
+            }
+            at = next_slot(at, slots.len());
+        }
+        false
+    }
+
+    /// Rebuilds the hash index from the sorted members. O(MEMBERS).
+    fn reindex(&mut self) {
+        let slots = self.index.as_mut_slice().as_flattened_mut();
+        slots.fill(0);
+        let count = slots.len();
+        for (pos, user) in self
+            .members
+            .as_slice()
+            .iter()
+            .take(usize::from(self.len))
+            .enumerate()
+        {
+            let tag = u16::try_from(pos.wrapping_add(1)).unwrap_or(0);
+            let mut at = home(*user, count);
+            while slots.get(at).is_some_and(|&t| t != 0) {
+                at = next_slot(at, count);
+            }
+            if let Some(slot) = slots.get_mut(at) {
+                *slot = tag;
+            }
+        }
     }
 
     /// Adds a user, keeping the order. O(MEMBERS).
@@ -66,6 +114,7 @@ impl<L: Array<UserId>> ChatRow<L> {
             *cell = user;
         }
         self.len = self.len.wrapping_add(1);
+        self.reindex();
         Ok(())
     }
 
@@ -78,12 +127,27 @@ impl<L: Array<UserId>> ChatRow<L> {
         let len = usize::from(self.len);
         shift(self.members.as_mut_slice(), pos.wrapping_add(1)..len, pos);
         self.len = self.len.wrapping_sub(1);
+        self.reindex();
         Ok(())
     }
 }
 
-impl<L: Array<UserId>> Blank for ChatRow<L> {
+impl<L: Array<UserId>, X: Array<[u16; 2]>> Blank for ChatRow<L, X> {
     const BLANK: Self = Self::new();
+}
+
+/// Where `user`'s probe run starts in an index of `slots` slots: the
+/// hash's top bits scaled to the slot count (no power of two needed).
+fn home(user: UserId, slots: usize) -> usize {
+    let hash = u64::from(user.get()).wrapping_mul(GOLDEN);
+    let scaled = (u128::from(hash).wrapping_mul(slots as u128)) >> 64;
+    usize::try_from(scaled).unwrap_or(0)
+}
+
+/// The slot after `at`, wrapping to the first.
+fn next_slot(at: usize, slots: usize) -> usize {
+    let next = at.wrapping_add(1);
+    if next >= slots { 0 } else { next }
 }
 
 /// A message row: its chat (as the chat table's row number, so a like
