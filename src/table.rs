@@ -163,13 +163,13 @@ where
     }
 
     fn slot(&self, slot: usize) -> u32 {
-        let pair = self.index.as_slice().get(slot >> 1);
-        pair.and_then(|p| p.get(slot & 1)).copied().unwrap_or(0)
+        let slots = self.index.as_slice().as_flattened();
+        slots.get(slot).copied().unwrap_or(0)
     }
 
     fn set_slot(&mut self, slot: usize, tag: u32) {
-        let pair = self.index.as_mut_slice().get_mut(slot >> 1);
-        if let Some(cell) = pair.and_then(|p| p.get_mut(slot & 1)) {
+        let slots = self.index.as_mut_slice().as_flattened_mut();
+        if let Some(cell) = slots.get_mut(slot) {
             *cell = tag;
         }
     }
@@ -183,17 +183,22 @@ where
     /// where it would go. The index is at most half full, so a probe run
     /// always ends at an empty slot.
     fn find(&self, key: K) -> Result<(usize, usize), usize> {
+        let (mask, slots, rows) = (
+            self.mask(),
+            self.index.as_slice().as_flattened(),
+            self.rows(),
+        );
         let mut slot = self.home(key);
-        for _ in 0..=self.mask() {
-            let tag = self.slot(slot);
+        for _ in 0..=mask {
+            let tag = slots.get(slot).copied().unwrap_or(0);
             if tag == 0 {
                 return Err(slot);
             }
             let row = Self::row_of(tag);
-            if self.rows().get(row).is_some_and(|(k, _)| *k == key) {
+            if rows.get(row).is_some_and(|(k, _)| *k == key) {
                 return Ok((slot, row));
             }
-            slot = slot.wrapping_add(1) & self.mask();
+            slot = slot.wrapping_add(1) & mask;
         }
         Err(slot)
     }
