@@ -15,6 +15,7 @@
 
 mod access;
 mod action;
+mod command;
 mod engine;
 mod error;
 mod host;
@@ -24,6 +25,7 @@ mod outcome;
 mod query;
 mod reaction;
 mod request;
+pub mod snapshot;
 mod store;
 mod table;
 pub mod v2;
@@ -39,6 +41,7 @@ pub mod internals {
 }
 
 pub use action::Action;
+pub use command::{Applied, CodecError, Command, CommandError};
 pub use engine::{Engine, ServerEngine, SmallEngine};
 pub use error::{
     CloseChatError, DeleteMessageError, ErrorCode, JoinChatError, LeaveChatError, LikeError,
@@ -49,4 +52,5 @@ pub use outcome::{Change, Outcome};
 pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
 pub use reaction::{Reaction, UnknownReaction};
 pub use request::{BotPolicy, LikeRequest, UserLikeRequest};
+pub use snapshot::{RestoreError, SnapshotError};
 pub use v2::{ReactionCount, ReactionError, ReactionErrorCode, ReactionOutcome, ReactionRequest};
