@@ -3,28 +3,32 @@
 //! a Bitrix24 portal.
 //!
 //! ```text
-//! rest_host [--port N] [--world FILE]
+//! rest_host [--port N] [--world FILE] [--data DIR]
 //! ```
 //!
 //! The port defaults to `PORT` from the environment, else 8080; `0` picks
-//! a free one. The world defaults to the one compiled in.
+//! a free one. The world defaults to the one compiled in. Without `--data`
+//! the state lives in memory only; with it, in `DIR` (see `durable`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use imbot_like_host::{Host, serve};
+use imbot_like_host::durable::{self, Config};
+use imbot_like_host::{Host, World, serve};
 
 /// The command line.
 struct Options {
     port: u16,
     world: Option<String>,
+    data: Option<String>,
 }
 
-const USAGE: &str = "usage: rest_host [--port N] [--world FILE]\n\
+const USAGE: &str = "usage: rest_host [--port N] [--world FILE] [--data DIR]\n\
     serves imbot.message.like, im.message.like and\n\
     imbot.v2.Chat.Message.Reaction.add/.delete on 127.0.0.1\n\
     --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)\n\
-    --world FILE  world JSON to load (default: the compiled-in world)";
+    --world FILE  world JSON to load (default: the compiled-in world)\n\
+    --data DIR    keep the state in DIR: snapshots and a command log (default: memory only)";
 
 fn parse_port(text: &str) -> Result<u16, String> {
     text.parse()
@@ -37,19 +41,31 @@ fn parse_args() -> Result<Options, String> {
         Err(_) => 8080,
     };
     let mut world = None;
+    let mut data = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = parse_port(&args.next().ok_or("--port needs a value")?)?,
             "--world" => world = Some(args.next().ok_or("--world needs a file")?),
+            "--data" => data = Some(args.next().ok_or("--data needs a directory")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    Ok(Options { port, world })
+    Ok(Options { port, world, data })
 }
 
-fn load(world: Option<&str>) -> Result<Host, String> {
+fn load(world: Option<&str>, data: Option<&str>) -> Result<Host, String> {
+    if let Some(dir) = data {
+        let world = match world {
+            None => World::from_json(imbot_like_host::DEFAULT_WORLD),
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| imbot_like_host::WorldError(format!("{path}: {e}")))
+                .and_then(|text| World::from_json(&text)),
+        };
+        let world = world.map_err(|e| e.to_string())?;
+        return Host::durable_in(&world, dir.as_ref(), Config::default());
+    }
     match world {
         None => Host::default_world().map_err(|e| e.to_string()),
         Some(path) => {
@@ -63,6 +79,9 @@ async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
     println!("listening on http://{address}");
+    if host.durable().is_some() {
+        return durable::serve_until_signal(listener, Arc::new(host)).await;
+    }
     serve(listener, Arc::new(host)).await
 }
 
@@ -74,7 +93,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let host = match load(options.world.as_deref()) {
+    let host = match load(options.world.as_deref(), options.data.as_deref()) {
         Ok(host) => host,
         Err(message) => {
             eprintln!("{message}");
