@@ -21,6 +21,7 @@ struct Options {
     port: u16,
     world: Option<String>,
     data: Option<String>,
+    snapshot_every: Option<u64>,
 }
 
 const USAGE: &str = "usage: rest_host [--port N] [--world FILE] [--data DIR]\n\
@@ -28,7 +29,8 @@ const USAGE: &str = "usage: rest_host [--port N] [--world FILE] [--data DIR]\n\
     imbot.v2.Chat.Message.Reaction.add/.delete on 127.0.0.1\n\
     --port N      port to listen on (default: $PORT, else 8080; 0 picks a free one)\n\
     --world FILE  world JSON to load (default: the compiled-in world)\n\
-    --data DIR    keep the state in DIR: snapshots and a command log (default: memory only)";
+    --data DIR    keep the state in DIR: snapshots and a command log (default: memory only)\n\
+    --snapshot-every N  with --data: snapshot after N logged changes (default 10000)";
 
 fn parse_port(text: &str) -> Result<u16, String> {
     text.parse()
@@ -42,21 +44,32 @@ fn parse_args() -> Result<Options, String> {
     };
     let mut world = None;
     let mut data = None;
+    let mut snapshot_every = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => port = parse_port(&args.next().ok_or("--port needs a value")?)?,
             "--world" => world = Some(args.next().ok_or("--world needs a file")?),
             "--data" => data = Some(args.next().ok_or("--data needs a directory")?),
+            "--snapshot-every" => {
+                let n = args.next().ok_or("--snapshot-every needs a count")?;
+                snapshot_every = Some(n.parse().map_err(|_| format!("not a count: {n:?}"))?);
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    Ok(Options { port, world, data })
+    Ok(Options {
+        port,
+        world,
+        data,
+        snapshot_every,
+    })
 }
 
-fn load(world: Option<&str>, data: Option<&str>) -> Result<Host, String> {
-    if let Some(dir) = data {
+fn load(options: &Options) -> Result<Host, String> {
+    let world = options.world.as_deref();
+    if let Some(dir) = options.data.as_deref() {
         let world = match world {
             None => World::from_json(imbot_like_host::DEFAULT_WORLD),
             Some(path) => std::fs::read_to_string(path)
@@ -64,7 +77,11 @@ fn load(world: Option<&str>, data: Option<&str>) -> Result<Host, String> {
                 .and_then(|text| World::from_json(&text)),
         };
         let world = world.map_err(|e| e.to_string())?;
-        return Host::durable_in(&world, dir.as_ref(), Config::default());
+        let mut config = Config::default();
+        if let Some(n) = options.snapshot_every {
+            config.every_records = n.max(1);
+        }
+        return Host::durable_in(&world, dir.as_ref(), config);
     }
     match world {
         None => Host::default_world().map_err(|e| e.to_string()),
@@ -93,7 +110,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let host = match load(options.world.as_deref(), options.data.as_deref()) {
+    let host = match load(&options) {
         Ok(host) => host,
         Err(message) => {
             eprintln!("{message}");
