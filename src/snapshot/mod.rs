@@ -24,6 +24,7 @@
 //! body ends where the trailer begins, and that the state fits the engine
 //! restored into. Only then is the engine rebuilt.
 
+mod build;
 mod canonical;
 mod encode;
 mod header;
@@ -204,7 +205,8 @@ impl<
     /// # Errors
     /// As [`Self::restore_into`].
     pub fn check_snapshot(bytes: &[u8]) -> Result<(), RestoreError> {
-        restore::walk::<Self>(bytes, &mut restore::Check)
+        let body = header::unframe(bytes)?;
+        restore::walk::<Self>(body)
     }
 
     /// An engine holding the snapshot's state. For large sizings use
@@ -236,7 +238,8 @@ impl<
     /// # Cost
     /// O(n log n) in the snapshot's size, no allocation.
     pub fn restore_into(&mut self, bytes: &[u8]) -> Result<(), RestoreError> {
-        Self::check_snapshot(bytes)?;
-        restore::walk::<Self>(bytes, &mut restore::Build(self))
+        let body = header::unframe(bytes)?;
+        restore::walk::<Self>(body)?;
+        build::build(body, self)
     }
 }

@@ -1,99 +1,124 @@
-//! Reading a snapshot: the frame, then one walk over the body that decodes,
-//! checks canonical encoding and every invariant, and hands each entry to a
-//! sink. Restoring walks twice: first with a sink that keeps nothing (so a
-//! bad snapshot leaves the engine untouched), then with one that builds.
+//! Validating a snapshot's body: one walk that decodes every value, checks
+//! that it is canonically encoded, and checks every invariant, keeping
+//! nothing. Only a body that passes is built (see `build`), so a bad
+//! snapshot leaves the engine untouched.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::ids::{ChatId, MessageId};
 use crate::reaction::Reaction;
-use crate::request::BotPolicy;
 use crate::snapshot::RestoreError;
-use crate::snapshot::canonical::encodes_to;
 use crate::snapshot::header::{self, CAPACITY_COUNT, Capacities, Table};
-use crate::snapshot::seam::{NoRoom, Store};
+use crate::snapshot::seam::Store;
 use crate::snapshot::validate::{Ascending, Problem, Violation};
 
-/// What a walk does with each validated entry.
-pub(crate) trait Sink {
-    /// The policy, before any entry.
-    fn policy(&mut self, policy: BotPolicy);
-    /// A bot.
-    fn bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom>;
-    /// A chat, before its members.
-    fn chat(&mut self, chat: ChatId) -> Result<(), NoRoom>;
-    /// A member of the chat last given.
-    fn member(&mut self, chat: ChatId, user: UserId) -> Result<(), NoRoom>;
-    /// A message, before its reactions.
-    fn message(&mut self, id: MessageId, chat: ChatId, author: UserId) -> Result<(), NoRoom>;
-    /// A reaction on the message last given.
-    fn reaction(&mut self, id: MessageId, kind: Reaction, user: UserId) -> Result<(), NoRoom>;
+/// Decodes one postcard varint of at most `max_len` bytes from the start of
+/// `bytes`: its value and length. Only the shortest encoding is accepted
+/// (postcard's own decoder also takes overlong ones, which re-encode to
+/// different bytes).
+#[inline]
+pub(crate) fn varint(bytes: &[u8], max_len: u32) -> Result<(u64, usize), Fault> {
+    if let Some(&byte) = bytes.first() {
+        if byte < 0x80 {
+            return Ok((u64::from(byte), 1));
+        }
+    }
+    if let Some(found) = varint_in_word(bytes, max_len) {
+        return found;
+    }
+    varint_bytewise(bytes, max_len)
 }
 
-/// Keeps nothing: the validating first pass.
-pub(crate) struct Check;
-
-impl Sink for Check {
-    fn policy(&mut self, _: BotPolicy) {}
-    fn bot(&mut self, _: BotId, _: AppId) -> Result<(), NoRoom> {
-        Ok(())
+/// The fast path of [`varint`]: when eight bytes are available and the
+/// varint ends within them, decodes it from one 64-bit load. `None`: take
+/// the byte-by-byte path.
+#[inline]
+fn varint_in_word(bytes: &[u8], max_len: u32) -> Option<Result<(u64, usize), Fault>> {
+    let word = u64::from_le_bytes(*bytes.first_chunk::<8>()?);
+    let stops = !word & 0x8080_8080_8080_8080;
+    if stops == 0 {
+        return None;
     }
-    fn chat(&mut self, _: ChatId) -> Result<(), NoRoom> {
-        Ok(())
+    // Bytes up to and including the first without its high bit.
+    let len = stops.trailing_zeros() / 8 + 1;
+    if len > max_len {
+        return Some(Err(Fault::Malformed));
     }
-    fn member(&mut self, _: ChatId, _: UserId) -> Result<(), NoRoom> {
-        Ok(())
+    let last = word.wrapping_shr(len.wrapping_sub(1).wrapping_mul(8)) & 0xff;
+    if last == 0 && len > 1 {
+        return Some(Err(Fault::NonCanonical));
     }
-    fn message(&mut self, _: MessageId, _: ChatId, _: UserId) -> Result<(), NoRoom> {
-        Ok(())
+    let x = word & u64::MAX.wrapping_shr(64u32.wrapping_sub(len.wrapping_mul(8)));
+    let mut value = 0u64;
+    for group in 0..8u32 {
+        value |= x.wrapping_shr(group) & 0x7f_u64.wrapping_shl(group.wrapping_mul(7));
     }
-    fn reaction(&mut self, _: MessageId, _: Reaction, _: UserId) -> Result<(), NoRoom> {
-        Ok(())
-    }
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
+    Some(Ok((value, len)))
 }
 
-/// Builds into an engine: the second pass.
-pub(crate) struct Build<'e, E>(pub(crate) &'e mut E);
-
-impl<E: Store> Sink for Build<'_, E> {
-    fn policy(&mut self, policy: BotPolicy) {
-        self.0.clear(policy);
+/// [`varint`] one byte at a time.
+fn varint_bytewise(bytes: &[u8], max_len: u32) -> Result<(u64, usize), Fault> {
+    let mut value = 0u64;
+    for (i, &byte) in (0..max_len).zip(bytes) {
+        // The tenth byte of a u64 holds its top bit only.
+        if i == 9 && byte > 1 {
+            return Err(Fault::Malformed);
+        }
+        value |= u64::from(byte & 0x7f).wrapping_shl(i.wrapping_mul(7));
+        if byte < 0x80 {
+            if byte == 0 && i > 0 {
+                return Err(Fault::NonCanonical);
+            }
+            let len = usize::try_from(i).unwrap_or(usize::MAX).wrapping_add(1);
+            return Ok((value, len));
+        }
     }
-    fn bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom> {
-        self.0.add_bot(bot, app)
-    }
-    fn chat(&mut self, chat: ChatId) -> Result<(), NoRoom> {
-        self.0.add_chat(chat)
-    }
-    fn member(&mut self, chat: ChatId, user: UserId) -> Result<(), NoRoom> {
-        self.0.add_member(chat, user)
-    }
-    fn message(&mut self, id: MessageId, chat: ChatId, author: UserId) -> Result<(), NoRoom> {
-        self.0.add_message(id, chat, author)
-    }
-    fn reaction(&mut self, id: MessageId, kind: Reaction, user: UserId) -> Result<(), NoRoom> {
-        self.0.add_reaction(id, kind, user)
-    }
+    Err(Fault::Malformed)
 }
 
-/// A cursor over the body that decodes canonical postcard values only.
+/// Why a value could not be read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fault {
+    /// Truncated, too long, or out of range.
+    Malformed,
+    /// Longer than the shortest encoding.
+    NonCanonical,
+}
+
+/// A cursor over the body that reads canonical postcard values only.
 struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    /// Decodes one value; its bytes must be its canonical encoding.
-    fn take<T: Serialize + DeserializeOwned>(&mut self, table: Table) -> Result<T, RestoreError> {
-        let (value, rest) = postcard::take_from_bytes::<T>(self.rest)
-            .map_err(|_| RestoreError::Malformed(table))?;
-        let used = self.rest.len().wrapping_sub(rest.len());
-        let bytes = self.rest.get(..used).unwrap_or_default();
-        if !encodes_to(&value, bytes) {
-            return Err(RestoreError::NonCanonical(table));
-        }
-        self.rest = rest;
+    /// A varint of at most `max_len` bytes.
+    fn varint(&mut self, max_len: u32, table: Table) -> Result<u64, RestoreError> {
+        let (value, len) = varint(self.rest, max_len).map_err(|f| match f {
+            Fault::Malformed => RestoreError::Malformed(table),
+            Fault::NonCanonical => RestoreError::NonCanonical(table),
+        })?;
+        self.rest = self.rest.get(len..).unwrap_or_default();
         Ok(value)
+    }
+
+    /// A `u32` (postcard: a varint of at most 5 bytes).
+    fn u32(&mut self, table: Table) -> Result<u32, RestoreError> {
+        let value = self.varint(5, table)?;
+        u32::try_from(value).map_err(|_| RestoreError::Malformed(table))
+    }
+
+    /// A `u64` (postcard: a varint of at most 10 bytes).
+    fn u64(&mut self, table: Table) -> Result<u64, RestoreError> {
+        self.varint(10, table)
+    }
+
+    /// A `u8` (postcard: one raw byte).
+    fn u8(&mut self, table: Table) -> Result<u8, RestoreError> {
+        let (&byte, rest) = self
+            .rest
+            .split_first()
+            .ok_or(RestoreError::Malformed(table))?;
+        self.rest = rest;
+        Ok(byte)
     }
 
     /// Takes `len` raw bytes.
@@ -130,27 +155,22 @@ impl Limits {
     }
 }
 
-/// Checks the frame and walks the body into `sink`.
-pub(crate) fn walk<E: Store>(bytes: &[u8], sink: &mut impl Sink) -> Result<(), RestoreError> {
-    let body = header::unframe(bytes)?;
+/// Walks a body (the bytes [`header::unframe`] returns) into `sink`.
+pub(crate) fn walk<E: Store>(body: &[u8]) -> Result<(), RestoreError> {
     let mut r = Reader { rest: body };
     let declared = capacities(&mut r)?;
     let limits = Limits {
         declared,
         target: E::CAPACITIES,
     };
-    let policy = r.take::<u32>(Table::Bots)?;
-    sink.policy(match policy {
-        0 => BotPolicy::Strict,
-        1 => BotPolicy::PortalCompatible,
-        _ => {
-            let v = Violation::new(Table::Bots, 0, 0, Problem::UnknownPolicy);
-            return Err(RestoreError::Invalid(v));
-        }
-    });
-    bots(&mut r, &limits, sink)?;
-    let chat_ids = chats(&mut r, &limits, sink)?;
-    messages(&mut r, &limits, chat_ids, sink)?;
+    let policy = r.u32(Table::Bots)?;
+    if policy > 1 {
+        let v = Violation::new(Table::Bots, 0, 0, Problem::UnknownPolicy);
+        return Err(RestoreError::Invalid(v));
+    }
+    bots(&mut r, &limits)?;
+    let chat_ids = chats(&mut r, &limits)?;
+    messages(&mut r, &limits, chat_ids)?;
     if r.rest.is_empty() {
         Ok(())
     } else {
@@ -160,13 +180,13 @@ pub(crate) fn walk<E: Store>(bytes: &[u8], sink: &mut impl Sink) -> Result<(), R
 
 /// The header's capacity list: exactly as many as this version defines.
 fn capacities(r: &mut Reader<'_>) -> Result<Capacities, RestoreError> {
-    let count = r.take::<u32>(Table::Bots)?;
+    let count = r.u32(Table::Bots)?;
     if usize::try_from(count).ok() != Some(CAPACITY_COUNT) {
         return Err(RestoreError::Malformed(Table::Bots));
     }
     let mut values = [0u32; CAPACITY_COUNT];
     for (value, table) in values.iter_mut().zip(Table::ALL) {
-        *value = r.take::<u32>(Table::Bots)?;
+        *value = r.u32(Table::Bots)?;
         if !header::sizing_allows(table, *value) {
             return Err(RestoreError::Malformed(table));
         }
@@ -176,7 +196,7 @@ fn capacities(r: &mut Reader<'_>) -> Result<Capacities, RestoreError> {
 
 /// A section's entry count, within both capacities of `table`.
 fn section_len(r: &mut Reader<'_>, limits: &Limits, table: Table) -> Result<u32, RestoreError> {
-    let count = r.take::<u32>(table)?;
+    let count = r.u32(table)?;
     limits.check(table, usize::try_from(count).unwrap_or(usize::MAX), 0, 0)?;
     Ok(count)
 }
@@ -185,20 +205,15 @@ fn invalid(table: Table, index: u32, id: u64) -> impl Fn(Problem) -> RestoreErro
     move |problem| RestoreError::Invalid(Violation::new(table, index, id, problem))
 }
 
-fn no_room(table: Table) -> impl Fn(NoRoom) -> RestoreError {
-    move |_| RestoreError::DoesNotFit(table)
-}
-
-fn bots(r: &mut Reader<'_>, limits: &Limits, sink: &mut impl Sink) -> Result<(), RestoreError> {
+fn bots(r: &mut Reader<'_>, limits: &Limits) -> Result<(), RestoreError> {
     let count = section_len(r, limits, Table::Bots)?;
     let mut order = Ascending::new();
     for index in 0..count {
-        let id = r.take::<u32>(Table::Bots)?;
-        let app = r.take::<u32>(Table::Bots)?;
+        let id = r.u32(Table::Bots)?;
+        let app = r.u32(Table::Bots)?;
         let bad = invalid(Table::Bots, index, u64::from(id));
         order.next(u64::from(id)).map_err(&bad)?;
-        let bot = BotId::new(id).ok_or(Problem::NotPositive).map_err(&bad)?;
-        sink.bot(bot, AppId(app)).map_err(no_room(Table::Bots))?;
+        let _ = app;
     }
     Ok(())
 }
@@ -228,11 +243,7 @@ fn holds_chat(ids: &[u8], chat: u32) -> bool {
 }
 
 /// The chat section; returns its id array, ascending, for message checks.
-fn chats<'a>(
-    r: &mut Reader<'a>,
-    limits: &Limits,
-    sink: &mut impl Sink,
-) -> Result<&'a [u8], RestoreError> {
+fn chats<'a>(r: &mut Reader<'a>, limits: &Limits) -> Result<&'a [u8], RestoreError> {
     let count = section_len(r, limits, Table::Chats)?;
     let len = usize::try_from(count)
         .unwrap_or(usize::MAX)
@@ -247,8 +258,8 @@ fn chats<'a>(
     for index in 0..count {
         let raw = chat_at(ids, usize::try_from(index).unwrap_or(usize::MAX));
         let chat = ChatId::new(raw).ok_or(RestoreError::Malformed(Table::Chats))?;
-        sink.chat(chat).map_err(no_room(Table::Chats))?;
-        members(r, limits, index, chat, sink)?;
+        let count = r.u32(Table::Members)?;
+        members(r, limits, index, chat, count)?;
     }
     Ok(ids)
 }
@@ -258,52 +269,41 @@ fn members(
     limits: &Limits,
     index: u32,
     chat: ChatId,
-    sink: &mut impl Sink,
+    count: u32,
 ) -> Result<(), RestoreError> {
     let id = u64::from(chat.get());
-    let count = r.take::<u32>(Table::Members)?;
     let count_usize = usize::try_from(count).unwrap_or(usize::MAX);
     limits.check(Table::Members, count_usize, index, id)?;
     let bad = invalid(Table::Members, index, id);
     let mut order = Ascending::new();
     for _ in 0..count {
-        let user = r.take::<u32>(Table::Members)?;
+        let user = r.u32(Table::Members)?;
         order.next(u64::from(user)).map_err(&bad)?;
-        let user = UserId::new(user)
-            .ok_or(Problem::NotPositive)
-            .map_err(&bad)?;
-        sink.member(chat, user).map_err(no_room(Table::Members))?;
     }
     Ok(())
 }
 
-fn messages(
-    r: &mut Reader<'_>,
-    limits: &Limits,
-    chat_ids: &[u8],
-    sink: &mut impl Sink,
-) -> Result<(), RestoreError> {
+fn messages(r: &mut Reader<'_>, limits: &Limits, chat_ids: &[u8]) -> Result<(), RestoreError> {
     let count = section_len(r, limits, Table::Messages)?;
     let mut order = Ascending::new();
     for index in 0..count {
-        let raw = r.take::<u64>(Table::Messages)?;
-        let chat = r.take::<u32>(Table::Messages)?;
-        let author = r.take::<u32>(Table::Messages)?;
+        let raw = r.u64(Table::Messages)?;
+        let chat = r.u32(Table::Messages)?;
+        let author = r.u32(Table::Messages)?;
         let bad = invalid(Table::Messages, index, raw);
         order.next(raw).map_err(&bad)?;
         let id = MessageId::new(raw).ok_or(Problem::TooLarge).map_err(&bad)?;
         let chat = ChatId::new(chat)
             .ok_or(Problem::NotPositive)
             .map_err(&bad)?;
-        let author = UserId::new(author)
-            .ok_or(Problem::NotPositive)
-            .map_err(&bad)?;
+        if author == 0 {
+            return Err(bad(Problem::NotPositive));
+        }
         if !holds_chat(chat_ids, chat.get()) {
             return Err(bad(Problem::UnknownChat));
         }
-        sink.message(id, chat, author)
-            .map_err(no_room(Table::Messages))?;
-        reactions(r, limits, index, id, sink)?;
+        let groups = r.u32(Table::Reactions)?;
+        reactions(r, limits, index, id, groups)?;
     }
     Ok(())
 }
@@ -313,23 +313,21 @@ fn reactions(
     limits: &Limits,
     index: u32,
     id: MessageId,
-    sink: &mut impl Sink,
+    groups: u32,
 ) -> Result<(), RestoreError> {
     let bad = invalid(Table::Reactions, index, id.get());
-    let groups = r.take::<u32>(Table::Reactions)?;
     let mut total = 0usize;
     let mut kinds = Ascending::new();
     for _ in 0..groups {
-        let kind = r.take::<u8>(Table::Reactions)?;
+        let kind = r.u8(Table::Reactions)?;
         // Kind indexes start at 0; shift by one for the ascending check.
         kinds
             .next(u64::from(kind).wrapping_add(1))
             .map_err(|_| bad(Problem::BadKind))?;
-        let reaction = *Reaction::ALL
-            .get(usize::from(kind))
-            .ok_or(Problem::BadKind)
-            .map_err(&bad)?;
-        let users = r.take::<u32>(Table::Reactions)?;
+        if usize::from(kind) >= Reaction::ALL.len() {
+            return Err(bad(Problem::BadKind));
+        }
+        let users = r.u32(Table::Reactions)?;
         if users == 0 {
             return Err(bad(Problem::EmptyGroup));
         }
@@ -337,14 +335,48 @@ fn reactions(
         limits.check(Table::Reactions, total, index, id.get())?;
         let mut order = Ascending::new();
         for _ in 0..users {
-            let user = r.take::<u32>(Table::Reactions)?;
+            let user = r.u32(Table::Reactions)?;
             order.next(u64::from(user)).map_err(&bad)?;
-            let user = UserId::new(user)
-                .ok_or(Problem::NotPositive)
-                .map_err(&bad)?;
-            sink.reaction(id, reaction, user)
-                .map_err(no_room(Table::Reactions))?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word path and the byte path agree with postcard on every
+    /// canonical encoding, and refuse overlong ones postcard accepts.
+    #[test]
+    fn varint_decodes_as_postcard_and_refuses_overlong() {
+        let mut values = [0u64; 70];
+        for (i, v) in values.iter_mut().enumerate().skip(1) {
+            *v = 1u64
+                .checked_shl(u32::try_from(i - 1).unwrap_or(0))
+                .unwrap_or(u64::MAX);
+        }
+        for &base in &values {
+            for value in [base, base.wrapping_sub(1), base.wrapping_add(1)] {
+                let mut buf = [0u8; 16];
+                let len = postcard::to_slice(&value, &mut buf)
+                    .map(|b| b.len())
+                    .unwrap_or(0);
+                assert_eq!(varint(&buf, 10).ok(), Some((value, len)), "{value}");
+                assert_eq!(
+                    varint_bytewise(&buf, 10).ok(),
+                    Some((value, len)),
+                    "{value}"
+                );
+            }
+        }
+        // 5 as 0x85 0x00: postcard reads 5, the shortest-encoding rule refuses.
+        let overlong = [0x85u8, 0x00, 0, 0, 0, 0, 0, 0];
+        assert_eq!(postcard::from_bytes::<u32>(&overlong).ok(), Some(5));
+        assert!(matches!(varint(&overlong, 5), Err(Fault::NonCanonical)));
+        assert!(matches!(
+            varint_bytewise(&overlong, 5),
+            Err(Fault::NonCanonical)
+        ));
+    }
 }

@@ -12,8 +12,8 @@
 //! | [`Store::chat_ids`] | yes | no public iterator over chats |
 //! | [`Store::message_ids`] | yes | no public iterator over messages |
 //! | [`Store::clear`] | yes | empty every table in place (no large temporary) and set the policy |
-//! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses |
-//! | [`Store::add_reaction`] | yes | a departed member's reactions must be restorable, which the like path refuses |
+//! | [`Store::add_chat`] | yes | builds the member list before inserting the row (one lookup per chat) |
+//! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses, and a departed member's reactions must be restorable, which the like path refuses |
 //!
 //! Each write method runs after the whole snapshot was validated, so its
 //! only failure is a table without room.
@@ -24,7 +24,7 @@ use crate::query::{MessageInfo, ReactionGroups};
 use crate::reaction::Reaction;
 use crate::request::BotPolicy;
 use crate::snapshot::header::Capacities;
-use crate::store::{Message, Reactions};
+use crate::store::{Members, Message, Reactions};
 
 /// A table refused a row while a validated snapshot was being loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,16 +58,23 @@ pub(crate) trait Store {
     fn clear(&mut self, policy: BotPolicy);
     /// Adds a bot.
     fn add_bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom>;
-    /// Opens a chat with no members.
-    fn add_chat(&mut self, chat: ChatId) -> Result<(), NoRoom>;
-    /// Adds a member to an open chat.
-    fn add_member(&mut self, chat: ChatId, user: UserId) -> Result<(), NoRoom>;
-    /// **Private tables.** Adds a message with no reactions; its author
-    /// need not be a member.
-    fn add_message(&mut self, id: MessageId, chat: ChatId, author: UserId) -> Result<(), NoRoom>;
-    /// **Private tables.** Adds one reaction to a stored message, with no
-    /// membership or bot check.
-    fn add_reaction(&mut self, id: MessageId, kind: Reaction, user: UserId) -> Result<(), NoRoom>;
+    /// **Private tables.** Opens a chat with these members (ascending,
+    /// unique).
+    fn add_chat(
+        &mut self,
+        chat: ChatId,
+        members: impl Iterator<Item = UserId>,
+    ) -> Result<(), NoRoom>;
+    /// **Private tables.** Adds a message with these reactions (by kind,
+    /// then user, unique), with no membership or bot check: its author and
+    /// the users who reacted may have left the chat.
+    fn add_message(
+        &mut self,
+        id: MessageId,
+        chat: ChatId,
+        author: UserId,
+        reactions: impl Iterator<Item = (Reaction, UserId)>,
+    ) -> Result<(), NoRoom>;
 }
 
 impl<
@@ -127,28 +134,40 @@ impl<
         self.register_bot(bot, app).map_err(|_| NoRoom)
     }
 
-    fn add_chat(&mut self, chat: ChatId) -> Result<(), NoRoom> {
-        self.open_chat(chat, &[]).map_err(|_| NoRoom)
+    fn add_chat(
+        &mut self,
+        chat: ChatId,
+        members: impl Iterator<Item = UserId>,
+    ) -> Result<(), NoRoom> {
+        let mut list = Members::new();
+        for user in members {
+            list.insert(user).map_err(|_| NoRoom)?;
+        }
+        self.chats.insert(chat, list).map_err(|_| NoRoom)
     }
 
-    fn add_member(&mut self, chat: ChatId, user: UserId) -> Result<(), NoRoom> {
-        self.join_chat(chat, user).map_err(|_| NoRoom)
-    }
-
-    fn add_message(&mut self, id: MessageId, chat: ChatId, author: UserId) -> Result<(), NoRoom> {
+    fn add_message(
+        &mut self,
+        id: MessageId,
+        chat: ChatId,
+        author: UserId,
+        reactions: impl Iterator<Item = (Reaction, UserId)>,
+    ) -> Result<(), NoRoom> {
+        let mut set = Reactions::new();
+        for (kind, user) in reactions {
+            // Validated input comes sorted: each entry goes last, no search.
+            let end = set.entries().len();
+            let last = set.entries().last().map(|e| (e.kind, e.user));
+            if last.is_some_and(|last| last >= (kind, user)) {
+                return Err(NoRoom);
+            }
+            set.insert_at(end, kind, user).map_err(|_| NoRoom)?;
+        }
         let row = Message {
             chat,
             author,
-            reactions: Reactions::new(),
+            reactions: set,
         };
         self.messages.insert(id, row).map_err(|_| NoRoom)
-    }
-
-    fn add_reaction(&mut self, id: MessageId, kind: Reaction, user: UserId) -> Result<(), NoRoom> {
-        let reactions = &mut self.messages.get_mut(id).ok_or(NoRoom)?.reactions;
-        match reactions.find(kind, user) {
-            Ok(_) => Ok(()),
-            Err(pos) => reactions.insert_at(pos, kind, user).map_err(|_| NoRoom),
-        }
     }
 }
