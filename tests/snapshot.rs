@@ -282,7 +282,7 @@ fn snapshot_random_mutations_never_restore_an_invalid_state() {
             bytes[at] = next() as u8;
         }
         // Half the rounds fix the checksum up, to reach the body checks.
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             reseal(&mut bytes);
             resealed += 1;
         }

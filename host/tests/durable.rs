@@ -112,7 +112,7 @@ fn drive(base: &str, user: u32, track: &Mutex<Track>, stop: &AtomicBool) {
         n += 1;
         let m = n % MESSAGES as usize;
         let current = track.lock().unwrap().liked[m];
-        let refuse = n % 4 == 0;
+        let refuse = n.is_multiple_of(4);
         let want = if refuse { current } else { !current };
         let action = if want { "plus" } else { "minus" };
         let url = format!(

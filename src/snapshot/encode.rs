@@ -175,3 +175,17 @@ fn bot_id(value: u64) -> Option<BotId> {
 fn chat_id(value: u64) -> Option<ChatId> {
     ChatId::new(u32::try_from(value).ok()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::reaction::Reaction;
+
+    /// The format stores a kind as its index in `Reaction::ALL`; the
+    /// encoder writes the discriminant, so the two must agree.
+    #[test]
+    fn reaction_discriminant_is_its_index_in_all() {
+        for (i, kind) in Reaction::ALL.iter().enumerate() {
+            assert_eq!(usize::from(*kind as u8), i);
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub(crate) static CRC: crc::Crc<u32, crc::Table<16>> =
 pub(crate) const CAPACITY_COUNT: usize = 5;
 
 /// The tables a capacity bounds, in header order. A new capacity is
-/// appended here (and in [`Capacities::new`]'s callers) with a version bump.
+/// appended here, with a format version bump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -69,6 +69,10 @@ pub(crate) struct Capacities([u32; CAPACITY_COUNT]);
 
 impl Capacities {
     /// Capacities from a sizing's constants (each at most 2^30).
+    ///
+    /// Only evaluated at compile time (for `Store::CAPACITIES`), where an
+    /// out-of-range index is a compile error, not a panic.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     pub(crate) const fn new(values: [usize; CAPACITY_COUNT]) -> Self {
         let mut out = [0u32; CAPACITY_COUNT];
         let mut i = 0;
@@ -82,7 +86,14 @@ impl Capacities {
 
     /// The capacity of one table.
     pub(crate) const fn of(&self, table: Table) -> u32 {
-        self.0[table as usize]
+        let [bots, chats, members, messages, reactions] = self.0;
+        match table {
+            Table::Bots => bots,
+            Table::Chats => chats,
+            Table::Members => members,
+            Table::Messages => messages,
+            Table::Reactions => reactions,
+        }
     }
 
     /// All capacities, in header order.

@@ -137,13 +137,18 @@ impl fmt::Display for RestoreError {
 
 impl core::error::Error for RestoreError {}
 
+// The two functions below are only evaluated at compile time (for
+// `SNAPSHOT_BUFFER_LEN`), where an overflow is a compile error, not a panic.
+
 /// Bytes of a varint holding values up to `max`.
+#[allow(clippy::arithmetic_side_effects)]
 const fn varint_len(max: u64) -> usize {
     let bits = 64 - max.leading_zeros() as usize;
     if bits == 0 { 1 } else { bits.div_ceil(7) }
 }
 
 /// The largest snapshot and scratch the capacities can need.
+#[allow(clippy::arithmetic_side_effects)]
 const fn buffer_len(caps: &header::Capacities) -> usize {
     let bots = caps.of(Table::Bots) as usize;
     let chats = caps.of(Table::Chats) as usize;

@@ -38,7 +38,7 @@ fn varint_in_word(bytes: &[u8], max_len: u32) -> Option<Result<(u64, usize), Fau
         return None;
     }
     // Bytes up to and including the first without its high bit.
-    let len = stops.trailing_zeros() / 8 + 1;
+    let len = (stops.trailing_zeros() / 8).wrapping_add(1);
     if len > max_len {
         return Some(Err(Fault::Malformed));
     }
