@@ -69,7 +69,10 @@ fn cpu_ns() -> Option<u64> {
 
 /// Prints `run`'s throughput over ten runs by the time the thread spent on
 /// a CPU: on a shared machine, wall-clock time also counts waiting for one.
-fn on_cpu(name: &str, bytes: usize, mut run: impl FnMut()) {
+fn on_cpu(name: &str, bytes: usize, smoke: bool, mut run: impl FnMut()) {
+    if smoke {
+        return;
+    }
     let Some(before) = cpu_ns() else { return };
     for _ in 0..10 {
         run();
@@ -103,10 +106,12 @@ fn snapshot_and_restore(c: &mut Criterion) {
     target.restore_into(&bytes).unwrap();
     assert!(*target == *engine, "the restored engine differs");
 
-    on_cpu("snapshot", len, || {
+    // The smoke run (`-- --test`) skips the extra timing.
+    let smoke = std::env::args().any(|a| a == "--test");
+    on_cpu("snapshot", len, smoke, || {
         black_box(engine.snapshot(&mut buf).unwrap().len());
     });
-    on_cpu("restore_validated", len, || {
+    on_cpu("restore_validated", len, smoke, || {
         target.restore_into(black_box(&bytes)).unwrap();
     });
 

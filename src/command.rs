@@ -6,33 +6,8 @@
 //! its log, and after a restart restores its last snapshot and applies the
 //! logged commands again in order. Replay is deterministic: the same
 //! snapshot and the same commands give the same state, byte for byte in
-//! the next snapshot.
-//!
-//! # Sharding and replication
-//!
-//! An engine serves one set of chats. A host that outgrows one machine
-//! splits the chats into shards by chat id (every message, member list and
-//! reaction lives with its chat; a bot is registered in every shard it acts
-//! in), runs one engine per shard, and replicates each shard's command log
-//! with an existing consensus library rather than one of its own. With
-//! `openraft`, the shard's state machine holds the engine; its `apply`
-//! hook receives committed log entries in order, each carrying the
-//! encoded command, and does exactly what a single host does on replay:
-//!
-//! ```text
-//! for entry in committed_entries {
-//!     let command = Command::decode(&entry.payload)?;   // canonical or refused
-//!     let result = shard.engine.apply(&command);          // Ok(Applied) or Err(CommandError)
-//!     responses.push(result);                             // every replica computes the same
-//! }
-//! ```
-//!
-//! and builds its snapshots with [`Engine::snapshot`] and installs them
-//! with [`Engine::restore_into`]. The router in front maps a request to its
-//! shard: a like or reaction by its message's chat (a message id lookup
-//! kept by the router), a chat transition by the chat id. Since the engine
-//! is deterministic and every replica applies the same committed commands,
-//! every replica's state and answers agree.
+//! the next snapshot. [`Command`]'s documentation shows how a host that
+//! outgrows one machine shards and replicates its engines.
 
 use core::fmt;
 
@@ -53,6 +28,37 @@ use crate::v2::{ReactionError, ReactionOutcome, ReactionRequest};
 /// One state change: a host transition or a request of the like and
 /// reaction methods. `M` is the sizing's member capacity: the most initial
 /// members [`Command::OpenChat`] can carry.
+///
+/// A log-based host applies each accepted request as a command through
+/// [`Engine::apply`], appends [`Command::encode`]'s bytes to its log, and
+/// after a restart restores its last snapshot and applies the logged
+/// commands again in order.
+///
+/// # Sharding and replication
+///
+/// An engine serves one set of chats. A host that outgrows one machine
+/// splits the chats into shards by chat id (every message, member list and
+/// reaction lives with its chat; a bot is registered in every shard it acts
+/// in), runs one engine per shard, and replicates each shard's command log
+/// with an existing consensus library rather than one of its own. With
+/// `openraft`, the shard's state machine holds the engine; its `apply`
+/// hook receives committed log entries in order, each carrying the
+/// encoded command, and does exactly what a single host does on replay:
+///
+/// ```text
+/// for entry in committed_entries {
+///     let command = Command::decode(&entry.payload)?;   // canonical or refused
+///     let result = shard.engine.apply(&command);          // Ok(Applied) or Err(CommandError)
+///     responses.push(result);                             // every replica computes the same
+/// }
+/// ```
+///
+/// and builds its snapshots with [`Engine::snapshot`] and installs them
+/// with [`Engine::restore_into`]. The router in front maps a request to its
+/// shard: a like or reaction by its message's chat (a message id lookup
+/// kept by the router), a chat transition by the chat id. Since the engine
+/// is deterministic and every replica applies the same committed commands,
+/// every replica's state and answers agree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]

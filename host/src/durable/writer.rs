@@ -74,10 +74,12 @@ impl Writer {
             let (records, last, stop) = self.take(last_snapshot);
             self.write(&records, last)?;
             let since = last - self.log_start;
-            let due = since >= self.config.every_records
-                || (since > 0 && last_snapshot.elapsed() >= self.config.every);
-            if stop || due {
+            let interval_over = last_snapshot.elapsed() >= self.config.every;
+            if stop || since >= self.config.every_records || (interval_over && since > 0) {
                 self.checkpoint()?;
+                last_snapshot = Instant::now();
+            } else if interval_over {
+                // Nothing logged this interval: nothing to write, start the next.
                 last_snapshot = Instant::now();
             }
             if stop {
