@@ -292,3 +292,58 @@ fn durable_host_falls_back_to_the_previous_snapshot_or_refuses_to_start() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&world_file).unwrap();
 }
+
+#[test]
+fn durable_host_snapshots_on_its_interval_and_truncates_the_log() {
+    use imbot_like_host::durable::Config;
+    use imbot_like_host::{Host, World};
+
+    let dir = scratch("durable-interval");
+    let config = Config {
+        every_records: u64::MAX,
+        every: Duration::from_millis(200),
+    };
+    let world = World::from_json(&world()).unwrap();
+    let host = Arc::new(Host::durable_in(&world, &dir, config).unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = Arc::clone(&host);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            imbot_like_host::serve(listener, served).await.unwrap();
+        });
+    });
+    let url = format!("{base}/rest/4/w4/im.message.like?MESSAGE_ID=2&ACTION=plus");
+    ureq::agent().get(&url).call().unwrap();
+    let names = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let snapshot_1 = format!("snapshot-{:020}.bin", 1);
+    while !names().contains(&snapshot_1) {
+        assert!(
+            Instant::now() < deadline,
+            "no snapshot after the interval: {:?}",
+            names()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log_1 = format!("log-{:020}.bin", 1);
+    assert!(names().contains(&log_1), "{:?}", names());
+    assert_eq!(std::fs::metadata(dir.join(&log_1)).unwrap().len(), 0);
+    host.durable().unwrap().shutdown();
+    assert!(liked(&state(&dir), 4, 2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -228,7 +228,10 @@ impl<
     /// Replaces the state with the snapshot's, policy included.
     ///
     /// The whole snapshot is validated first; on any error the engine is
-    /// unchanged. The capacities it was written with may differ from this
+    /// unchanged. Every value must be in its shortest encoding and every
+    /// list strictly ascending, so a valid state has exactly one encoding:
+    /// bytes that restore are, but for the header's capacities, the bytes
+    /// [`Self::snapshot`] writes of the result. The capacities it was written with may differ from this
     /// engine's: the state must fit, else [`RestoreError::DoesNotFit`]
     /// names the table.
     ///
