@@ -107,6 +107,8 @@ impl Durable {
             log: None,
             log_start: seq,
             buffer: vec![0; ServerEngine::SNAPSHOT_BUFFER_LEN],
+            taken: seq,
+            last_batch: 1,
         };
         writer
             .checkpoint()

@@ -6,7 +6,7 @@
 //! as numbers do.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// A snapshot's file name.
@@ -58,12 +58,66 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<(
     sync_dir(dir)
 }
 
-/// Creates (or empties) a log file for appending, durably.
-pub(crate) fn create_log(dir: &Path, seq: u64) -> io::Result<File> {
-    let file = File::create(dir.join(log_name(seq)))?;
-    file.sync_all()?;
-    sync_dir(dir)?;
-    Ok(file)
+/// The first stretch of zeros a new log is given, in bytes.
+const FIRST_STRETCH: u64 = 64 << 10;
+
+/// The longest stretch of zeros added at once, in bytes.
+const LONGEST_STRETCH: u64 = 4 << 20;
+
+/// A log file being appended to.
+///
+/// The file is extended ahead of the records with written zeros, so that
+/// appending a record overwrites blocks the file already has: its size and
+/// block map do not change, and the `fdatasync` after each group of records
+/// flushes the data alone instead of a journal commit of metadata (about
+/// ten times cheaper on ext4). Readers take zeros after the last record as
+/// the end of the log.
+pub(crate) struct LogFile {
+    file: File,
+    /// Where the next record goes.
+    position: u64,
+    /// The file's length: zeros from `position` to here.
+    allocated: u64,
+}
+
+impl LogFile {
+    /// Creates (or empties) log `seq` in `dir`, durably.
+    pub(crate) fn create(dir: &Path, seq: u64) -> io::Result<Self> {
+        let file = File::create(dir.join(log_name(seq)))?;
+        let mut log = Self {
+            file,
+            position: 0,
+            allocated: 0,
+        };
+        log.extend(1)?;
+        sync_dir(dir)?;
+        Ok(log)
+    }
+
+    /// Appends records and waits until they are on disk.
+    pub(crate) fn append(&mut self, records: &[u8]) -> io::Result<()> {
+        let len = records.len() as u64;
+        if self.position + len > self.allocated {
+            self.extend(len)?;
+        }
+        self.file.seek(SeekFrom::Start(self.position))?;
+        self.file.write_all(records)?;
+        self.position += len;
+        self.file.sync_data()
+    }
+
+    /// Adds zeros until `need` more bytes fit, doubling the stretch each
+    /// time up to [`LONGEST_STRETCH`]; syncs data and size.
+    fn extend(&mut self, need: u64) -> io::Result<()> {
+        while self.position + need > self.allocated {
+            let stretch = self.allocated.clamp(FIRST_STRETCH, LONGEST_STRETCH);
+            let zeros = vec![0u8; usize::try_from(stretch).unwrap_or(usize::MAX)];
+            self.file.seek(SeekFrom::Start(self.allocated))?;
+            self.file.write_all(&zeros)?;
+            self.allocated += stretch;
+        }
+        self.file.sync_all()
+    }
 }
 
 /// After snapshot `newest` was written: removes every snapshot and log

@@ -7,7 +7,9 @@
 //!
 //! A record is appended whole; a crash can leave the last one torn (cut
 //! short) or holding garbage. Reading stops at the first record that is
-//! not complete and intact, and says where.
+//! not complete and intact, and says where, unless only zeros follow it:
+//! a log file is extended with zeros ahead of its records, so zeros are
+//! its unused space.
 
 use imbot_like::{CodecError, Command};
 
@@ -48,7 +50,7 @@ fn push(out: &mut Vec<u8>, payload: &[u8]) {
 pub struct Damage {
     /// Offset of the first bad record: the log's valid length.
     pub offset: usize,
-    /// Bytes from there to the end of the file.
+    /// Bytes from there to the last byte that is not zero.
     pub dropped: usize,
     /// What was wrong with the record.
     pub reason: &'static str,
@@ -65,7 +67,12 @@ pub(crate) fn read<const M: usize>(bytes: &[u8]) -> (Vec<Command<M>>, Option<Dam
                 at += len;
             }
             Err(reason) => {
-                let dropped = bytes.len() - at;
+                // Zeros after the last record are the log's unused space.
+                let last = bytes.iter().rposition(|&b| b != 0);
+                let Some(last) = last.filter(|&last| last >= at) else {
+                    return (commands, None);
+                };
+                let dropped = last + 1 - at;
                 return (
                     commands,
                     Some(Damage {

@@ -92,18 +92,17 @@ fn replay(
     recovered: &mut Recovered,
     repair: bool,
 ) -> Result<(), String> {
-    let later: Vec<u64> = logs
-        .iter()
-        .copied()
-        .filter(|&s| s >= recovered.snapshot)
-        .collect();
-    for (i, &start) in later.iter().enumerate() {
+    let mut later = Vec::new();
+    for &start in logs.iter().filter(|&&s| s >= recovered.snapshot) {
         let name = log_name(start);
         let bytes = fs::read(dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
         let (commands, damage) = log::read::<128>(&bytes);
-        if commands.is_empty() && damage.is_none() {
-            continue;
+        if !commands.is_empty() || damage.is_some() {
+            later.push((start, name, commands, damage));
         }
+    }
+    let count = later.len();
+    for (i, (start, name, commands, damage)) in later.into_iter().enumerate() {
         if start != recovered.seq() {
             return Err(format!(
                 "{name}: starts after command {start}, but the state holds {}: a log is missing",
@@ -111,24 +110,17 @@ fn replay(
             ));
         }
         apply_all(engine, &name, &commands, recovered)?;
-        if let Some(damage) = damage {
-            let last = later
-                .get(i + 1..)
-                .unwrap_or_default()
-                .iter()
-                .all(|&s| fs::metadata(dir.join(log_name(s))).is_ok_and(|m| m.len() == 0));
-            if !last {
-                return Err(format!(
-                    "{name}: {} at byte {} before the end of the log chain",
-                    damage.reason, damage.offset
-                ));
-            }
-            if repair {
-                cut(dir, &name, damage.offset)?;
-            }
-            recovered.torn_tail = Some((name, damage));
-            return Ok(());
+        let Some(damage) = damage else { continue };
+        if i + 1 != count {
+            return Err(format!(
+                "{name}: {} at byte {} and later logs follow: refusing to skip changes",
+                damage.reason, damage.offset
+            ));
         }
+        if repair {
+            cut(dir, &name, damage.offset)?;
+        }
+        recovered.torn_tail = Some((name, damage));
     }
     Ok(())
 }

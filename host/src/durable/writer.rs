@@ -8,8 +8,7 @@
 //! one `write` and one `fsync`, and wakes every waiter it covered: under
 //! concurrent load one flush serves many requests (group commit).
 
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -51,12 +50,19 @@ pub(crate) struct Writer {
     pub(crate) engine: SharedEngine,
     pub(crate) shared: Arc<Shared>,
     /// The current log; `None` until the first checkpoint creates it.
-    pub(crate) log: Option<File>,
+    pub(crate) log: Option<files::LogFile>,
     /// The command number the current log starts after.
     pub(crate) log_start: u64,
     /// Reused for every snapshot.
     pub(crate) buffer: Vec<u8>,
+    /// The number of the last command taken from [`Pending`].
+    pub(crate) taken: u64,
+    /// How many records the last flush carried.
+    pub(crate) last_batch: u64,
 }
+
+/// The longest a flush waits for more records once it has one.
+const GATHER: Duration = Duration::from_micros(500);
 
 impl Writer {
     /// Runs until asked to stop; a failed write ends the process, since
@@ -90,7 +96,14 @@ impl Writer {
 
     /// Waits for records, a stop, or the snapshot interval; takes what was
     /// appended.
-    fn take(&self, last_snapshot: Instant) -> (Vec<u8>, u64, bool) {
+    ///
+    /// Once records are there it waits a little longer (at most
+    /// [`GATHER`]) for as many as the previous flush carried: the requests
+    /// that flush answered are typically sending their next changes, and
+    /// one fsync for all of them beats one for the first and another for
+    /// the rest. A lone writer's previous batch was one record, so it
+    /// never waits.
+    fn take(&mut self, last_snapshot: Instant) -> (Vec<u8>, u64, bool) {
         let mut pending = self.shared.pending();
         while pending.records.is_empty() && !pending.stop {
             let left = self.config.every.saturating_sub(last_snapshot.elapsed());
@@ -100,6 +113,22 @@ impl Writer {
             let waited = self.shared.work.wait_timeout(pending, left);
             pending = waited.map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
         }
+        let first = Instant::now();
+        while !pending.records.is_empty()
+            && !pending.stop
+            && pending.last - self.taken < self.last_batch
+        {
+            let left = GATHER.saturating_sub(first.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            let waited = self.shared.work.wait_timeout(pending, left);
+            pending = waited.map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
+        }
+        if !pending.records.is_empty() {
+            self.last_batch = pending.last - self.taken;
+        }
+        self.taken = pending.last;
         (
             std::mem::take(&mut pending.records),
             pending.last,
@@ -117,13 +146,14 @@ impl Writer {
                 .map_err(|e| io::Error::other(e.as_str()))?
                 .len();
             let mut pending = self.shared.pending();
+            self.taken = pending.last;
             (len, pending.last, std::mem::take(&mut pending.records))
         };
         self.write(&rest, seq)?;
         let bytes = self.buffer.get(..len).unwrap_or_default();
         files::write_atomic(&self.dir, &files::snapshot_name(seq), bytes)?;
         if self.log.is_none() || seq != self.log_start {
-            self.log = Some(files::create_log(&self.dir, seq)?);
+            self.log = Some(files::LogFile::create(&self.dir, seq)?);
             self.log_start = seq;
         }
         files::prune(&self.dir, seq)
@@ -138,8 +168,7 @@ impl Writer {
             .log
             .as_mut()
             .ok_or_else(|| io::Error::other("no log file"))?;
-        log.write_all(records)?;
-        log.sync_data()?;
+        log.append(records)?;
         self.shared.flushed.send_replace(last);
         Ok(())
     }
