@@ -15,6 +15,7 @@
 
 mod access;
 mod action;
+mod command;
 mod engine;
 mod error;
 mod host;
@@ -27,6 +28,7 @@ mod reaction;
 mod request;
 mod shift;
 mod sizing;
+pub mod snapshot;
 mod store;
 mod table;
 pub mod v2;
@@ -42,6 +44,7 @@ pub mod internals {
 }
 
 pub use action::Action;
+pub use command::{Applied, CodecError, Command, CommandError};
 pub use engine::{Engine, ServerEngine, SmallEngine};
 pub use error::{
     CloseChatError, DeleteMessageError, ErrorCode, JoinChatError, LeaveChatError, LikeError,
@@ -53,4 +56,5 @@ pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users
 pub use reaction::{Reaction, UnknownReaction};
 pub use request::{BotPolicy, LikeRequest, UserLikeRequest};
 pub use sizing::{Capacity, Server, Sizing, Small, pool_for};
+pub use snapshot::{RestoreError, SnapshotError};
 pub use v2::{ReactionError, ReactionErrorCode, ReactionOutcome, ReactionRequest};

@@ -65,6 +65,22 @@ impl Block {
     }
 }
 
+/// The size class of the block a set of `len` entries is restored into:
+/// the smallest that holds it, never below the first class.
+fn class_for(len: usize) -> Option<u8> {
+    let size = len.max(1 << FIRST_CLASS).checked_next_power_of_two()?;
+    let class = u8::try_from(size.trailing_zeros()).ok()?;
+    (usize::from(class) < CLASSES).then_some(class)
+}
+
+/// The pool entries a set of `len` entries takes when restored whole.
+pub(crate) fn block_size(len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    class_for(len).map_or(usize::MAX, |class| 1 << class)
+}
+
 /// The entry for `user`'s reaction of `kind`.
 pub(crate) fn entry(kind: Reaction, user: u32) -> u64 {
     (u64::from(kind as u8) << 32) | u64::from(user)
@@ -167,6 +183,51 @@ impl<E: Array<u64>> Pool<E> {
             self.push_free(block.start, block.class);
             *block = Block::EMPTY;
         }
+    }
+
+    /// An empty block with room for `len` entries, for a set restored
+    /// whole; `EMPTY` for none.
+    pub(crate) fn block_for(&mut self, len: usize) -> Result<Block, PoolFull> {
+        if len == 0 {
+            return Ok(Block::EMPTY);
+        }
+        let class = class_for(len).ok_or(PoolFull)?;
+        let start = self
+            .pop_free(class)
+            .or_else(|| self.bump(class))
+            .ok_or(PoolFull)?;
+        // `len` 0 with a class set: the block owns storage but holds none
+        // yet; `push` fills it.
+        Ok(Block {
+            start,
+            len: 0,
+            class,
+        })
+    }
+
+    /// Appends (kind, user) to a block from [`Self::block_for`]; entries
+    /// must come in ascending order, and the block must have room.
+    pub(crate) fn push(
+        &mut self,
+        block: &mut Block,
+        kind: Reaction,
+        user: u32,
+    ) -> Result<(), PoolFull> {
+        let room = 1usize.checked_shl(u32::from(block.class)).unwrap_or(0);
+        if block.len() >= room {
+            return Err(PoolFull);
+        }
+        let at = block.range().end;
+        let cell = self.entries.as_mut_slice().get_mut(at).ok_or(PoolFull)?;
+        *cell = entry(kind, user);
+        block.len = block.len.wrapping_add(1);
+        Ok(())
+    }
+
+    /// Empties the pool: every block is free again.
+    pub(crate) fn clear(&mut self) {
+        self.used = 0;
+        self.free = [0; CLASSES];
     }
 
     /// Frees a block's storage, as when its message is deleted.

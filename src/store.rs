@@ -51,6 +51,23 @@ impl<L: Array<UserId>, X: Array<[u16; 2]>> ChatRow<L, X> {
         }
     }
 
+    /// A chat of these members, which must be ascending and unique (a
+    /// restored snapshot's); `None` if they are not or do not fit.
+    /// O(MEMBERS).
+    pub(crate) fn from_sorted(users: impl Iterator<Item = UserId>) -> Option<Self> {
+        let mut row = Self::new();
+        for user in users {
+            let at = usize::from(row.len);
+            if at > 0 && row.as_slice().last().is_some_and(|last| *last >= user) {
+                return None;
+            }
+            *row.members.as_mut_slice().get_mut(at)? = user;
+            row.len = row.len.wrapping_add(1);
+        }
+        row.reindex();
+        Some(row)
+    }
+
     /// The members, ascending.
     pub(crate) fn as_slice(&self) -> &[UserId] {
         let len = usize::from(self.len);
@@ -168,6 +185,23 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
+    /// A message restored with its version and reactions' block.
+    pub(crate) const fn restored(
+        chat: u32,
+        author: UserId,
+        version: u32,
+        likes: u16,
+        block: Block,
+    ) -> Self {
+        Self {
+            chat,
+            author,
+            version,
+            likes,
+            block,
+        }
+    }
+
     /// A new message with no reactions, version 0.
     pub(crate) const fn new(chat: u32, author: UserId) -> Self {
         Self {

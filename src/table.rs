@@ -142,6 +142,12 @@ where
         Some((value, row))
     }
 
+    /// Removes every row, in place. O(N).
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.index.as_mut_slice().as_flattened_mut().fill(0);
+    }
+
     /// The rows, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.rows().iter().map(|(k, v)| (k, v))

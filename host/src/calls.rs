@@ -2,15 +2,17 @@
 //! what must be checked before the engine, run one atomic transition, and
 //! shape the reply with its time block.
 
+use std::cell::Cell;
+
 use imbot_like::wire::{ErrorResponse, FrameworkError, LikeParams, Params, ReactionParams, Reply};
-use imbot_like::{ReactionError, ReactionRequest, ServerEngine};
+use imbot_like::{CommandError, ReactionRequest};
 
 use crate::auth::{Caller, Grant, Method, Style};
-use crate::{Host, clock};
+use crate::durable::HostCommand;
+use crate::{Applied, Host, clock};
 
-/// A v2 reaction transition: `Engine::add_reaction` or `delete_reaction`.
-pub(crate) type ReactionStep<T> =
-    fn(&mut ServerEngine, &ReactionRequest) -> Result<T, ReactionError>;
+/// A v2 reaction transition: `Command::AddReaction` or `DeleteReaction`.
+pub(crate) type ReactionStep = fn(ReactionRequest) -> HostCommand;
 
 /// A call whose method is known, started at `start` (Unix seconds).
 pub(crate) struct Call<'a> {
@@ -18,6 +20,8 @@ pub(crate) struct Call<'a> {
     pub(crate) style: Style<'a>,
     pub(crate) method: Method,
     pub(crate) start: f64,
+    /// For a durable host, the log position the answer waits for.
+    pub(crate) wait: Cell<Option<u64>>,
 }
 
 impl Call<'_> {
@@ -29,8 +33,7 @@ impl Call<'_> {
             Caller::Webhook(hook) => host.webhook_bots.legacy_app(hook, params, &host.apps)?,
         };
         let request = params.like_request(app);
-        let (result, processing) = host.timed(|engine| engine.like(&request).map(drop));
-        self.reply(result, processing)
+        self.run(&HostCommand::Like(request))
     }
 
     /// `im.message.like`: the webhook's or the token's user acts.
@@ -40,19 +43,16 @@ impl Call<'_> {
             .user
             .ok_or(FrameworkError::NoAuthFound)?;
         let request = params.user_request(user);
-        let (result, processing) = self
-            .host
-            .timed(|engine| engine.like_as_user(&request).map(drop));
-        self.reply(result, processing)
+        self.run(&HostCommand::LikeAsUser(request))
     }
 
     /// `imbot.v2.Chat.Message.Reaction.add` or `.delete`: after
     /// authentication, a webhook call's `botToken` decides its
     /// application, then `step` runs.
-    pub(crate) fn reaction<T>(
+    pub(crate) fn reaction(
         &self,
         params: &ReactionParams,
-        step: ReactionStep<T>,
+        step: ReactionStep,
     ) -> Result<Reply, FrameworkError> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
@@ -63,8 +63,14 @@ impl Call<'_> {
             },
         };
         let request = params.request(app);
-        let (result, processing) = host.timed(|engine| step(engine, &request).map(drop));
-        self.reply(result, processing)
+        self.run(&step(request))
+    }
+
+    /// Applies the command and shapes its reply.
+    fn run(&self, command: &HostCommand) -> Result<Reply, FrameworkError> {
+        let (result, processing, wait) = self.host.apply(command);
+        self.wait.set(wait);
+        self.reply(wire_result(result)?, processing)
     }
 
     /// Authenticates the call, checks its scope and its rate limit.
@@ -94,5 +100,16 @@ impl Call<'_> {
         let time = clock::time_block(self.start, processing, operating)
             .map_err(|_| FrameworkError::InternalServerError)?;
         Ok(Reply::from_result(result, time))
+    }
+}
+
+/// An applied command's result as the wire layer answers it. A like or
+/// reaction command only fails with its own error.
+fn wire_result(result: Applied) -> Result<Result<(), ErrorResponse>, FrameworkError> {
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(CommandError::Like(e)) => Ok(Err(e.into())),
+        Err(CommandError::Reaction(e)) => Ok(Err(e.into())),
+        Err(_) => Err(FrameworkError::InternalServerError),
     }
 }

@@ -21,6 +21,7 @@ mod auth;
 mod body;
 mod calls;
 mod clock;
+pub mod durable;
 mod envelope;
 mod identity;
 mod limits;
@@ -33,7 +34,7 @@ pub mod world;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use imbot_like::ServerEngine;
+use imbot_like::{CommandError, ServerEngine};
 
 pub use auth::Method;
 pub use body::BODY_LIMIT;
@@ -48,12 +49,17 @@ use crate::clock::Operating;
 use crate::identity::WebhookBots;
 use crate::ratelimit::RateLimiter;
 
+/// What applying a command returned.
+type Applied = Result<imbot_like::Applied, CommandError>;
+
 /// The world compiled into the host.
 pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
 
 /// The host's state: the engine and what authenticates its callers.
 pub struct Host {
-    engine: Mutex<Box<ServerEngine>>,
+    engine: durable::SharedEngine,
+    /// The data directory's log, when state is kept on disk.
+    durable: Option<durable::Durable>,
     apps: Apps,
     credentials: Credentials,
     webhook_bots: WebhookBots,
@@ -90,7 +96,8 @@ impl Host {
         let engine = build_engine()?;
         let loaded = world.load(engine)?;
         Ok(Self {
-            engine: Mutex::new(loaded.engine),
+            engine: Arc::new(Mutex::new(loaded.engine)),
+            durable: None,
             apps: loaded.apps,
             credentials: loaded.credentials,
             webhook_bots: loaded.webhook_bots,
@@ -128,13 +135,20 @@ impl Host {
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs one transition under the lock; its result and the time it
-    /// took, in seconds.
-    fn timed<R>(&self, run: impl FnOnce(&mut ServerEngine) -> R) -> (R, f64) {
+    /// Applies one command under the lock; its result, the time it took
+    /// in seconds, and for a durable host the log position the answer
+    /// must wait for. An accepted command is logged before the lock is
+    /// released, so the log's order is the order of application.
+    fn apply(&self, command: &durable::HostCommand) -> (Applied, f64, Option<u64>) {
         let mut engine = self.lock();
         let began = Instant::now();
-        let result = run(&mut engine);
-        (result, began.elapsed().as_secs_f64())
+        let result = engine.apply(command);
+        let processing = began.elapsed().as_secs_f64();
+        let wait = self.durable.as_ref().map(|log| match result {
+            Ok(_) => log.append(command),
+            Err(_) => log.appended(),
+        });
+        (result, processing, wait)
     }
 
     /// The operating-time window of a method.

@@ -4,22 +4,33 @@
 //!
 //! It prints `listening on http://127.0.0.1:PORT` on stdout, logs one JSON
 //! line per request on stderr, and stops on SIGTERM or Ctrl-C after the
-//! requests in flight finish, with exit status 0.
+//! requests in flight finish, with exit status 0. Without `--data` the
+//! state lives in memory only; with it, in `DIR` (snapshots and a command
+//! log, see `imbot_like_host::durable`), and a stop writes a last snapshot.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use imbot_like_host::options::Options;
-use imbot_like_host::{Host, serve_with};
+use imbot_like_host::{Host, World, serve_with};
 
 fn load(options: &Options) -> Result<Host, String> {
-    let host = match &options.world {
-        None => Host::default_world().map_err(|e| e.to_string())?,
+    let text = match &options.world {
+        None => imbot_like_host::DEFAULT_WORLD.to_owned(),
         Some(path) => {
-            let shown = path.display();
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
-            Host::from_json(&text).map_err(|e| format!("{shown}: {e}"))?
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+    };
+    let shown = options.world.as_ref().map_or_else(
+        || "the default world".to_owned(),
+        |p| p.display().to_string(),
+    );
+    let host = match &options.data {
+        None => Host::from_json(&text).map_err(|e| format!("{shown}: {e}"))?,
+        Some(dir) => {
+            let world = World::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+            Host::durable_in(&world, dir, options.durable_config())?
         }
     };
     Ok(match options.rate_limit() {
@@ -69,7 +80,12 @@ async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
     println!("listening on http://{address}");
-    serve_with(listener, Arc::new(host), options.limits(), stop_signal()).await
+    let host = Arc::new(host);
+    serve_with(listener, Arc::clone(&host), options.limits(), stop_signal()).await?;
+    if let Some(durable) = host.durable() {
+        durable.shutdown();
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
 
+use crate::durable::Config;
 use crate::limits::Limits;
 use crate::ratelimit::RateLimit;
 
@@ -65,6 +66,15 @@ pub struct Options {
     #[arg(long, env = "REST_HOST_RATE_BURST", default_value_t = 50,
           value_parser = RangedU64ValueParser::<u32>::new().range(1..=1_000_000))]
     pub rate_burst: u32,
+    /// Keep the state in this directory (snapshots and a command log, each
+    /// change on disk before its answer); without it, memory only.
+    #[arg(long, env = "REST_HOST_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// With `--data`: write a snapshot after this many logged changes.
+    #[arg(long, env = "REST_HOST_SNAPSHOT_EVERY", value_name = "CHANGES",
+          default_value_t = 10_000,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..=u64::MAX))]
+    pub snapshot_every: u64,
     /// Log filter (`info`, `warn`, `imbot_like_host=debug`, …); one JSON
     /// line per request goes to stderr at `info`.
     #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = "info",
@@ -84,6 +94,15 @@ impl Options {
             max_header_bytes: self.max_header_bytes,
             max_uri_bytes: self.max_uri_bytes,
             shutdown_grace: self.shutdown_grace,
+        }
+    }
+
+    /// How `--data` keeps the state.
+    #[must_use]
+    pub fn durable_config(&self) -> Config {
+        Config {
+            every_records: self.snapshot_every,
+            ..Config::default()
         }
     }
 

@@ -8,13 +8,13 @@ use axum::http::{HeaderMap, HeaderName, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use imbot_like::ServerEngine;
 use imbot_like::wire::{FrameworkError, Reply};
 use serde::Serialize;
 
 use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
 use crate::calls::Call;
+use crate::durable::HostCommand;
 use crate::{Host, SharedHost, clock};
 
 /// The request id header echoed back on every response.
@@ -86,16 +86,20 @@ async fn handle(
         style,
         method,
         start,
+        wait: Default::default(),
     };
     let (query, body) = (uri.query(), body.as_ref());
     let reply = match method {
         Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
         Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
         Method::ReactionAdd => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, ServerEngine::add_reaction)),
+            .and_then(|p| call.reaction(&p, HostCommand::AddReaction)),
         Method::ReactionDelete => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, ServerEngine::delete_reaction)),
+            .and_then(|p| call.reaction(&p, HostCommand::DeleteReaction)),
     };
+    if let (Some(log), Some(seq)) = (host.durable(), call.wait.get()) {
+        log.durable(seq).await;
+    }
     match reply {
         Ok(reply) => json(reply.http_status(), &reply),
         Err(e) => error(e),

@@ -1,0 +1,182 @@
+//! The one place where snapshots touch the engine's private tables.
+//!
+//! Everything else in [`crate::snapshot`] and [`crate::command`] reaches the
+//! engine through the [`Store`] trait below. Most of its methods forward to
+//! public queries and transitions; the ones marked **private tables** read
+//! or write the engine's storage directly, and are what a new storage
+//! layout must provide:
+//!
+//! | method | private tables | why |
+//! | --- | --- | --- |
+//! | [`Store::CAPACITIES`] | no (the sizing's constants) | the header's capacity list |
+//! | [`Store::chat_ids`] | yes | no public iterator over chats |
+//! | [`Store::message_ids`] | yes | no public iterator over messages |
+//! | [`Store::clear`] | yes | empty every table in place (no large temporary) and set the policy |
+//! | [`Store::add_chat`] | yes | builds the member list before inserting the row (one lookup per chat) |
+//! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses, and a departed member's reactions must be restorable, which the like path refuses |
+//!
+//! Each write method runs after the whole snapshot was validated, so its
+//! only failure is a table without room.
+
+use crate::engine::Engine;
+use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::query::{MessageInfo, ReactionGroups};
+use crate::reaction::Reaction;
+use crate::request::BotPolicy;
+use crate::sizing::Sizing;
+use crate::snapshot::header::Capacities;
+use crate::store::{ChatRow, MessageRow};
+
+/// A table refused a row while a validated snapshot was being loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NoRoom;
+
+/// The engine as the snapshot code sees it.
+pub(crate) trait Store {
+    /// The capacities of the engine's sizing, in header order.
+    const CAPACITIES: Capacities;
+
+    /// The bot selection policy.
+    fn policy(&self) -> BotPolicy;
+    /// How many bots, chats and messages are stored.
+    fn counts(&self) -> [usize; 3];
+    /// Every bot id, in no particular order.
+    fn bot_ids(&self) -> impl Iterator<Item = BotId>;
+    /// A bot's owner.
+    fn bot_owner(&self, bot: BotId) -> Option<AppId>;
+    /// **Private tables.** Every chat id, in no particular order.
+    fn chat_ids(&self) -> impl Iterator<Item = ChatId>;
+    /// A chat's members, ascending.
+    fn chat_members(&self, chat: ChatId) -> Option<&[UserId]>;
+    /// **Private tables.** Every message id, in no particular order.
+    fn message_ids(&self) -> impl Iterator<Item = MessageId>;
+    /// A message's chat and author.
+    fn message(&self, message: MessageId) -> Option<MessageInfo>;
+    /// A message's reactions by kind, users ascending.
+    fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>>;
+
+    /// **Private tables.** Empties every table and sets the policy.
+    fn clear(&mut self, policy: BotPolicy);
+    /// Adds a bot.
+    fn add_bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom>;
+    /// **Private tables.** Opens a chat with these members (ascending,
+    /// unique).
+    fn add_chat(
+        &mut self,
+        chat: ChatId,
+        members: impl Iterator<Item = UserId>,
+    ) -> Result<(), NoRoom>;
+    /// **Private tables.** Adds a message with its version and these
+    /// reactions (by kind, then user, unique; as many as
+    /// `message.reactions` says), with no membership or bot check: its
+    /// author and the users who reacted may have left the chat.
+    fn add_message(
+        &mut self,
+        message: Restored,
+        reactions: impl Iterator<Item = (Reaction, UserId)>,
+    ) -> Result<(), NoRoom>;
+}
+
+/// A message row as a snapshot stores it, before its reactions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Restored {
+    pub(crate) id: MessageId,
+    pub(crate) chat: ChatId,
+    pub(crate) author: UserId,
+    pub(crate) version: u32,
+    /// How many reactions follow.
+    pub(crate) reactions: usize,
+}
+
+impl<S: Sizing> Store for Engine<S> {
+    const CAPACITIES: Capacities = Capacities::new([
+        S::BOTS,
+        S::CHATS,
+        S::MEMBERS,
+        S::MESSAGES,
+        S::LIKES,
+        S::POOL,
+    ]);
+
+    fn policy(&self) -> BotPolicy {
+        Engine::policy(self)
+    }
+
+    fn counts(&self) -> [usize; 3] {
+        [self.bot_count(), self.chat_count(), self.message_count()]
+    }
+
+    fn bot_ids(&self) -> impl Iterator<Item = BotId> {
+        self.bots().map(|(bot, _)| bot)
+    }
+
+    fn bot_owner(&self, bot: BotId) -> Option<AppId> {
+        Engine::bot_owner(self, bot)
+    }
+
+    fn chat_ids(&self) -> impl Iterator<Item = ChatId> {
+        self.chats.iter().map(|(chat, _)| *chat)
+    }
+
+    fn chat_members(&self, chat: ChatId) -> Option<&[UserId]> {
+        Engine::chat_members(self, chat)
+    }
+
+    fn message_ids(&self) -> impl Iterator<Item = MessageId> {
+        self.messages.iter().map(|(id, _)| *id)
+    }
+
+    fn message(&self, message: MessageId) -> Option<MessageInfo> {
+        Engine::message(self, message)
+    }
+
+    fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
+        Engine::reactions(self, message)
+    }
+
+    fn clear(&mut self, policy: BotPolicy) {
+        self.policy = policy;
+        self.bots.clear();
+        self.chats.clear();
+        self.messages.clear();
+        self.pool.clear();
+    }
+
+    fn add_bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom> {
+        self.register_bot(bot, app).map_err(|_| NoRoom)
+    }
+
+    fn add_chat(
+        &mut self,
+        chat: ChatId,
+        members: impl Iterator<Item = UserId>,
+    ) -> Result<(), NoRoom> {
+        let row = ChatRow::from_sorted(members).ok_or(NoRoom)?;
+        self.chats.insert(chat, row).map(|_| ()).map_err(|_| NoRoom)
+    }
+
+    fn add_message(
+        &mut self,
+        message: Restored,
+        reactions: impl Iterator<Item = (Reaction, UserId)>,
+    ) -> Result<(), NoRoom> {
+        let chat = self.chats.position(message.chat).ok_or(NoRoom)?;
+        let chat = u32::try_from(chat).map_err(|_| NoRoom)?;
+        let mut block = self.pool.block_for(message.reactions).map_err(|_| NoRoom)?;
+        let mut likes = 0u16;
+        for (kind, user) in reactions {
+            // Validated input comes sorted: each entry goes last, no search.
+            self.pool
+                .push(&mut block, kind, user.get())
+                .map_err(|_| NoRoom)?;
+            if kind == Reaction::Like {
+                likes = likes.wrapping_add(1);
+            }
+        }
+        let row = MessageRow::restored(chat, message.author, message.version, likes, block);
+        self.messages
+            .insert(message.id, row)
+            .map(|_| ())
+            .map_err(|_| NoRoom)
+    }
+}
