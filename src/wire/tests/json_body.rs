@@ -219,7 +219,7 @@ fn escapes_in_names_and_values_are_decoded() {
 }
 
 #[test]
-fn surrogate_pairs_beyond_the_second_plane_are_decoded() {
+fn surrogate_pairs_in_every_supplementary_plane_are_decoded() {
     for (escaped, decoded) in [
         (r"\ud800\udc00", "\u{10000}"),
         (r"\ud845\ude00", "\u{21600}"),
