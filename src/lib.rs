@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(
@@ -36,6 +37,7 @@ pub mod wire;
 /// Internal tables, exposed for the crate's own benchmarks only: not
 /// covered by semver.
 #[cfg(feature = "unstable-internals")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unstable-internals")))]
 #[doc(hidden)]
 pub mod internals {
     pub use crate::table::{Table, TableKey};
