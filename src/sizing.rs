@@ -69,6 +69,18 @@ pub trait Sizing: sealed::Sealed + 'static {
 /// pool saves memory and may refuse a reaction with
 /// [`LikeError::PoolFull`](crate::LikeError::PoolFull) while messages are
 /// below `LIKES`.
+///
+/// ```
+/// use imbot_like::{Capacity, Engine, pool_for};
+///
+/// /// 16 bots, 64 chats of up to 32 members, 1 024 messages of up to 32
+/// /// reactions each, and a pool that never refuses.
+/// type Kiosk = Capacity<16, 64, 32, 1024, 32, { pool_for(1024, 32) }>;
+///
+/// // `new` is a `const fn`: the engine can live in a `static`.
+/// static EMPTY: Engine<Kiosk> = Engine::new();
+/// assert_eq!(EMPTY.message_count(), 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Capacity<
     const BOTS: usize,
