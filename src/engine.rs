@@ -48,11 +48,11 @@ pub(crate) type Messages<S> =
 /// The reaction pool of a sizing.
 pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolEntries>;
 
-/// An engine for microcontrollers (see [`Small`]): about 6 KiB.
+/// An engine for microcontrollers (see [`Small`]): about 11 KiB.
 pub type SmallEngine = Engine<Small>;
 
 /// An engine for servers (see [`Server`]): a million messages in about
-/// 57 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
+/// 58 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
 /// heap, not on a stack.
 pub type ServerEngine = Engine<Server>;
 

@@ -146,7 +146,7 @@ pub type Small = Capacity<4, 8, 8, 64, 8, { pool_for(64, 8) }>;
 /// 1 048 576 messages. A message takes up to 6 144 reactions, every kind
 /// from every member, so its own limit never refuses a member; all
 /// messages share a pool of 2 097 152 reaction entries (two per message on
-/// average), which is what bounds memory. About 52 MiB: keep it in a
+/// average), which is what bounds memory. About 58 MiB: keep it in a
 /// `static` or on the heap, not on a stack.
 pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
 
