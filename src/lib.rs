@@ -59,6 +59,7 @@
 
 mod access;
 mod action;
+mod array;
 mod engine;
 mod error;
 mod host;

@@ -9,6 +9,7 @@
 //! are an implementation detail (hidden from the docs and not covered by
 //! semver); the trait is sealed, so [`Capacity`] is its only implementor.
 
+pub(crate) use crate::array::Array;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::store::{ChatRow, MessageRow};
 
@@ -149,63 +150,6 @@ pub type Small = Capacity<4, 8, 8, 64, 8, { pool_for(64, 8) }>;
 /// average), which is what bounds memory. About 58 MiB: keep it in a
 /// `static` or on the heap, not on a stack.
 pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
-
-/// Backing storage of a table: a fixed-size array of rows.
-///
-/// Not covered by semver; implemented for arrays of the crate's row types.
-#[doc(hidden)]
-pub trait Array<T>: Copy + Send + Sync + 'static {
-    /// Every element blank.
-    const EMPTY: Self;
-    /// The elements.
-    fn as_slice(&self) -> &[T];
-    /// The elements, mutably.
-    fn as_mut_slice(&mut self) -> &mut [T];
-}
-
-impl<T: Blank + Send + Sync + 'static, const N: usize> Array<T> for [T; N] {
-    const EMPTY: Self = [T::BLANK; N];
-
-    fn as_slice(&self) -> &[T] {
-        self
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        self
-    }
-}
-
-/// A placeholder value for array slots that hold no row.
-#[doc(hidden)]
-pub trait Blank: Copy {
-    /// The placeholder.
-    const BLANK: Self;
-}
-
-impl<A: Blank, B: Blank> Blank for (A, B) {
-    const BLANK: Self = (A::BLANK, B::BLANK);
-}
-
-impl<T: Blank, const N: usize> Blank for [T; N] {
-    const BLANK: Self = [T::BLANK; N];
-}
-
-/// Declares `Blank` for plain types by their zero-like value.
-macro_rules! blank {
-    ($($t:ty => $v:expr;)+) => {
-        $(impl Blank for $t { const BLANK: Self = $v; })+
-    };
-}
-
-blank! {
-    u32 => 0;
-    u64 => 0;
-    AppId => AppId(0);
-    BotId => BotId::FIRST;
-    ChatId => ChatId::FIRST;
-    UserId => UserId::FIRST;
-    MessageId => MessageId::FIRST;
-}
 
 mod sealed {
     /// Keeps [`super::Sizing`] implemented by [`super::Capacity`] only.
