@@ -2,7 +2,10 @@
 //! user twin `im.message.like`, and both bot-selection policies.
 //!
 //! Each request is printed with its parameters as a REST client sends them,
-//! followed by the wire-level answer and the rule that decided it.
+//! followed by the wire-level answer and the rule that decided it. The rule
+//! numbers (L1 to L10, V1 to V8) and the contract's section numbers are
+//! those of the crate's `contract` module (`cargo doc --open`, then
+//! `imbot_like::contract`).
 
 use imbot_like::{
     Action, AppId, Arg, BotId, BotPolicy, Capacity, Change, ChatId, Engine, LikeError, LikeRequest,
@@ -154,7 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("Chat 10 is Alice's (user 1) private dialog with bot 39; chat 20 is a group of");
     println!("users 1, 2, 3 and bots 39, 40. Message 1 is Alice's in chat 10; messages 2 (Bob's)");
-    println!("and 3 (bot 39's) are in chat 20. A message holds at most three likes.\n");
+    println!("and 3 (bot 39's) are in chat 20. A message holds at most three likes.");
+    println!("Rules L1-L10 and checks V1-V8 are those of the crate docs' `contract` module.\n");
 
     let mut e = world(BotPolicy::Strict)?;
     println!("Bot selection policy: strict (the default)");
@@ -241,14 +245,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     user_call(
         &mut e,
-        "Section 4 (im.message.like): Bob likes bot 39's message as a human user",
+        "user variant (im.message.like, contract section 4): Bob likes bot 39's message",
         2,
         "3",
         "plus",
     );
     user_call(
         &mut e,
-        "Section 4: Carol likes it too; its author, bot 39, is to be notified",
+        "user variant: Carol likes it too; its author, bot 39, is to be notified",
         3,
         "3",
         "plus",

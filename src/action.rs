@@ -22,6 +22,15 @@ impl Action {
     /// Reads an `ACTION` value as portals do (rule L5): `plus`, `minus` or
     /// `auto` in any ASCII case; anything else, the empty string included,
     /// is [`Action::Auto`]. Use `Action::default()` when it was not sent.
+    ///
+    /// ```
+    /// use imbot_like::Action;
+    ///
+    /// assert_eq!(Action::parse("PLUS"), Action::Plus);
+    /// assert_eq!(Action::parse("Minus"), Action::Minus);
+    /// assert_eq!(Action::parse("sideways"), Action::Auto);
+    /// assert_eq!(Action::parse(""), Action::Auto);
+    /// ```
     #[must_use]
     pub fn parse(value: &str) -> Self {
         if value.eq_ignore_ascii_case("plus") {

@@ -231,6 +231,7 @@ impl<S: Sizing> fmt::Debug for DebugMessage<'_, S> {
 
 /// A summary (policy and table fill), not the tables themselves.
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<S: Sizing> defmt::Format for Engine<S> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

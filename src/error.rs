@@ -70,6 +70,18 @@ impl fmt::Display for ErrorCode {
 
 /// Why a like request was refused: the precise reason. [`LikeError::code`]
 /// gives the wire code and [`LikeError::rule`] the contract rule that decided.
+///
+/// ```
+/// use imbot_like::{ErrorCode, LikeError};
+///
+/// let refused = LikeError::NotAMember;
+/// assert_eq!(refused.rule(), 7);
+/// assert_eq!(refused.code(), ErrorCode::WithoutChanges);
+/// // What a REST host sends, with HTTP status 400:
+/// assert_eq!(refused.code().as_str(), "WITHOUT_CHANGES");
+/// assert_eq!(refused.code().description(), "Action completed without changes");
+/// assert_eq!(refused.code().http_status(), 400);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]

@@ -186,6 +186,20 @@ impl From<BotId> for UserId {
 
 /// A message id: a positive integer of at most 63 bits, as portals use
 /// signed 64-bit ids.
+///
+/// Text is read as a plain decimal integer (rule L4): unlike a portal's
+/// PHP `intval`, trailing characters or an exponent make it invalid
+/// rather than some other message.
+///
+/// ```
+/// use imbot_like::{IdError, MessageId};
+///
+/// assert_eq!("0012".parse::<MessageId>().map(MessageId::get), Ok(12));
+/// assert_eq!("12abc".parse::<MessageId>(), Err(IdError::NotANumber));
+/// assert_eq!("1e3".parse::<MessageId>(), Err(IdError::NotANumber));
+/// assert_eq!("0".parse::<MessageId>(), Err(IdError::NotPositive));
+/// assert_eq!("9223372036854775808".parse::<MessageId>(), Err(IdError::TooLarge));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[serde(try_from = "u64", into = "u64")]
@@ -271,6 +285,20 @@ impl fmt::Display for AppId {
 /// A parameter as the caller sent it: omitted, a valid value, or a value
 /// that is not valid (kept with its reason `E`, so the error is reported at
 /// its rule).
+///
+/// ```
+/// use imbot_like::{Arg, BotId, IdError, LikeError, LikeRequest, MessageId, SmallEngine};
+///
+/// let message: Arg<MessageId> = Arg::parse("abc");
+/// assert_eq!(message, Arg::Invalid(IdError::NotANumber));
+///
+/// // The engine reports a malformed parameter at its rule: here L1,
+/// // because BOT_ID is checked before MESSAGE_ID.
+/// let request = LikeRequest::new(message).bot(Arg::<BotId>::parse("-5"));
+/// let refused = SmallEngine::new().like(&request).unwrap_err();
+/// assert_eq!(refused, LikeError::BotIdInvalid(IdError::NotPositive));
+/// assert_eq!(refused.rule(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Arg<T, E = IdError> {

@@ -13,9 +13,9 @@
 //! blocks than there are messages, and a pool of `2 × MESSAGES × LIKES'`
 //! entries cannot run out (see [`Capacity`](crate::Capacity)).
 
+use crate::array::Array;
 use crate::reaction::Reaction;
 use crate::shift::shift;
-use crate::sizing::Array;
 
 /// Size classes: blocks of 1, 2, 4, … 65 536 entries.
 const CLASSES: usize = 17;

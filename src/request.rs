@@ -6,6 +6,34 @@ use crate::action::Action;
 use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 
 /// How rule L2 picks the bot when `BOT_ID` is omitted.
+///
+/// ```
+/// use imbot_like::{AppId, BotId, BotPolicy, ChatId, LikeError, LikeRequest, MessageId, SmallEngine};
+///
+/// let app = AppId(1);
+/// let (first, second) = (BotId::new(40).unwrap(), BotId::new(41).unwrap());
+/// let (chat, message) = (ChatId::new(1).unwrap(), MessageId::new(1).unwrap());
+/// let omitted = LikeRequest::new(message).app(app);
+///
+/// for policy in [BotPolicy::Strict, BotPolicy::PortalCompatible] {
+///     let mut engine = SmallEngine::with_policy(policy);
+///     engine.register_bot(second, app)?;
+///     engine.register_bot(first, app)?;
+///     engine.open_chat(chat, &[first.user(), second.user()])?;
+///     engine.post_message(message, chat, second.user())?;
+///     match policy {
+///         // Two bots: the caller must say which one acts.
+///         BotPolicy::Strict => {
+///             assert_eq!(engine.like(&omitted), Err(LikeError::BotIdRequired));
+///         }
+///         // As portals do: the lowest id acts.
+///         BotPolicy::PortalCompatible => {
+///             assert_eq!(engine.like(&omitted)?.actor, first.user());
+///         }
+///     }
+/// }
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum BotPolicy {

@@ -9,6 +9,7 @@
 //! are an implementation detail (hidden from the docs and not covered by
 //! semver); the trait is sealed, so [`Capacity`] is its only implementor.
 
+pub(crate) use crate::array::Array;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::store::{ChatRow, MessageRow};
 
@@ -71,6 +72,18 @@ pub trait Sizing: sealed::Sealed + 'static {
 /// pool saves memory and may refuse a reaction with
 /// [`LikeError::PoolFull`](crate::LikeError::PoolFull) while messages are
 /// below `LIKES`.
+///
+/// ```
+/// use imbot_like::{Capacity, Engine, pool_for};
+///
+/// /// 16 bots, 64 chats of up to 32 members, 1 024 messages of up to 32
+/// /// reactions each, and a pool that never refuses.
+/// type Kiosk = Capacity<16, 64, 32, 1024, 32, { pool_for(1024, 32) }>;
+///
+/// // `new` is a `const fn`: the engine can live in a `static`.
+/// static EMPTY: Engine<Kiosk> = Engine::new();
+/// assert_eq!(EMPTY.message_count(), 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Capacity<
     const BOTS: usize,
@@ -142,64 +155,6 @@ pub type Small = Capacity<4, 8, 8, 64, 8, 256>;
 /// average), which is what bounds memory. About 58 MiB: keep it in a
 /// `static` or on the heap, not on a stack.
 pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
-
-/// Backing storage of a table: a fixed-size array of rows.
-///
-/// Not covered by semver; implemented for arrays of the crate's row types.
-#[doc(hidden)]
-pub trait Array<T>: Copy + Send + Sync + 'static {
-    /// Every element blank.
-    const EMPTY: Self;
-    /// The elements.
-    fn as_slice(&self) -> &[T];
-    /// The elements, mutably.
-    fn as_mut_slice(&mut self) -> &mut [T];
-}
-
-impl<T: Blank + Send + Sync + 'static, const N: usize> Array<T> for [T; N] {
-    const EMPTY: Self = [T::BLANK; N];
-
-    fn as_slice(&self) -> &[T] {
-        self
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        self
-    }
-}
-
-/// A placeholder value for array slots that hold no row.
-#[doc(hidden)]
-pub trait Blank: Copy {
-    /// The placeholder.
-    const BLANK: Self;
-}
-
-impl<A: Blank, B: Blank> Blank for (A, B) {
-    const BLANK: Self = (A::BLANK, B::BLANK);
-}
-
-impl<T: Blank, const N: usize> Blank for [T; N] {
-    const BLANK: Self = [T::BLANK; N];
-}
-
-/// Declares `Blank` for plain types by their zero-like value.
-macro_rules! blank {
-    ($($t:ty => $v:expr;)+) => {
-        $(impl Blank for $t { const BLANK: Self = $v; })+
-    };
-}
-
-blank! {
-    u16 => 0;
-    u32 => 0;
-    u64 => 0;
-    AppId => AppId(0);
-    BotId => BotId::FIRST;
-    ChatId => ChatId::FIRST;
-    UserId => UserId::FIRST;
-    MessageId => MessageId::FIRST;
-}
 
 mod sealed {
     /// Keeps [`super::Sizing`] implemented by [`super::Capacity`] only.

@@ -4,12 +4,12 @@
 //! Both row types are public only because the sizing names them in its
 //! backing arrays; they are hidden and not covered by semver.
 
+use crate::array::{Array, Blank};
 use crate::ids::UserId;
 use crate::outcome::Change;
 use crate::pool::{Block, Pool, entry};
 use crate::reaction::Reaction;
 use crate::shift::shift;
-use crate::sizing::{Array, Blank};
 
 /// A chat row: its members, unique and ascending, in an array of the
 /// sizing's `MEMBERS`, and a hash index over them for the like path's

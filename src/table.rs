@@ -16,8 +16,8 @@
 
 use core::marker::PhantomData;
 
+use crate::array::Array;
 use crate::ids::{BotId, ChatId, MessageId};
-use crate::sizing::Array;
 
 /// A key the table can hash: an id.
 pub trait TableKey: Copy + Eq {

@@ -1,12 +1,13 @@
 //! The v2 reaction path: checks V1 to V8, then one insert or remove.
 
 use crate::access::{BotDenied, MessageDenied, Reachable};
+use crate::array::Array;
 use crate::engine::Engine;
 use crate::ids::{Arg, BotId, MessageId};
 use crate::outcome::Change;
 use crate::pool::Pool;
 use crate::reaction::Reaction;
-use crate::sizing::{Array, Sizing};
+use crate::sizing::Sizing;
 use crate::store::{AddError, MessageRow};
 use crate::v2::error::ReactionError;
 use crate::v2::outcome::ReactionOutcome;

@@ -6,6 +6,25 @@ use crate::ids::{AppId, Arg, BotId, MessageId};
 use crate::reaction::{Reaction, UnknownReaction};
 
 /// An `imbot.v2.Chat.Message.Reaction.add` or `.delete` call.
+///
+/// ```
+/// use imbot_like::{AppId, BotId, ChatId, MessageId, Reaction, ReactionRequest, SmallEngine};
+///
+/// let (app, bot) = (AppId(1), BotId::new(39).unwrap());
+/// let (chat, message) = (ChatId::new(7).unwrap(), MessageId::new(1).unwrap());
+/// let mut engine = SmallEngine::new();
+/// engine.register_bot(bot, app)?;
+/// engine.open_chat(chat, &[bot.user()])?;
+/// engine.post_message(message, chat, bot.user())?;
+///
+/// let fire = ReactionRequest::new(bot, message, Reaction::Fire).app(app);
+/// let added = engine.add_reaction(&fire)?;
+/// assert_eq!((added.reaction, added.count), (Reaction::Fire, 1));
+/// // A second add of the same kind is check V7.
+/// assert_eq!(engine.add_reaction(&fire).unwrap_err().step(), 7);
+/// engine.delete_reaction(&fire)?;
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
