@@ -63,7 +63,6 @@ mod array;
 mod command;
 mod engine;
 mod error;
-mod host;
 mod ids;
 mod like;
 mod outcome;
@@ -76,8 +75,12 @@ mod sizing;
 pub mod snapshot;
 mod store;
 mod table;
+mod transitions;
 pub mod v2;
-/// The REST wire layer: parameters, application identity and responses.
+/// The REST wire layer: parameters, application identity and responses
+/// (the `wire` feature, on by default).
+#[cfg(feature = "wire")]
+#[cfg_attr(docsrs, doc(cfg(feature = "wire")))]
 pub mod wire;
 
 #[doc = include_str!("../docs/contract.md")]

@@ -27,9 +27,9 @@
 //! before V1 by whoever authenticates the call, since the engine keeps no
 //! tokens.
 
+mod apply;
 mod error;
 mod outcome;
-mod path;
 mod request;
 
 pub use error::{ReactionError, ReactionErrorCode};
