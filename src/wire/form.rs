@@ -17,8 +17,8 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::params::sealed::Fields;
-use crate::wire::params::{NAME_CAPACITY, field};
+use crate::wire::fields::sealed::Fields;
+use crate::wire::fields::{NAME_CAPACITY, field};
 
 /// Why a form or query string could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,8 +10,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use crate::action::Action;
 use crate::ids::{Arg, BotId, IdError, MessageId};
 use crate::reaction::UnknownReaction;
-use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Slot, field};
+use crate::wire::fields::sealed::Fields;
+use crate::wire::fields::{Slot, field};
 use crate::wire::text::TextArg;
 
 /// Records every parameter of a serde map into `params` (see

@@ -7,7 +7,7 @@
 //! stack.
 
 use crate::ids::IdError;
-use crate::wire::json_body::JsonError;
+use crate::wire::json_error::JsonError;
 
 /// The deepest nesting of arrays and objects inside a value; one level
 /// more is [`JsonError::TooDeep`].

@@ -6,8 +6,9 @@ use serde::Serialize;
 use crate::action::Action;
 use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 use crate::request::{LikeRequest, UserLikeRequest};
-use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Slot, param_sources};
+use crate::wire::fields::Slot;
+use crate::wire::fields::sealed::Fields;
+use crate::wire::params::param_sources;
 use crate::wire::text::TextArg;
 
 /// The parameters of an `imbot.message.like` or `im.message.like` call.

@@ -128,10 +128,12 @@
 //! JSON body, use [`apply_json`](crate::wire::Params::apply_json).
 
 mod apps;
+mod fields;
 mod form;
 mod framework;
 mod json;
 mod json_body;
+mod json_error;
 mod json_scan;
 mod like;
 mod params;
@@ -145,7 +147,7 @@ mod tests;
 pub use apps::{AppDirectory, AppDirectoryError, AppKind};
 pub use form::FormError;
 pub use framework::FrameworkError;
-pub use json_body::JsonError;
+pub use json_error::JsonError;
 pub use like::LikeParams;
 pub use params::Params;
 pub use reaction::ReactionParams;

@@ -7,8 +7,9 @@ use serde::Serialize;
 use crate::ids::{AppId, Arg, BotId, MessageId};
 use crate::reaction::{Reaction, UnknownReaction};
 use crate::v2::{ReactionErrorCode, ReactionRequest};
-use crate::wire::params::sealed::Fields;
-use crate::wire::params::{Slot, param_sources};
+use crate::wire::fields::Slot;
+use crate::wire::fields::sealed::Fields;
+use crate::wire::params::param_sources;
 use crate::wire::text::TextArg;
 
 /// The parameters of an `imbot.v2.Chat.Message.Reaction.add` or `.delete`
