@@ -37,7 +37,7 @@ pub trait Params: Fields + Default {
     /// Records one parameter sent as text (a form field or a JSON string).
     ///
     /// Ids are parsed as decimal integers: no sign `+`, no spaces, leading
-    /// zeros allowed; a failure is kept as [`Arg::Invalid`]. Unknown names
+    /// zeros allowed; a failure is kept as [`Arg::Invalid`](crate::Arg::Invalid). Unknown names
     /// are ignored. O(length of the value).
     fn set(&mut self, name: &str, value: &str) {
         if let Some(slot) = field::<Self>(name).and_then(|index| self.slot(index)) {
