@@ -1,5 +1,7 @@
 //! The observable-state comparison: everything the engine shows through its
 //! queries against the model.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use imbot_like::{AppId, Engine, Reaction, Sizing, UserId};
 

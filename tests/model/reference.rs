@@ -4,6 +4,8 @@
 //! Shared by every model-based test and the `ops` fuzz target: it names
 //! its sibling modules through `super`, so an includer declares `reply`
 //! and `steps` next to it.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

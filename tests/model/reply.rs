@@ -1,4 +1,6 @@
 //! The answer to one step as plain values, and the engine's answer.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use imbot_like::{
     AppId, Change, CloseChatError, DeleteMessageError, Engine, JoinChatError, LeaveChatError,

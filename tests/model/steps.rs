@@ -1,6 +1,8 @@
 //! The steps a run is made of: host transitions and requests with raw ids.
 //! Shared by the model test, the simulation, the exhaustive test and the
 //! `ops` fuzz target; it depends on nothing but the crate.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use imbot_like::{Action, Arg, BotId, MessageId, Reaction, UnknownReaction};
 

@@ -1,4 +1,6 @@
 //! The small id universes steps draw from and observations cover.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use imbot_like::Reaction;
 
