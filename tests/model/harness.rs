@@ -20,6 +20,15 @@ pub(crate) struct Pair<S: Sizing> {
     pub(crate) model: Model,
 }
 
+impl<S: Sizing> Clone for Pair<S> {
+    fn clone(&self) -> Self {
+        Self {
+            engine: self.engine.clone(),
+            model: self.model.clone(),
+        }
+    }
+}
+
 impl<S: Sizing> Pair<S> {
     /// Both empty, under `policy`.
     pub(crate) fn new(policy: BotPolicy) -> Self {
