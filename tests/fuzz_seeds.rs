@@ -1,22 +1,43 @@
-//! Replays the committed seeds of the `wire` fuzz target
-//! (`fuzz/seeds/wire/`) through the target's own check, on stable.
+//! Replays the committed seeds of the fuzz targets (`fuzz/seeds/<target>/`)
+//! through each target's own check, on stable.
 
+mod ops_check;
 mod wire_check;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-#[test]
-fn wire_fuzz_seeds_pass_the_wire_check() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/wire");
+/// The seed files of one target, sorted.
+fn seeds(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/seeds")
+        .join(target);
     let mut seeds: Vec<_> = fs::read_dir(&dir)
-        .expect("fuzz/seeds/wire exists")
+        .unwrap_or_else(|_| panic!("{} exists", dir.display()))
         .map(|entry| entry.expect("a readable entry").path())
         .collect();
     seeds.sort();
     assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
-    for seed in seeds {
+    seeds
+}
+
+#[test]
+fn wire_fuzz_seeds_pass_the_wire_check() {
+    for seed in seeds("wire") {
         let data = fs::read(&seed).expect("a readable seed");
         wire_check::check(&data);
     }
+}
+
+/// Each committed `ops` seed, decoded into operations, runs alike on the
+/// engine and the reference model.
+#[test]
+fn ops_fuzz_seeds_match_the_reference_model() {
+    let mut ops = 0;
+    for seed in seeds("ops") {
+        let data = fs::read(&seed).expect("a readable seed");
+        ops += ops_check::check(&data);
+    }
+    eprintln!("ops seeds: {ops} operations");
+    assert!(ops >= 100, "the seeds decode into only {ops} operations");
 }

@@ -8,10 +8,9 @@ use proptest::sample::select;
 
 use crate::common::{bot, msg};
 use crate::reference::Model;
-use crate::steps::{
-    Step, Verb, any_action, any_caller, any_kind, any_message_arg, any_user, any_verb,
-};
-use crate::{KINDS, MESSAGE_IDS};
+use crate::steps::{Step, Verb};
+use crate::strategies::{any_action, any_caller, any_kind, any_message_arg, any_user, any_verb};
+use crate::universe::{KINDS, MESSAGE_IDS};
 
 /// Steps aimed at what the state holds, so that host transitions succeed
 /// and fill the tables, and requests get past the early rules and reach

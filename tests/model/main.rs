@@ -23,8 +23,10 @@ mod observe;
 mod reference;
 mod reply;
 mod steps;
+mod strategies;
+mod universe;
 
-use imbot_like::{BotPolicy, Capacity, Engine, Reaction, pool_for};
+use imbot_like::{BotPolicy, Capacity, Engine, pool_for};
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{FileFailurePersistence, RngAlgorithm};
@@ -32,44 +34,20 @@ use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state
 
 use aimed::aimed_steps;
 use observe::assert_same_state;
-use reference::Model;
+use reference::{Caps, Model};
 use reply::run;
-use steps::{BLIND_STEPS, Step};
+use steps::Step;
+use strategies::BLIND_STEPS;
 
-/// Registered bots the engine holds.
-const BOTS: usize = 4;
-/// Open chats the engine holds.
-const CHATS: usize = 4;
-/// Members of one chat.
-const MEMBERS: usize = 4;
-/// Stored messages.
-const MESSAGES: usize = 8;
-/// Reactions of all kinds (likes included) on one message.
-const LIKES: usize = 3;
-
-/// The engine under test: every table small enough to fill up, and a
+/// The engine's sizing: 4 bots, 4 chats of up to 4 members, 8 messages
+/// with up to 3 reactions each, every table small enough to fill up, and a
 /// reaction pool that can never run out, so the only reaction refusals are
-/// the per-message capacity's (the pool's own refusal has its tests in
-/// `tests/capacity.rs`).
-type Sut = Engine<Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, { pool_for(MESSAGES, LIKES) }>>;
+/// the per-message capacity's (a tight pool is the simulation's job, see
+/// `tests/simulation.rs`).
+type Sizing = Capacity<4, 4, 4, 8, 3, { pool_for(8, 3) }>;
 
-/// Users and bots share one id space: 1..=8.
-const USER_IDS: std::ops::RangeInclusive<u32> = 1..=8;
-/// Chat ids: 1..=5, one more than the chat table holds.
-const CHAT_IDS: std::ops::RangeInclusive<u32> = 1..=5;
-/// Message ids: 1..=10, more than the message table holds.
-const MESSAGE_IDS: std::ops::RangeInclusive<u64> = 1..=10;
-/// Application handles: 0..=3 (a caller may also have none).
-const APP_IDS: std::ops::RangeInclusive<u32> = 0..=3;
-/// The reaction kinds requests use: `like` (the legacy like), the first and
-/// the last kind of [`Reaction::ALL`], and two between them.
-const KINDS: [Reaction; 5] = [
-    Reaction::Like,
-    Reaction::Dislike,
-    Reaction::RedHeart,
-    Reaction::Eyes,
-    Reaction::HundredPoints,
-];
+/// The engine under test.
+type Sut = Engine<Sizing>;
 
 /// Default number of generated cases; `PROPTEST_CASES` overrides it.
 const DEFAULT_CASES: u32 = 2000;
@@ -92,7 +70,7 @@ impl ReferenceStateMachine for Reference {
 
     fn init_state() -> BoxedStrategy<Model> {
         prop_oneof![Just(BotPolicy::Strict), Just(BotPolicy::PortalCompatible)]
-            .prop_map(Model::new)
+            .prop_map(|policy| Model::new(policy, Caps::of::<Sizing>()))
             .boxed()
     }
 

@@ -1,17 +1,101 @@
 //! The reference model: the contract's tables as std collections, and each
 //! step re-derived from the contract and the module docs.
+//!
+//! Shared by every model-based test and the `ops` fuzz target: it names
+//! its sibling modules through `super`, so an includer declares `reply`
+//! and `steps` next to it.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use imbot_like::{
     Action, AppId, Arg, BotId, BotPolicy, Change, CloseChatError, DeleteMessageError,
     JoinChatError, LeaveChatError, LikeError, MessageId, OpenChatError, PostMessageError, Reaction,
-    ReactionError, RegisterBotError, UnknownReaction, UnregisterBotError,
+    ReactionError, RegisterBotError, Sizing, UnknownReaction, UnregisterBotError,
 };
 
-use crate::reply::{Liked, Reacted, Reply};
-use crate::steps::{Step, Verb};
-use crate::{BOTS, CHATS, LIKES, MEMBERS, MESSAGES};
+use super::reply::{Liked, Reacted, Reply};
+use super::steps::{Step, Verb};
+
+/// The capacities the model enforces: an engine sizing's six numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caps {
+    pub(crate) bots: usize,
+    pub(crate) chats: usize,
+    pub(crate) members: usize,
+    pub(crate) messages: usize,
+    /// Reactions of all kinds (likes included) on one message.
+    pub(crate) likes: usize,
+    /// Entries of the shared reaction pool.
+    pub(crate) pool: usize,
+}
+
+impl Caps {
+    /// The capacities of sizing `S`.
+    pub(crate) fn of<S: Sizing>() -> Self {
+        Self {
+            bots: S::BOTS,
+            chats: S::CHATS,
+            members: S::MEMBERS,
+            messages: S::MESSAGES,
+            likes: S::LIKES,
+            pool: S::POOL,
+        }
+    }
+}
+
+/// Size classes of pool blocks: 1, 2, 4, … 65 536 entries (a set's first
+/// block is of two).
+const CLASSES: usize = 17;
+
+/// The shared reaction pool as the `Capacity` docs describe it: each
+/// message's reactions take one block of `2^class` entries, doubled when
+/// full; an emptied or dropped block goes back to its class, and a class
+/// reuses only its own blocks before taking new ones from the untouched end
+/// of the pool. Which block a set gets never shows, so the model keeps
+/// counts only: whether a request fits, and the high-water mark, follow
+/// from them exactly.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PoolModel {
+    /// Entries handed out at least once (`Engine::pool_used`).
+    pub(crate) used: usize,
+    /// Free blocks per size class.
+    free: [usize; CLASSES],
+}
+
+impl PoolModel {
+    /// Makes room for one more entry in a set of `len` entries whose block
+    /// has size class `class`: the new class, or `None` when the pool has
+    /// no block for it. Changes nothing on `None`.
+    fn grow(&mut self, len: usize, class: u8, size: usize) -> Option<u8> {
+        let capacity = if len == 0 { 0 } else { 1usize << class };
+        if len < capacity {
+            return Some(class);
+        }
+        // A set's first block holds two entries.
+        let next = if len == 0 { 1 } else { class + 1 };
+        if usize::from(next) >= CLASSES {
+            return None;
+        }
+        if self.free[usize::from(next)] > 0 {
+            self.free[usize::from(next)] -= 1;
+        } else if self.used + (1usize << next) <= size {
+            self.used += 1usize << next;
+        } else {
+            return None;
+        }
+        self.release(len, class);
+        Some(next)
+    }
+
+    /// Returns the block of a set of `len` entries to its class.
+    fn release(&mut self, len: usize, class: u8) {
+        if len > 0 {
+            self.free[usize::from(class)] += 1;
+        }
+    }
+}
 
 /// A stored message in the model.
 #[derive(Debug, Clone)]
@@ -23,6 +107,8 @@ pub(crate) struct Post {
     pub(crate) reactions: BTreeSet<(Reaction, u32)>,
     /// One more on every change of `reactions`, from 0 when posted.
     pub(crate) version: u32,
+    /// The size class of the set's pool block (meaningless while empty).
+    class: u8,
 }
 
 impl Post {
@@ -75,6 +161,8 @@ impl Post {
 #[derive(Debug, Clone)]
 pub(crate) struct Model {
     pub(crate) policy: BotPolicy,
+    pub(crate) caps: Caps,
+    pub(crate) pool: PoolModel,
     /// Bot id → owning application.
     pub(crate) bots: BTreeMap<u32, u32>,
     /// Chat id → members.
@@ -84,9 +172,11 @@ pub(crate) struct Model {
 }
 
 impl Model {
-    pub(crate) fn new(policy: BotPolicy) -> Self {
+    pub(crate) fn new(policy: BotPolicy, caps: Caps) -> Self {
         Self {
             policy,
+            caps,
+            pool: PoolModel::default(),
             bots: BTreeMap::new(),
             chats: BTreeMap::new(),
             messages: BTreeMap::new(),
@@ -98,7 +188,7 @@ impl Model {
         if self.bots.contains_key(&bot) {
             return Err(RegisterBotError::AlreadyRegistered);
         }
-        if self.bots.len() >= BOTS {
+        if self.bots.len() >= self.caps.bots {
             return Err(RegisterBotError::TableFull);
         }
         self.bots.insert(bot, app);
@@ -117,10 +207,10 @@ impl Model {
             return Err(OpenChatError::AlreadyOpen);
         }
         let members: BTreeSet<u32> = members.iter().copied().collect();
-        if members.len() > MEMBERS {
+        if members.len() > self.caps.members {
             return Err(OpenChatError::TooManyMembers);
         }
-        if self.chats.len() >= CHATS {
+        if self.chats.len() >= self.caps.chats {
             return Err(OpenChatError::TableFull);
         }
         self.chats.insert(chat, members);
@@ -132,7 +222,14 @@ impl Model {
             return Err(CloseChatError::UnknownChat);
         }
         let before = self.messages.len();
-        self.messages.retain(|_, post| post.chat != chat);
+        let pool = &mut self.pool;
+        self.messages.retain(|_, post| {
+            let keep = post.chat != chat;
+            if !keep {
+                pool.release(post.reactions.len(), post.class);
+            }
+            keep
+        });
         Ok(before - self.messages.len())
     }
 
@@ -144,7 +241,7 @@ impl Model {
         if members.contains(&user) {
             return Err(JoinChatError::AlreadyMember);
         }
-        if members.len() >= MEMBERS {
+        if members.len() >= self.caps.members {
             return Err(JoinChatError::ChatFull);
         }
         members.insert(user);
@@ -176,13 +273,14 @@ impl Model {
         if !members.contains(&author) {
             return Err(PostMessageError::AuthorNotMember);
         }
-        if self.messages.len() >= MESSAGES {
+        if self.messages.len() >= self.caps.messages {
             return Err(PostMessageError::TableFull);
         }
         let post = Post {
             chat,
             author,
             version: 0,
+            class: 0,
             reactions: BTreeSet::new(),
         };
         self.messages.insert(message, post);
@@ -190,10 +288,12 @@ impl Model {
     }
 
     fn delete_message(&mut self, message: u64) -> Result<(), DeleteMessageError> {
-        self.messages
+        let post = self
+            .messages
             .remove(&message)
-            .map(|_| ())
-            .ok_or(DeleteMessageError::UnknownMessage)
+            .ok_or(DeleteMessageError::UnknownMessage)?;
+        self.pool.release(post.reactions.len(), post.class);
+        Ok(())
     }
 
     /// `imbot.message.like`: rules L1–L3 pick the acting bot, then the user
@@ -271,16 +371,24 @@ impl Model {
             (Action::Minus, true) => false,
             (Action::Auto, _) => !likes,
         };
-        // rule L9: the capacity counts reactions of every kind.
-        if set && post.reactions.len() >= LIKES {
+        // rule L9: the capacity counts reactions of every kind; then the
+        // shared pool must have a block for the set.
+        if set && post.reactions.len() >= self.caps.likes {
             return Err(LikeError::LikeSetFull);
         }
         // rule L10
         let change = if set {
+            post.class = self
+                .pool
+                .grow(post.reactions.len(), post.class, self.caps.pool)
+                .ok_or(LikeError::PoolFull)?;
             post.reactions.insert((Reaction::Like, user));
             Change::Set
         } else {
             post.reactions.remove(&(Reaction::Like, user));
+            if post.reactions.is_empty() {
+                self.pool.release(1, post.class);
+            }
             Change::Removed
         };
         post.version += 1;
@@ -349,16 +457,23 @@ impl Model {
             _ => {}
         }
         // V8: only an add needs room, and every kind takes room.
-        if verb == Verb::Add && post.reactions.len() >= LIKES {
+        if verb == Verb::Add && post.reactions.len() >= self.caps.likes {
             return Err(ReactionError::ReactionsFull);
         }
         let change = match verb {
             Verb::Add => {
+                post.class = self
+                    .pool
+                    .grow(post.reactions.len(), post.class, self.caps.pool)
+                    .ok_or(ReactionError::PoolFull)?;
                 post.reactions.insert((kind, bot));
                 Change::Set
             }
             Verb::Delete => {
                 post.reactions.remove(&(kind, bot));
+                if post.reactions.is_empty() {
+                    self.pool.release(1, post.class);
+                }
                 Change::Removed
             }
         };

@@ -1,15 +1,16 @@
 //! The answer to one step as plain values, and the engine's answer.
+// Included by several test crates and the fuzz target; each uses a part.
+#![allow(dead_code)]
 
 use imbot_like::{
-    AppId, Change, CloseChatError, DeleteMessageError, JoinChatError, LeaveChatError, LikeError,
-    LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction, ReactionError,
-    ReactionOutcome, ReactionRequest, RegisterBotError, UnregisterBotError, UserId,
+    AppId, Change, CloseChatError, DeleteMessageError, Engine, JoinChatError, LeaveChatError,
+    LikeError, LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction, ReactionError,
+    ReactionOutcome, ReactionRequest, RegisterBotError, Sizing, UnregisterBotError, UserId,
     UserLikeRequest,
 };
 
-use crate::Sut;
-use crate::common::{bot, chat, msg, user};
-use crate::steps::{Step, Verb};
+use super::common::{bot, chat, msg, user};
+use super::steps::{Step, Verb};
 
 /// A successful like as plain values (section 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +105,7 @@ impl Reply {
     }
 }
 /// Runs one step on the engine.
-pub(crate) fn run(engine: &mut Sut, step: &Step) -> Reply {
+pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
     match step {
         Step::RegisterBot { bot: b, app } => {
             Reply::RegisterBot(engine.register_bot(bot(*b), AppId(*app)))
