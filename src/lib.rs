@@ -65,6 +65,7 @@ mod engine;
 mod error;
 mod host;
 mod ids;
+mod keys;
 mod like;
 mod outcome;
 mod pool;
@@ -77,6 +78,7 @@ pub mod snapshot;
 mod store;
 mod table;
 pub mod v2;
+mod window;
 /// The REST wire layer: parameters, application identity and responses.
 pub mod wire;
 
@@ -100,6 +102,7 @@ pub use error::{
     OpenChatError, PostMessageError, RegisterBotError, UnregisterBotError,
 };
 pub use ids::{AppId, Arg, BotId, ChatId, IdError, MessageId, UserId};
+pub use keys::IdempotencyKey;
 pub use outcome::{Change, Outcome};
 pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
 pub use reaction::{Reaction, UnknownReaction};
