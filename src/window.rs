@@ -343,3 +343,63 @@ impl<S: Sizing> Engine<S> {
         self.keys.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+    use crate::outcome::Change;
+    use crate::reaction::Reaction;
+
+    /// The snapshot buffer's bound on one entry holds for the longest
+    /// values every field can take.
+    #[test]
+    fn remembered_encoding_fits_the_snapshot_bound() {
+        let (Some(bot), Some(user), Some(chat), Some(message)) = (
+            BotId::new(u32::MAX),
+            UserId::new(u32::MAX),
+            ChatId::new(u32::MAX),
+            MessageId::new(MessageId::MAX),
+        ) else {
+            panic!("ids in range");
+        };
+        let like = LikeRequest::new(message)
+            .app(AppId(u32::MAX))
+            .bot(bot)
+            .action(Action::Minus);
+        let outcome = Outcome {
+            message,
+            chat,
+            actor: user,
+            change: Change::Removed,
+            count: usize::MAX,
+            version: u32::MAX,
+            notify: Some(user),
+        };
+        let reaction =
+            ReactionRequest::new(bot, message, Reaction::HundredPoints).app(AppId(u32::MAX));
+        let reacted = ReactionOutcome {
+            message,
+            chat,
+            actor: user,
+            reaction: Reaction::HundredPoints,
+            change: Change::Removed,
+            count: usize::MAX,
+            version: u32::MAX,
+            notify: Some(user),
+        };
+        let entries = [
+            Remembered::Like(like, Ok(outcome)),
+            Remembered::LikeAsUser(UserLikeRequest::new(user, message), Ok(outcome)),
+            Remembered::AddReaction(reaction, Ok(reacted)),
+            Remembered::DeleteReaction(reaction, Err(ReactionError::BotIdInvalid(
+                crate::ids::IdError::TooLarge,
+            ))),
+        ];
+        for entry in entries {
+            let mut buf = [0u8; 128];
+            let len = postcard::to_slice(&entry, &mut buf).map_or(usize::MAX, |b| b.len());
+            assert!(len <= crate::snapshot::REMEMBERED_LEN, "{entry:?}: {len}");
+        }
+    }
+}
