@@ -5,8 +5,6 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::array::Blank;
-use crate::table::TableKey;
 
 /// A client-chosen 128-bit name for one request.
 ///
@@ -92,22 +90,6 @@ impl From<u128> for IdempotencyKey {
     fn from(value: u128) -> Self {
         Self(value)
     }
-}
-
-/// The two halves folded together. Keys are client-chosen, so folding
-/// lets a client make keys collide on purpose; the table's index is at
-/// most half full, which bounds a lookup by the window's size even then.
-impl TableKey for IdempotencyKey {
-    fn value(self) -> u64 {
-        // Truncation keeps the low half; the shift brings the high half.
-        #[allow(clippy::cast_possible_truncation)]
-        let (low, high) = (self.0 as u64, (self.0 >> 64) as u64);
-        low ^ high.rotate_left(32)
-    }
-}
-
-impl Blank for IdempotencyKey {
-    const BLANK: Self = Self(0);
 }
 
 #[cfg(test)]

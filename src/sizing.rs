@@ -11,9 +11,8 @@
 
 pub(crate) use crate::array::Array;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
-use crate::keys::IdempotencyKey;
 use crate::store::{ChatRow, MessageRow};
-use crate::window::Remembered;
+use crate::window::{Remembered, StoredKey};
 
 /// The capacities of an engine's tables. Implemented by [`Capacity`] only.
 ///
@@ -65,11 +64,11 @@ pub trait Sizing: sealed::Sealed + 'static {
     #[doc(hidden)]
     type PoolEntries: Array<u64>;
     #[doc(hidden)]
-    type KeyRows: Array<(IdempotencyKey, Remembered)>;
+    type KeyRows: Array<(StoredKey, Remembered)>;
     #[doc(hidden)]
     type KeyIndex: Array<[u32; 2]>;
     #[doc(hidden)]
-    type KeyRing: Array<IdempotencyKey>;
+    type KeyRing: Array<StoredKey>;
 }
 
 /// A sizing built from six capacities and the retry window (see
@@ -140,9 +139,9 @@ impl<
     type MessageRows = [(MessageId, MessageRow); MESSAGES];
     type MessageIndex = [[u32; 2]; MESSAGES];
     type PoolEntries = [u64; POOL];
-    type KeyRows = [(IdempotencyKey, Remembered); KEYS];
+    type KeyRows = [(StoredKey, Remembered); KEYS];
     type KeyIndex = [[u32; 2]; KEYS];
-    type KeyRing = [IdempotencyKey; KEYS];
+    type KeyRing = [StoredKey; KEYS];
 }
 
 impl<

@@ -16,7 +16,7 @@ use crate::keys::IdempotencyKey;
 use crate::outcome::Outcome;
 use crate::request::{LikeRequest, UserLikeRequest};
 use crate::sizing::Sizing;
-use crate::table::Table;
+use crate::table::{Table, TableKey};
 use crate::v2::{ReactionError, ReactionOutcome, ReactionRequest};
 
 /// One remembered keyed request: which method, its parameters, and the
@@ -49,11 +49,50 @@ impl Blank for Remembered {
     );
 }
 
+/// A key as the window stores it: two 64-bit halves, low first, so the
+/// window's rows and ring need 8-byte alignment, not the 16 of `u128`
+/// (which would pad every row and, at `KEYS = 0`, the engine).
+///
+/// Not covered by semver: the element type of the window's storage.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredKey([u64; 2]);
+
+impl From<IdempotencyKey> for StoredKey {
+    fn from(key: IdempotencyKey) -> Self {
+        // Truncation keeps the low half; the shift brings the high half.
+        #[allow(clippy::cast_possible_truncation)]
+        let halves = [key.0 as u64, (key.0 >> 64) as u64];
+        Self(halves)
+    }
+}
+
+impl From<StoredKey> for IdempotencyKey {
+    fn from(key: StoredKey) -> Self {
+        let [low, high] = key.0;
+        Self(u128::from(high) << 64 | u128::from(low))
+    }
+}
+
+/// The two halves folded together. Keys are client-chosen, so a client
+/// can make keys collide on purpose; the table's index is at most half
+/// full, which bounds a lookup by the window's size even then.
+impl TableKey for StoredKey {
+    fn value(self) -> u64 {
+        let [low, high] = self.0;
+        low ^ high.rotate_left(32)
+    }
+}
+
+impl Blank for StoredKey {
+    const BLANK: Self = Self([0; 2]);
+}
+
 /// The window's storage: `R` the table rows, `I` its index, `G` the ring
 /// of keys, all of the sizing's `KEYS` capacity.
 #[derive(Clone)]
 pub(crate) struct Window<R, I, G> {
-    table: Table<IdempotencyKey, Remembered, R, I>,
+    table: Table<StoredKey, Remembered, R, I>,
     /// Keys in arrival order, from `oldest` round the ring.
     ring: G,
     /// The ring slot of the oldest remembered key.
@@ -67,9 +106,9 @@ pub(crate) struct Refused;
 
 impl<R, I, G> Window<R, I, G>
 where
-    R: Array<(IdempotencyKey, Remembered)>,
+    R: Array<(StoredKey, Remembered)>,
     I: Array<[u32; 2]>,
-    G: Array<IdempotencyKey>,
+    G: Array<StoredKey>,
 {
     /// An empty window.
     pub(crate) const fn new() -> Self {
@@ -101,7 +140,7 @@ where
         if self.len() == 0 {
             return None;
         }
-        self.table.get(key)
+        self.table.get(key.into())
     }
 
     /// Remembers a key the window does not hold, forgetting the oldest
@@ -134,6 +173,7 @@ where
         if self.len() == self.capacity() {
             return Err(Refused);
         }
+        let key = StoredKey::from(key);
         self.table.insert(key, entry).map_err(|_| Refused)?;
         let cell = self.ring.as_mut_slice().get_mut(slot).ok_or(Refused)?;
         *cell = key;
@@ -145,14 +185,15 @@ where
         if age >= self.len() {
             return None;
         }
-        self.ring.as_slice().get(self.slot(age)).copied()
+        let key = self.ring.as_slice().get(self.slot(age))?;
+        Some((*key).into())
     }
 
     /// Every remembered key with its entry, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (IdempotencyKey, &Remembered)> {
         (0..self.len())
             .filter_map(|age| self.key_at(age))
-            .filter_map(|key| Some((key, self.table.get(key)?)))
+            .filter_map(|key| Some((key, self.table.get(key.into())?)))
     }
 
     /// Forgets every key, in place.
