@@ -5,7 +5,6 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-
 /// A client-chosen 128-bit name for one request.
 ///
 /// A client sends the same key with every delivery of one request and a

@@ -208,35 +208,31 @@ where
     }
 }
 
-/// A keyed request: its parameters as remembered, and the method run for
-/// a key the window does not hold.
-struct Keyed<Q, A, S: Sizing> {
-    pack: fn(Q, A) -> Remembered,
-    unpack: fn(&Remembered) -> Option<(&Q, &A)>,
-    run: fn(&mut Engine<S>, &Q) -> A,
-}
-
 impl<S: Sizing> Engine<S> {
     /// Runs `request` under `key`: the remembered answer for a retry,
-    /// `None` for a key remembered with another request, else the
-    /// method's answer, which is then remembered.
+    /// `None` for a key remembered with another request, else `run`'s
+    /// answer, which is then remembered as `pack` builds it. `unpack`
+    /// reads an entry of the same method. Every call is static, so the
+    /// whole path inlines into each keyed entry point.
     fn keyed<Q: Copy + Eq, A: Copy>(
         &mut self,
         key: IdempotencyKey,
         request: &Q,
-        method: &Keyed<Q, A, S>,
+        pack: impl FnOnce(Q, A) -> Remembered,
+        unpack: impl FnOnce(&Remembered) -> Option<(Q, A)>,
+        run: impl FnOnce(&mut Self, &Q) -> A,
     ) -> Option<A> {
         if S::KEYS == 0 {
-            return Some((method.run)(self, request));
+            return Some(run(self, request));
         }
         if let Some(entry) = self.keys.recall(key) {
-            return match (method.unpack)(entry) {
-                Some((remembered, answer)) if remembered == request => Some(*answer),
+            return match unpack(entry) {
+                Some((remembered, answer)) if remembered == *request => Some(answer),
                 _ => None,
             };
         }
-        let answer = (method.run)(self, request);
-        self.keys.remember(key, (method.pack)(*request, answer));
+        let answer = run(self, request);
+        self.keys.remember(key, pack(*request, answer));
         Some(answer)
     }
 
@@ -286,15 +282,11 @@ impl<S: Sizing> Engine<S> {
         key: IdempotencyKey,
         request: &LikeRequest,
     ) -> Result<Outcome, LikeError> {
-        let method = Keyed {
-            pack: Remembered::Like,
-            unpack: |e| match e {
-                Remembered::Like(q, a) => Some((q, a)),
-                _ => None,
-            },
-            run: Self::like,
+        let unpack = |e: &Remembered| match *e {
+            Remembered::Like(q, a) => Some((q, a)),
+            _ => None,
         };
-        self.keyed(key, request, &method)
+        self.keyed(key, request, Remembered::Like, unpack, Self::like)
             .unwrap_or(Err(LikeError::KeyReused))
     }
 
@@ -311,16 +303,18 @@ impl<S: Sizing> Engine<S> {
         key: IdempotencyKey,
         request: &UserLikeRequest,
     ) -> Result<Outcome, LikeError> {
-        let method = Keyed {
-            pack: Remembered::LikeAsUser,
-            unpack: |e| match e {
-                Remembered::LikeAsUser(q, a) => Some((q, a)),
-                _ => None,
-            },
-            run: Self::like_as_user,
+        let unpack = |e: &Remembered| match *e {
+            Remembered::LikeAsUser(q, a) => Some((q, a)),
+            _ => None,
         };
-        self.keyed(key, request, &method)
-            .unwrap_or(Err(LikeError::KeyReused))
+        self.keyed(
+            key,
+            request,
+            Remembered::LikeAsUser,
+            unpack,
+            Self::like_as_user,
+        )
+        .unwrap_or(Err(LikeError::KeyReused))
     }
 
     /// [`Engine::add_reaction`] made safe to retry: as
@@ -338,16 +332,18 @@ impl<S: Sizing> Engine<S> {
         key: IdempotencyKey,
         request: &ReactionRequest,
     ) -> Result<ReactionOutcome, ReactionError> {
-        let method = Keyed {
-            pack: Remembered::AddReaction,
-            unpack: |e| match e {
-                Remembered::AddReaction(q, a) => Some((q, a)),
-                _ => None,
-            },
-            run: Self::add_reaction,
+        let unpack = |e: &Remembered| match *e {
+            Remembered::AddReaction(q, a) => Some((q, a)),
+            _ => None,
         };
-        self.keyed(key, request, &method)
-            .unwrap_or(Err(ReactionError::KeyReused))
+        self.keyed(
+            key,
+            request,
+            Remembered::AddReaction,
+            unpack,
+            Self::add_reaction,
+        )
+        .unwrap_or(Err(ReactionError::KeyReused))
     }
 
     /// [`Engine::delete_reaction`] made safe to retry: as
@@ -365,16 +361,18 @@ impl<S: Sizing> Engine<S> {
         key: IdempotencyKey,
         request: &ReactionRequest,
     ) -> Result<ReactionOutcome, ReactionError> {
-        let method = Keyed {
-            pack: Remembered::DeleteReaction,
-            unpack: |e| match e {
-                Remembered::DeleteReaction(q, a) => Some((q, a)),
-                _ => None,
-            },
-            run: Self::delete_reaction,
+        let unpack = |e: &Remembered| match *e {
+            Remembered::DeleteReaction(q, a) => Some((q, a)),
+            _ => None,
         };
-        self.keyed(key, request, &method)
-            .unwrap_or(Err(ReactionError::KeyReused))
+        self.keyed(
+            key,
+            request,
+            Remembered::DeleteReaction,
+            unpack,
+            Self::delete_reaction,
+        )
+        .unwrap_or(Err(ReactionError::KeyReused))
     }
 
     /// How many keyed requests the engine remembers now (at most the
@@ -433,9 +431,10 @@ mod tests {
             Remembered::Like(like, Ok(outcome)),
             Remembered::LikeAsUser(UserLikeRequest::new(user, message), Ok(outcome)),
             Remembered::AddReaction(reaction, Ok(reacted)),
-            Remembered::DeleteReaction(reaction, Err(ReactionError::BotIdInvalid(
-                crate::ids::IdError::TooLarge,
-            ))),
+            Remembered::DeleteReaction(
+                reaction,
+                Err(ReactionError::BotIdInvalid(crate::ids::IdError::TooLarge)),
+            ),
         ];
         for entry in entries {
             let mut buf = [0u8; 128];

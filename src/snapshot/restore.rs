@@ -6,10 +6,10 @@
 use crate::ids::{ChatId, MessageId};
 use crate::reaction::Reaction;
 use crate::snapshot::header::{self, CAPACITY_COUNT, Capacities, Table};
-use crate::snapshot::{RestoreError, encodes_to};
-use crate::window::Remembered;
 use crate::snapshot::seam::Store;
 use crate::snapshot::validate::{Ascending, Problem, Violation};
+use crate::snapshot::{RestoreError, encodes_to};
+use crate::window::Remembered;
 
 /// Decodes one postcard varint of at most `max_len` bytes from the start of
 /// `bytes`: its value and length. Only the shortest encoding is accepted
