@@ -393,6 +393,7 @@ mod tests {
     /// The snapshot buffer's bound on one entry holds for the longest
     /// values every field can take.
     #[test]
+    #[allow(clippy::panic)]
     fn remembered_encoding_fits_the_snapshot_bound() {
         let (Some(bot), Some(user), Some(chat), Some(message)) = (
             BotId::new(u32::MAX),
