@@ -20,6 +20,7 @@ use crate::error::{
     PostMessageError, RegisterBotError, UnregisterBotError,
 };
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::keys::IdempotencyKey;
 use crate::outcome::Outcome;
 use crate::request::{LikeRequest, UserLikeRequest};
 use crate::sizing::Sizing;
@@ -124,6 +125,16 @@ pub enum Command<const M: usize> {
     AddReaction(ReactionRequest),
     /// [`Engine::delete_reaction`].
     DeleteReaction(ReactionRequest),
+    /// [`Engine::like_keyed`]: `imbot.message.like` under an idempotency
+    /// key.
+    KeyedLike(IdempotencyKey, LikeRequest),
+    /// [`Engine::like_as_user_keyed`]: `im.message.like` under an
+    /// idempotency key.
+    KeyedLikeAsUser(IdempotencyKey, UserLikeRequest),
+    /// [`Engine::add_reaction_keyed`].
+    KeyedAddReaction(IdempotencyKey, ReactionRequest),
+    /// [`Engine::delete_reaction_keyed`].
+    KeyedDeleteReaction(IdempotencyKey, ReactionRequest),
 }
 
 /// What an applied command returned, by transition.
@@ -147,9 +158,11 @@ pub enum Applied {
     Posted,
     /// A message was deleted.
     Deleted,
-    /// A like was set or removed (either like method).
+    /// A like was set or removed (either like method), or a keyed retry
+    /// was answered with the outcome remembered for its key.
     Liked(Outcome),
-    /// A reaction was added or deleted.
+    /// A reaction was added or deleted, or a keyed retry was answered
+    /// with the outcome remembered for its key.
     Reacted(ReactionOutcome),
 }
 
@@ -321,6 +334,22 @@ impl<S: Sizing> Engine<S> {
                 .map_err(E::Reaction),
             Command::DeleteReaction(request) => self
                 .delete_reaction(request)
+                .map(Applied::Reacted)
+                .map_err(E::Reaction),
+            Command::KeyedLike(key, request) => self
+                .like_keyed(*key, request)
+                .map(Applied::Liked)
+                .map_err(E::Like),
+            Command::KeyedLikeAsUser(key, request) => self
+                .like_as_user_keyed(*key, request)
+                .map(Applied::Liked)
+                .map_err(E::Like),
+            Command::KeyedAddReaction(key, request) => self
+                .add_reaction_keyed(*key, request)
+                .map(Applied::Reacted)
+                .map_err(E::Reaction),
+            Command::KeyedDeleteReaction(key, request) => self
+                .delete_reaction_keyed(*key, request)
                 .map(Applied::Reacted)
                 .map_err(E::Reaction),
         }

@@ -8,6 +8,7 @@ use crate::request::BotPolicy;
 use crate::sizing::{Server, Sizing, Small};
 use crate::store::{ChatRow, MessageRow};
 use crate::table::Table;
+use crate::window::Window;
 
 /// The like engine: every table, each of the fixed capacity its
 /// [`Sizing`] gives.
@@ -31,6 +32,7 @@ pub struct Engine<S: Sizing> {
     pub(crate) chats: Chats<S>,
     pub(crate) messages: Messages<S>,
     pub(crate) pool: Reactions<S>,
+    pub(crate) keys: Keys<S>,
 }
 
 /// The bot table of a sizing: bot id to owning application.
@@ -46,11 +48,15 @@ pub(crate) type Messages<S> =
 /// The reaction pool of a sizing.
 pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolEntries>;
 
+/// The retry window of a sizing: the last keyed requests and answers.
+pub(crate) type Keys<S> =
+    Window<<S as Sizing>::KeyRows, <S as Sizing>::KeyIndex, <S as Sizing>::KeyRing>;
+
 /// An engine for microcontrollers (see [`Small`]): about 5 KiB.
 pub type SmallEngine = Engine<Small>;
 
 /// An engine for servers (see [`Server`]): a million messages in about
-/// 58 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
+/// 59 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
 /// heap, not on a stack.
 pub type ServerEngine = Engine<Server>;
 
@@ -91,6 +97,10 @@ impl<S: Sizing> Engine<S> {
                 S::POOL >= 1 && S::POOL <= 1 << 31,
                 "POOL must be in 1..=2^31"
             );
+            assert!(
+                S::KEYS == 0 || (S::KEYS.is_power_of_two() && S::KEYS <= 1 << 20),
+                "KEYS must be 0 or a power of two, at most 2^20"
+            );
         }
         Self {
             policy,
@@ -98,6 +108,7 @@ impl<S: Sizing> Engine<S> {
             chats: Table::new(),
             messages: Table::new(),
             pool: Pool::new(),
+            keys: Window::new(),
         }
     }
 
@@ -148,13 +159,15 @@ impl<S: Sizing> Clone for Engine<S> {
             chats: self.chats.clone(),
             messages: self.messages.clone(),
             pool: self.pool.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
 
 impl<S: Sizing> PartialEq for Engine<S> {
-    /// Compares content, not layout. O(bots + chats × MEMBERS + messages ×
-    /// LIKES) expected.
+    /// Compares content, not layout: the retry window too, entry by entry
+    /// in arrival order. O(bots + chats × MEMBERS + messages × LIKES +
+    /// KEYS) expected.
     fn eq(&self, other: &Self) -> bool {
         let same_bots = self.bots.len() == other.bots.len()
             && self.bots.iter().all(|(b, a)| other.bots.get(*b) == Some(a));
@@ -168,14 +181,19 @@ impl<S: Sizing> PartialEq for Engine<S> {
                 .messages
                 .iter()
                 .all(|(id, row)| self.same_message(other, *id, row));
-        self.policy == other.policy && same_bots && same_chats && same_messages
+        self.policy == other.policy
+            && same_bots
+            && same_chats
+            && same_messages
+            && self.keys.same(&other.keys)
     }
 }
 
 impl<S: Sizing> Eq for Engine<S> {}
 
-/// The engine's content: policy, bots, chats with their members, and
-/// messages with their chat, author, version and reactions.
+/// The engine's content: policy, bots, chats with their members,
+/// messages with their chat, author, version and reactions, and the
+/// remembered keyed requests, oldest first.
 impl<S: Sizing> fmt::Debug for Engine<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bots = debug_with(|f| f.debug_map().entries(self.bots.iter()).finish());
@@ -190,11 +208,13 @@ impl<S: Sizing> fmt::Debug for Engine<S> {
             }
             map.finish()
         });
+        let keys = debug_with(|f| f.debug_list().entries(self.keys.iter()).finish());
         f.debug_struct("Engine")
             .field("policy", &self.policy)
             .field("bots", &bots)
             .field("chats", &chats)
             .field("messages", &messages)
+            .field("keys", &keys)
             .finish()
     }
 }
@@ -236,7 +256,7 @@ impl<S: Sizing> defmt::Format for Engine<S> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "Engine {{ policy: {}, bots: {}/{}, chats: {}/{}, messages: {}/{}, pool: {}/{} }}",
+            "Engine {{ policy: {}, bots: {}/{}, chats: {}/{}, messages: {}/{}, pool: {}/{}, keys: {}/{} }}",
             self.policy,
             self.bots.len(),
             S::BOTS,
@@ -245,7 +265,9 @@ impl<S: Sizing> defmt::Format for Engine<S> {
             self.messages.len(),
             S::MESSAGES,
             self.pool.high_water(),
-            S::POOL
+            S::POOL,
+            self.keys.len(),
+            S::KEYS
         );
     }
 }

@@ -21,6 +21,9 @@ pub enum ErrorCode {
     MessageIdError,
     /// `WITHOUT_CHANGES`: the like status did not change (rules L6 to L9).
     WithoutChanges,
+    /// `IDEMPOTENCY_KEY_REUSED`: the request's idempotency key was already
+    /// used for another request. This crate's code: portals take no keys.
+    IdempotencyKeyReused,
 }
 
 impl ErrorCode {
@@ -32,6 +35,7 @@ impl ErrorCode {
             Self::AppIdError => "APP_ID_ERROR",
             Self::MessageIdError => "MESSAGE_ID_ERROR",
             Self::WithoutChanges => "WITHOUT_CHANGES",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         }
     }
 
@@ -43,13 +47,19 @@ impl ErrorCode {
             Self::AppIdError => "Bot was installed by another REST application",
             Self::MessageIdError => "Message ID can't be empty",
             Self::WithoutChanges => "Action completed without changes",
+            Self::IdempotencyKeyReused => "Idempotency key was already used for another request",
         }
     }
 
-    /// The HTTP status portals answer with: 400 for every code.
+    /// The HTTP status: 400, as portals answer every code, but 422 for
+    /// `IDEMPOTENCY_KEY_REUSED` (well-formed, but in conflict with an
+    /// earlier request).
     #[must_use]
     pub const fn http_status(self) -> u16 {
-        400
+        match self {
+            Self::IdempotencyKeyReused => 422,
+            _ => 400,
+        }
     }
 }
 
@@ -64,6 +74,10 @@ impl fmt::Display for ErrorCode {
             }
             Self::MessageIdError => "Message identifier not provided.",
             Self::WithoutChanges => "The \"Like\" status did not change after the call.",
+            Self::IdempotencyKeyReused => {
+                "The idempotency key was already used for a request with other \
+                 parameters or another method."
+            }
         })
     }
 }
@@ -116,6 +130,10 @@ pub enum LikeError {
     /// use; see [`Capacity`](crate::Capacity)). Nothing changed; the host
     /// may raise the pool's capacity.
     PoolFull,
+    /// Before the rules: the idempotency key of a keyed request
+    /// ([`Engine::like_keyed`](crate::Engine::like_keyed)) is remembered
+    /// with another request or method. Nothing changed.
+    KeyReused,
 }
 
 impl LikeError {
@@ -134,10 +152,13 @@ impl LikeError {
             | Self::NotLiked
             | Self::LikeSetFull
             | Self::PoolFull => ErrorCode::WithoutChanges,
+            Self::KeyReused => ErrorCode::IdempotencyKeyReused,
         }
     }
 
-    /// The number of the contract rule that refused the request (1 to 9).
+    /// The number of the contract rule that refused the request (1 to 9),
+    /// or 0 for [`LikeError::KeyReused`], which is decided before the
+    /// rules.
     #[must_use]
     pub const fn rule(self) -> u8 {
         match self {
@@ -149,6 +170,7 @@ impl LikeError {
             Self::NotAMember => 7,
             Self::AlreadyLiked | Self::NotLiked => 8,
             Self::LikeSetFull | Self::PoolFull => 9,
+            Self::KeyReused => 0,
         }
     }
 }
@@ -171,6 +193,9 @@ impl fmt::Display for LikeError {
             Self::NotLiked => f.write_str("the message is not liked"),
             Self::LikeSetFull => f.write_str("the message's like set is full"),
             Self::PoolFull => f.write_str("the engine's reaction pool is full"),
+            Self::KeyReused => {
+                f.write_str("the idempotency key was already used for another request")
+            }
         }
     }
 }

@@ -28,6 +28,7 @@
 //! | V6 | the same (`reaction_target`, through `reachable_message`) | [`ReactionError::MessageNotFound`], [`ReactionError::NotAMember`] | `tests/reactions.rs` |
 //! | V7 | [`Engine::add_reaction`] / [`Engine::delete_reaction`] | [`ReactionError::AlreadySet`] / [`ReactionError::NotSet`] | `tests/reactions.rs` |
 //! | V8 | [`Engine::add_reaction`] (the message row's `add`) | [`ReactionError::ReactionsFull`], [`ReactionError::PoolFull`] | `tests/reactions.rs`, `tests/capacity.rs` |
+//! | retries (contract section 9) | [`Engine::like_keyed`], [`Engine::like_as_user_keyed`], [`Engine::add_reaction_keyed`], [`Engine::delete_reaction_keyed`] (`keyed`, over the retry window) | [`LikeError::KeyReused`], [`ReactionError::KeyReused`] | `tests/keys.rs`, `tests/snapshot.rs` |
 //!
 //! The host-side transitions and their refusals are tested in
 //! `tests/transitions.rs`, the capacities in `tests/capacity.rs`, the wire
@@ -64,6 +65,7 @@ mod command;
 mod engine;
 mod error;
 mod ids;
+mod keys;
 mod like;
 mod outcome;
 mod pool;
@@ -77,6 +79,7 @@ mod store;
 mod table;
 mod transitions;
 pub mod v2;
+mod window;
 /// The REST wire layer: parameters, application identity and responses
 /// (the `wire` feature, on by default).
 #[cfg(feature = "wire")]
@@ -103,6 +106,7 @@ pub use error::{
     OpenChatError, PostMessageError, RegisterBotError, UnregisterBotError,
 };
 pub use ids::{AppId, Arg, BotId, ChatId, IdError, MessageId, UserId};
+pub use keys::IdempotencyKey;
 pub use outcome::{Change, Outcome};
 pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
 pub use reaction::{Reaction, UnknownReaction};

@@ -12,6 +12,7 @@
 pub(crate) use crate::array::Array;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::store::{ChatRow, MessageRow};
+use crate::window::{Remembered, StoredKey};
 
 /// The capacities of an engine's tables. Implemented by [`Capacity`] only.
 ///
@@ -23,6 +24,7 @@ use crate::store::{ChatRow, MessageRow};
 /// | `MESSAGES` | stored messages                               | power of two, ≤ 2^30 |
 /// | `LIKES`    | reactions on one message (each like is one)   | 1 ..= 65 535         |
 /// | `POOL`     | reaction entries of all messages together     | 1 ..= 2^31           |
+/// | `KEYS`     | keyed requests remembered for retries         | 0 or a power of two, ≤ 2^20 |
 ///
 /// The constraints are checked at compile time by
 /// [`Engine::new`](crate::Engine::new).
@@ -39,6 +41,9 @@ pub trait Sizing: sealed::Sealed + 'static {
     const LIKES: usize;
     /// Reaction entries of all messages together (see [`Capacity`]).
     const POOL: usize;
+    /// Keyed requests remembered for retries (see
+    /// [`Engine::like_keyed`](crate::Engine::like_keyed)); 0 remembers none.
+    const KEYS: usize;
 
     #[doc(hidden)]
     type BotRows: Array<(BotId, AppId)>;
@@ -58,10 +63,22 @@ pub trait Sizing: sealed::Sealed + 'static {
     type MessageIndex: Array<[u32; 2]>;
     #[doc(hidden)]
     type PoolEntries: Array<u64>;
+    #[doc(hidden)]
+    type KeyRows: Array<(StoredKey, Remembered)>;
+    #[doc(hidden)]
+    type KeyIndex: Array<[u32; 2]>;
+    #[doc(hidden)]
+    type KeyRing: Array<StoredKey>;
 }
 
-/// A sizing built from six capacities (see [`Sizing`] for their meaning
-/// and constraints).
+/// A sizing built from six capacities and the retry window (see
+/// [`Sizing`] for their meaning and constraints).
+///
+/// `KEYS`, the seventh, defaults to 0: the engine remembers no keyed
+/// requests, its keyed entry points behave exactly as the unkeyed ones,
+/// and the window costs no memory. With `KEYS` > 0 each remembered request
+/// costs a fixed slot (see `Sizing::KEYS` and the crate's README for the
+/// figure).
 ///
 /// Reactions live in one shared pool of `POOL` entries, not in a fixed
 /// array per message, so memory follows the number of reactions actually
@@ -92,6 +109,7 @@ pub struct Capacity<
     const MESSAGES: usize,
     const LIKES: usize,
     const POOL: usize,
+    const KEYS: usize = 0,
 >;
 
 impl<
@@ -101,7 +119,8 @@ impl<
     const MESSAGES: usize,
     const LIKES: usize,
     const POOL: usize,
-> Sizing for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL>
+    const KEYS: usize,
+> Sizing for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS>
 {
     const BOTS: usize = BOTS;
     const CHATS: usize = CHATS;
@@ -109,6 +128,7 @@ impl<
     const MESSAGES: usize = MESSAGES;
     const LIKES: usize = LIKES;
     const POOL: usize = POOL;
+    const KEYS: usize = KEYS;
 
     type BotRows = [(BotId, AppId); BOTS];
     type BotIndex = [[u32; 2]; BOTS];
@@ -119,6 +139,9 @@ impl<
     type MessageRows = [(MessageId, MessageRow); MESSAGES];
     type MessageIndex = [[u32; 2]; MESSAGES];
     type PoolEntries = [u64; POOL];
+    type KeyRows = [(StoredKey, Remembered); KEYS];
+    type KeyIndex = [[u32; 2]; KEYS];
+    type KeyRing = [StoredKey; KEYS];
 }
 
 impl<
@@ -128,7 +151,8 @@ impl<
     const MESSAGES: usize,
     const LIKES: usize,
     const POOL: usize,
-> sealed::Sealed for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL>
+    const KEYS: usize,
+> sealed::Sealed for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS>
 {
 }
 
@@ -152,9 +176,10 @@ pub type Small = Capacity<4, 8, 8, 64, 8, 256>;
 /// 1 048 576 messages. A message takes up to 6 144 reactions, every kind
 /// from every member, so its own limit never refuses a member; all
 /// messages share a pool of 2 097 152 reaction entries (two per message on
-/// average), which is what bounds memory. About 58 MiB: keep it in a
-/// `static` or on the heap, not on a stack.
-pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }>;
+/// average), which is what bounds memory. It remembers the last 4 096
+/// keyed requests for retries. About 59 MiB: keep it in a `static` or on
+/// the heap, not on a stack.
+pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }, 4096>;
 
 mod sealed {
     /// Keeps [`super::Sizing`] implemented by [`super::Capacity`] only.

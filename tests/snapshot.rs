@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use imbot_like::snapshot::{Problem, Table};
 use imbot_like::{
-    Action, BotPolicy, Capacity, Command, Engine, Reaction, ReactionRequest, RestoreError,
-    UserLikeRequest,
+    Action, BotPolicy, Capacity, Command, Engine, IdempotencyKey, Reaction, ReactionRequest,
+    RestoreError, UserLikeRequest,
 };
 use proptest::prelude::*;
 
@@ -19,13 +19,12 @@ fn snap(e: &TestEngine) -> Vec<u8> {
     e.snapshot(&mut buf).unwrap().to_vec()
 }
 
-/// The strict world with a like by Alice and Bob, a fire by bot 39, and
-/// Bob gone from the group (his like stays).
+/// The strict world with a like by Alice (under key 7) and Bob, a fire by
+/// bot 39, and Bob gone from the group (his like stays).
 fn golden_world() -> TestEngine {
     let mut e = strict_world();
-    let _ = e
-        .like_as_user(&UserLikeRequest::new(user(ALICE), msg(M_BOT)))
-        .unwrap();
+    let alice = UserLikeRequest::new(user(ALICE), msg(M_BOT));
+    let _ = e.like_as_user_keyed(IdempotencyKey(7), &alice).unwrap();
     let _ = e
         .like_as_user(&UserLikeRequest::new(user(BOB), msg(M_BOT)))
         .unwrap();
@@ -35,7 +34,8 @@ fn golden_world() -> TestEngine {
     e
 }
 
-/// Every table at capacity: 4 bots, 4 chats of 4, 8 messages with 4 reactions.
+/// Every table at capacity: 4 bots, 4 chats of 4, 8 messages with 4
+/// reactions, the like requests keyed, so the window holds the last 4.
 fn full_world() -> TestEngine {
     let mut e = TestEngine::with_policy(BotPolicy::PortalCompatible);
     for b in 1..=4 {
@@ -51,7 +51,8 @@ fn full_world() -> TestEngine {
         e.post_message(msg(m << 40), chat(c * 77), author).unwrap();
         for u in 1..=4 {
             let request = UserLikeRequest::new(user(u * 1_000_000 + c), msg(m << 40));
-            let _ = e.like_as_user(&request).unwrap();
+            let key = IdempotencyKey(u128::from(m) << 100 | u128::from(u));
+            let _ = e.like_as_user_keyed(key, &request).unwrap();
         }
     }
     e
@@ -63,7 +64,7 @@ fn snapshot_golden_bytes_of_a_small_world() {
     #[rustfmt::skip]
     let expected: &[u8] = &[
         b'I', b'M', b'B', b'S', 1, 0,           // magic, version 1
-        6, 4, 4, 4, 8, 4, 64,                   // 6 capacities (the pool last)
+        7, 4, 4, 4, 8, 4, 64, 4,                // 7 capacities (the pool, then keys)
         0,                                      // policy: strict
         3, 39, 1, 40, 2, 41, 2,                 // bots: (id, app) x3
         2, 0, 0, 0, 7, 0, 0, 0, 8,              // chats: ids 7, 8 (4-byte BE)
@@ -73,6 +74,12 @@ fn snapshot_golden_bytes_of_a_small_world() {
         100, 7, 1, 1, 1, 5, 1, 39,              // 100 in 7 by 1, version 1: fire by 39
         101, 8, 3, 0, 0,                        // 101 in 8 by 3, version 0: none
         102, 7, 39, 2, 1, 0, 2, 1, 2,           // 102 in 7 by 39, version 2: like by 1, 2
+        1,                                      // keys: 1
+        7, 0, 0, 0, 0, 0, 0, 0,                 // key 7 (16 bytes, little-endian)
+        0, 0, 0, 0, 0, 0, 0, 0,
+        0,                                      // ages by key: 0
+        1, 1, 1, 102, 2,                        // like as user: 1, on Given(102), auto
+        0, 102, 7, 1, 0, 1, 1, 1, 39,           // Ok: 102 in 7 by 1, set, count 1, version 1, notify Some(39)
     ];
     assert_eq!(&bytes[..bytes.len() - 4], expected);
     let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(expected);
@@ -101,7 +108,7 @@ fn snapshot_too_small_buffer_is_an_error_not_a_truncation() {
 #[test]
 fn restore_into_larger_capacities_works() {
     let world = full_world();
-    let larger = Engine::<Capacity<8, 8, 8, 16, 8, 256>>::restore(&snap(&world)).unwrap();
+    let larger = Engine::<Capacity<8, 8, 8, 16, 8, 256, 8>>::restore(&snap(&world)).unwrap();
     assert_eq!(larger.message_count(), 8);
     assert_eq!(larger.policy(), BotPolicy::PortalCompatible);
     for m in 1..=8u64 {
@@ -117,28 +124,36 @@ fn restore_into_smaller_capacities_names_the_table() {
     let bytes = snap(&full_world());
     let cases = [
         (
-            Engine::<Capacity<2, 4, 4, 8, 4, 64>>::restore(&bytes).err(),
+            Engine::<Capacity<2, 4, 4, 8, 4, 64, 4>>::restore(&bytes).err(),
             Table::Bots,
         ),
         (
-            Engine::<Capacity<4, 2, 4, 8, 4, 64>>::restore(&bytes).err(),
+            Engine::<Capacity<4, 2, 4, 8, 4, 64, 4>>::restore(&bytes).err(),
             Table::Chats,
         ),
         (
-            Engine::<Capacity<4, 4, 3, 8, 4, 64>>::restore(&bytes).err(),
+            Engine::<Capacity<4, 4, 3, 8, 4, 64, 4>>::restore(&bytes).err(),
             Table::Members,
         ),
         (
-            Engine::<Capacity<4, 4, 4, 4, 4, 64>>::restore(&bytes).err(),
+            Engine::<Capacity<4, 4, 4, 4, 4, 64, 4>>::restore(&bytes).err(),
             Table::Messages,
         ),
         (
-            Engine::<Capacity<4, 4, 4, 8, 3, 64>>::restore(&bytes).err(),
+            Engine::<Capacity<4, 4, 4, 8, 3, 64, 4>>::restore(&bytes).err(),
             Table::Reactions,
         ),
         (
-            Engine::<Capacity<4, 4, 4, 8, 4, 16>>::restore(&bytes).err(),
+            Engine::<Capacity<4, 4, 4, 8, 4, 16, 4>>::restore(&bytes).err(),
             Table::Pool,
+        ),
+        (
+            Engine::<Capacity<4, 4, 4, 8, 4, 64, 2>>::restore(&bytes).err(),
+            Table::Keys,
+        ),
+        (
+            Engine::<Capacity<4, 4, 4, 8, 4, 64>>::restore(&bytes).err(),
+            Table::Keys,
         ),
     ];
     for (error, table) in cases {
@@ -180,7 +195,7 @@ fn restore_names_the_entry_that_breaks_an_invariant() {
     }
     // An overlong varint for bot 39's app: 1 written as 0x81 0x00.
     let mut bytes = good[..good.len() - 4].to_vec();
-    let at = 16;
+    let at = 17;
     assert_eq!(bytes[at - 1..=at], [39, 1]);
     bytes.splice(at..=at, [0x81, 0x00]);
     bytes.extend_from_slice(&[0; 4]);
@@ -313,7 +328,7 @@ fn snapshot_random_mutations_never_restore_an_invalid_state() {
 /// Bytes of the fixed header and the capacity list.
 fn header_len(bytes: &[u8]) -> usize {
     let mut at = 7;
-    for _ in 0..6 {
+    for _ in 0..7 {
         while bytes[at] & 0x80 != 0 {
             at += 1;
         }
@@ -332,7 +347,9 @@ fn command_from(bits: u64) -> Cmd {
     let app = imbot_like::AppId(pick(24, 3) as u32);
     let kind = Reaction::ALL[((bits >> 28) % 4) as usize];
     let action = [Action::Auto, Action::Plus, Action::Minus][((bits >> 32) % 3) as usize];
-    match bits % 12 {
+    // Few keys, so retries and reuse for other requests both occur.
+    let key = IdempotencyKey(u128::from(pick(36, 6)));
+    match bits % 16 {
         0 => Command::RegisterBot { bot: b, app },
         1 => Command::UnregisterBot { bot: b },
         2 => Command::OpenChat {
@@ -355,7 +372,17 @@ fn command_from(bits: u64) -> Cmd {
                 .bot(b)
                 .action(action),
         ),
-        _ => Command::AddReaction(ReactionRequest::new(b, m, kind).app(app)),
+        11 => Command::AddReaction(ReactionRequest::new(b, m, kind).app(app)),
+        12 => Command::KeyedLikeAsUser(key, UserLikeRequest::new(u, m).action(action)),
+        13 => Command::KeyedLike(
+            key,
+            imbot_like::LikeRequest::new(m)
+                .app(app)
+                .bot(b)
+                .action(action),
+        ),
+        14 => Command::KeyedAddReaction(key, ReactionRequest::new(b, m, kind).app(app)),
+        _ => Command::KeyedDeleteReaction(key, ReactionRequest::new(b, m, kind).app(app)),
     }
 }
 
@@ -415,4 +442,36 @@ fn command_decode_refuses_trailing_and_overlong_bytes() {
         Err(imbot_like::CodecError::NonCanonical)
     );
     assert_eq!(Cmd::decode(&[7, 0]), Err(imbot_like::CodecError::Malformed));
+}
+
+#[test]
+fn restore_refuses_a_repeated_idempotency_key() {
+    let mut e = strict_world();
+    for (key, message) in [(5u128, M_ALICE), (9, M_BOT)] {
+        let request = UserLikeRequest::new(user(ALICE), msg(message));
+        let _ = e.like_as_user_keyed(IdempotencyKey(key), &request).unwrap();
+    }
+    let good = snap(&e);
+    // The keys section: count 2, key 5, key 9 (16 bytes each), ages 0, 1.
+    let at = good
+        .windows(18)
+        .position(|w| w[..2] == [2, 5] && w[2..17].iter().all(|&b| b == 0) && w[17] == 9)
+        .unwrap();
+    let mut bytes = good.clone();
+    bytes[at + 17] = 5;
+    reseal(&mut bytes);
+    match TestEngine::restore(&bytes) {
+        Err(RestoreError::Invalid(v)) => {
+            assert_eq!((v.table, v.problem), (Table::Keys, Problem::NotAscending));
+        }
+        other => panic!("{other:?}"),
+    }
+    // An age out of range is malformed.
+    let mut bytes = good;
+    bytes[at + 33] = 2;
+    reseal(&mut bytes);
+    assert_eq!(
+        TestEngine::restore(&bytes),
+        Err(RestoreError::Malformed(Table::Keys))
+    );
 }

@@ -170,3 +170,57 @@ pub mod inserts {
         engine.add_reaction(request).map(|_| ())
     }
 }
+
+/// The keyed entry points, on a sizing with a retry window of 16 (on
+/// [`SmallEngine`], whose window is 0, they would be the unkeyed ones).
+pub mod keyed {
+    use imbot_like::{
+        Capacity, Engine, IdempotencyKey, LikeError, LikeRequest, ReactionError, ReactionRequest,
+        UserLikeRequest,
+    };
+    use no_panic::no_panic;
+
+    /// [`super::SmallEngine`]'s capacities with a window of 16 keys.
+    pub type KeyedEngine = Engine<Capacity<4, 8, 8, 64, 8, 256, 16>>;
+
+    #[no_panic]
+    pub fn like_keyed(
+        engine: &mut KeyedEngine,
+        key: IdempotencyKey,
+        request: &LikeRequest,
+    ) -> Result<(), LikeError> {
+        engine.like_keyed(key, request).map(|_| ())
+    }
+
+    #[no_panic]
+    pub fn like_as_user_keyed(
+        engine: &mut KeyedEngine,
+        key: IdempotencyKey,
+        request: &UserLikeRequest,
+    ) -> Result<(), LikeError> {
+        engine.like_as_user_keyed(key, request).map(|_| ())
+    }
+
+    #[no_panic]
+    pub fn add_reaction_keyed(
+        engine: &mut KeyedEngine,
+        key: IdempotencyKey,
+        request: &ReactionRequest,
+    ) -> Result<(), ReactionError> {
+        engine.add_reaction_keyed(key, request).map(|_| ())
+    }
+
+    #[no_panic]
+    pub fn delete_reaction_keyed(
+        engine: &mut KeyedEngine,
+        key: IdempotencyKey,
+        request: &ReactionRequest,
+    ) -> Result<(), ReactionError> {
+        engine.delete_reaction_keyed(key, request).map(|_| ())
+    }
+
+    #[no_panic]
+    pub fn key_from_text(text: &str) -> IdempotencyKey {
+        IdempotencyKey::from_text(text)
+    }
+}

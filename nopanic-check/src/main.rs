@@ -107,4 +107,26 @@ fn engine_entry_points() {
     let _ = black_box(engine::close_chat(&mut engine, chat));
     let _ = black_box(engine::unregister_bot(&mut engine, bot));
     black_box(members);
+    keyed_entry_points(bot, chat, user, message, app);
+}
+
+/// The keyed wrappers, each called twice with one key (a run and a
+/// retry) on an engine with a retry window.
+fn keyed_entry_points(bot: BotId, chat: ChatId, user: UserId, message: MessageId, app: AppId) {
+    use engine::keyed;
+    let mut engine = Box::new(keyed::KeyedEngine::new());
+    let _ = engine.register_bot(bot, app);
+    let _ = engine.open_chat(chat, &[user, bot.user()]);
+    let _ = engine.post_message(message, chat, user);
+    let key = keyed::key_from_text(black_box("retry-1"));
+    let like = LikeRequest::new(message).app(app).bot(bot);
+    let as_user = UserLikeRequest::new(user, message);
+    let reaction: Arg<Reaction, _> = Arg::parse(black_box("fire"));
+    let request = ReactionRequest::new(Arg::Given(bot), Arg::Given(message), reaction).app(app);
+    for _ in 0..2 {
+        let _ = black_box(keyed::like_keyed(&mut engine, key, &like));
+        let _ = black_box(keyed::like_as_user_keyed(&mut engine, key, &as_user));
+        let _ = black_box(keyed::add_reaction_keyed(&mut engine, key, &request));
+        let _ = black_box(keyed::delete_reaction_keyed(&mut engine, key, &request));
+    }
 }

@@ -3,12 +3,14 @@
 //! message handed to the seam whole.
 
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::keys::IdempotencyKey;
 use crate::reaction::Reaction;
 use crate::request::BotPolicy;
 use crate::snapshot::RestoreError;
 use crate::snapshot::header::{CAPACITY_COUNT, Table};
-use crate::snapshot::restore::varint;
+use crate::snapshot::restore::{key_at, varint};
 use crate::snapshot::seam::{Restored, Store};
+use crate::window::Remembered;
 
 /// A cursor over a validated body. A value that does not decode cannot
 /// occur after validation; it ends the build with `Malformed`.
@@ -133,7 +135,8 @@ pub(crate) fn build<E: Store>(body: &[u8], engine: &mut E) -> Result<(), Restore
             .add_chat(chat, members)
             .map_err(|_| RestoreError::DoesNotFit(Table::Chats))?;
     }
-    messages(&mut c, engine)
+    messages(&mut c, engine)?;
+    keys(&mut c, engine)
 }
 
 fn messages<E: Store>(c: &mut Cursor<'_>, engine: &mut E) -> Result<(), RestoreError> {
@@ -161,6 +164,27 @@ fn messages<E: Store>(c: &mut Cursor<'_>, engine: &mut E) -> Result<(), RestoreE
         engine
             .add_message(message, reactions)
             .map_err(|_| RestoreError::DoesNotFit(Table::Messages))?;
+    }
+    Ok(())
+}
+
+/// The retry window, oldest first; the ages ordered by key only served
+/// the validation.
+fn keys<E: Store>(c: &mut Cursor<'_>, engine: &mut E) -> Result<(), RestoreError> {
+    let bad = RestoreError::Malformed(Table::Keys);
+    let count = c.u32(Table::Keys)?;
+    let count = usize::try_from(count).map_err(|_| bad)?;
+    let keys = c.bytes(count.saturating_mul(16)).ok_or(bad)?;
+    for _ in 0..count {
+        c.next().ok_or(bad)?;
+    }
+    for age in 0..count {
+        let key = IdempotencyKey(key_at(keys, age));
+        let (entry, rest) = postcard::take_from_bytes::<Remembered>(c.rest).map_err(|_| bad)?;
+        c.rest = rest;
+        engine
+            .remember(key, entry)
+            .map_err(|_| RestoreError::DoesNotFit(Table::Keys))?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Writing a snapshot: header, the three sections in ascending id order,
-//! and the trailer.
+//! Writing a snapshot: header, the three table sections in ascending id
+//! order, the retry window oldest first, and the trailer.
 //!
 //! The engine's tables are hash tables in no order and the crate cannot
 //! allocate, so each section borrows the unused tail of the caller's
@@ -15,7 +15,7 @@ use crate::ids::{BotId, ChatId, MessageId};
 use crate::snapshot::SnapshotError;
 use crate::snapshot::header::{self, FIXED_LEN, MAGIC, TRAILER_LEN, VERSION};
 use crate::snapshot::seam::Store;
-use crate::snapshot::sort::{read_id, sort_ids};
+use crate::snapshot::sort::{read_id, sort_ids, sort_ids_by};
 
 /// A cursor over the part of the buffer before the scratch.
 struct Writer<'a> {
@@ -50,6 +50,7 @@ pub(crate) fn snapshot<E: Store>(engine: &E, buf: &mut [u8]) -> Result<usize, Sn
     pos = bots(engine, buf, pos)?;
     pos = chats(engine, buf, pos)?;
     pos = messages(engine, buf, pos)?;
+    pos = keys(engine, buf, pos)?;
     let framed = buf.get(..pos).ok_or(SnapshotError::BufferTooSmall)?;
     let trailer = header::trailer(framed);
     let end = pos.wrapping_add(TRAILER_LEN);
@@ -165,6 +166,39 @@ fn messages<E: Store>(engine: &E, buf: &mut [u8], pos: usize) -> Result<usize, S
                 w.put(&user.get())?;
             }
         }
+    }
+    Ok(w.pos)
+}
+
+/// The keys section: count, the keys oldest first as 16-byte
+/// little-endian words, the ages (positions in that list) ordered by key,
+/// then each key's remembered request and answer, oldest first.
+fn keys<E: Store>(engine: &E, buf: &mut [u8], pos: usize) -> Result<usize, SnapshotError> {
+    let count = engine.window_len();
+    let need = count.checked_mul(8).ok_or(SnapshotError::BufferTooSmall)?;
+    let split = buf
+        .len()
+        .checked_sub(need)
+        .ok_or(SnapshotError::BufferTooSmall)?;
+    let (head, scratch) = buf.split_at_mut(split);
+    for (slot, age) in scratch.chunks_exact_mut(8).zip(0u64..) {
+        slot.copy_from_slice(&age.to_be_bytes());
+    }
+    let key_at = |age: u64| {
+        let age = usize::try_from(age).unwrap_or(usize::MAX);
+        engine.window_key(age).map(|key| key.0)
+    };
+    sort_ids_by(scratch, key_at);
+    let mut w = Writer { buf: head, pos };
+    w.count(count)?;
+    for (key, _) in engine.window() {
+        w.put(&key.0.to_le_bytes())?;
+    }
+    for age in scratch.chunks_exact(8).map(read_id) {
+        w.count(usize::try_from(age).map_err(|_| SnapshotError::Inconsistent)?)?;
+    }
+    for (_, entry) in engine.window() {
+        w.put(entry)?;
     }
     Ok(w.pos)
 }

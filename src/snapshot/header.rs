@@ -20,10 +20,10 @@ pub(crate) static CRC: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
 
 /// How many capacities a version-1 header lists.
-pub(crate) const CAPACITY_COUNT: usize = 6;
+pub(crate) const CAPACITY_COUNT: usize = 7;
 
 /// The tables a capacity bounds, in header order. A new capacity is
-/// appended here, with a format version bump.
+/// appended here; once the format is released, with a version bump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -40,6 +40,8 @@ pub enum Table {
     Reactions,
     /// Reaction entries of all messages together (the shared pool).
     Pool,
+    /// Keyed requests remembered for retries (the retry window).
+    Keys,
 }
 
 impl Table {
@@ -51,6 +53,7 @@ impl Table {
         Table::Messages,
         Table::Reactions,
         Table::Pool,
+        Table::Keys,
     ];
 
     /// The table's name.
@@ -63,6 +66,7 @@ impl Table {
             Self::Messages => "messages",
             Self::Reactions => "reactions of a message",
             Self::Pool => "reaction entries of all messages",
+            Self::Keys => "remembered keyed requests",
         }
     }
 }
@@ -90,7 +94,7 @@ impl Capacities {
 
     /// The capacity of one table.
     pub(crate) const fn of(&self, table: Table) -> u32 {
-        let [bots, chats, members, messages, reactions, pool] = self.0;
+        let [bots, chats, members, messages, reactions, pool, keys] = self.0;
         match table {
             Table::Bots => bots,
             Table::Chats => chats,
@@ -98,6 +102,7 @@ impl Capacities {
             Table::Messages => messages,
             Table::Reactions => reactions,
             Table::Pool => pool,
+            Table::Keys => keys,
         }
     }
 
@@ -120,6 +125,7 @@ pub(crate) fn sizing_allows(table: Table, value: u32) -> bool {
         Table::Members => (2..=65_535).contains(&value),
         Table::Reactions => (1..=65_535).contains(&value),
         Table::Pool => (1..=1 << 31).contains(&value),
+        Table::Keys => value == 0 || (value.is_power_of_two() && value <= 1 << 20),
     }
 }
 

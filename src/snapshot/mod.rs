@@ -138,6 +138,14 @@ impl fmt::Display for RestoreError {
 
 impl core::error::Error for RestoreError {}
 
+/// The longest postcard encoding of one remembered keyed request: the
+/// variant (1 byte), then the longest request and answer, a
+/// `ReactionRequest` (`app` 1 + 5, `bot` 1 + 5, `message` 1 + 10,
+/// `reaction` 1 + 1) and a reaction answer (`Ok` 1, then `message` 10,
+/// `chat` 5, `actor` 5, `reaction` 1, `change` 1, `count` 10, `version` 5,
+/// `notify` 1 + 5); the like requests and answers are shorter.
+pub(crate) const REMEMBERED_LEN: usize = 1 + 25 + 44;
+
 // The two functions below are only evaluated at compile time (for
 // `SNAPSHOT_BUFFER_LEN`), where an overflow is a compile error, not a panic.
 
@@ -157,6 +165,7 @@ const fn buffer_len(caps: &header::Capacities) -> usize {
     let messages = caps.of(Table::Messages) as usize;
     let likes = caps.of(Table::Reactions) as usize;
     let pool = caps.of(Table::Pool) as usize;
+    let keys = caps.of(Table::Keys) as usize;
     // Every reaction is a pool entry: the messages together hold no more.
     let reactions = if messages * likes < pool {
         messages * likes
@@ -174,13 +183,15 @@ const fn buffer_len(caps: &header::Capacities) -> usize {
     let group = 1 + varint_len(likes as u64);
     let message = id64 + 3 * id32 + varint_len(groups as u64) + groups * group;
     let message_section = count + messages * message + reactions * id32;
-    let body = header + bot_section + chat_section + message_section + TRAILER_LEN;
+    let key_section = count + keys * (16 + varint_len(keys as u64) + REMEMBERED_LEN);
+    let body = header + bot_section + chat_section + message_section + key_section + TRAILER_LEN;
     let largest = if bots > chats { bots } else { chats };
     let largest = if messages > largest {
         messages
     } else {
         largest
     };
+    let largest = if keys > largest { keys } else { largest };
     body + largest * 8
 }
 

@@ -5,10 +5,11 @@
 
 use crate::ids::{ChatId, MessageId};
 use crate::reaction::Reaction;
-use crate::snapshot::RestoreError;
 use crate::snapshot::header::{self, CAPACITY_COUNT, Capacities, Table};
 use crate::snapshot::seam::Store;
 use crate::snapshot::validate::{Ascending, Problem, Violation};
+use crate::snapshot::{RestoreError, encodes_to};
+use crate::window::Remembered;
 
 /// Decodes one postcard varint of at most `max_len` bytes from the start of
 /// `bytes`: its value and length. Only the shortest encoding is accepted
@@ -171,6 +172,7 @@ pub(crate) fn walk<E: Store>(body: &[u8]) -> Result<(), RestoreError> {
     bots(&mut r, &limits)?;
     let chat_ids = chats(&mut r, &limits)?;
     messages(&mut r, &limits, chat_ids)?;
+    keys(&mut r, &limits)?;
     if r.rest.is_empty() {
         Ok(())
     } else {
@@ -308,6 +310,51 @@ fn messages(r: &mut Reader<'_>, limits: &Limits, chat_ids: &[u8]) -> Result<(), 
         let groups = r.u32(Table::Reactions)?;
         let total = reactions(r, limits, index, id, groups)?;
         pool.add(total, limits, index, id)?;
+    }
+    Ok(())
+}
+
+/// The key at `age` of the 16-byte little-endian key array.
+pub(crate) fn key_at(keys: &[u8], age: usize) -> u128 {
+    let start = age.wrapping_mul(16);
+    let mut word = [0u8; 16];
+    if let Some(bytes) = keys.get(start..start.wrapping_add(16)) {
+        word.copy_from_slice(bytes);
+    }
+    u128::from_le_bytes(word)
+}
+
+/// The keys section: the count within both `KEYS`, every age in range and
+/// naming strictly ascending keys (so the keys are unique and the order is
+/// the only one), and every entry a canonical encoding.
+fn keys(r: &mut Reader<'_>, limits: &Limits) -> Result<(), RestoreError> {
+    let count = section_len(r, limits, Table::Keys)?;
+    let len = usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(16);
+    let keys = r.bytes(len, Table::Keys)?;
+    let mut previous = None;
+    for index in 0..count {
+        let age = r.u32(Table::Keys)?;
+        if age >= count {
+            return Err(RestoreError::Malformed(Table::Keys));
+        }
+        let key = key_at(keys, usize::try_from(age).unwrap_or(usize::MAX));
+        if previous.is_some_and(|p| key <= p) {
+            let v = Violation::new(Table::Keys, index, u64::from(age), Problem::NotAscending);
+            return Err(RestoreError::Invalid(v));
+        }
+        previous = Some(key);
+    }
+    for _ in 0..count {
+        let (entry, rest) = postcard::take_from_bytes::<Remembered>(r.rest)
+            .map_err(|_| RestoreError::Malformed(Table::Keys))?;
+        let used = r.rest.len().wrapping_sub(rest.len());
+        let bytes = r.rest.get(..used).unwrap_or_default();
+        if !encodes_to(&entry, bytes) {
+            return Err(RestoreError::NonCanonical(Table::Keys));
+        }
+        r.rest = rest;
     }
     Ok(())
 }

@@ -14,18 +14,22 @@
 //! | [`Store::clear`] | yes | empty every table in place (no large temporary) and set the policy |
 //! | [`Store::add_chat`] | yes | builds the member list before inserting the row (one lookup per chat) |
 //! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses, and a departed member's reactions must be restorable, which the like path refuses |
+//! | [`Store::window_key`], [`Store::window`] | yes | no public view of the retry window |
+//! | [`Store::remember`] | yes | restores an entry as remembered, without running its request |
 //!
 //! Each write method runs after the whole snapshot was validated, so its
 //! only failure is a table without room.
 
 use crate::engine::Engine;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
+use crate::keys::IdempotencyKey;
 use crate::query::{MessageInfo, ReactionGroups};
 use crate::reaction::Reaction;
 use crate::request::BotPolicy;
 use crate::sizing::Sizing;
 use crate::snapshot::header::Capacities;
 use crate::store::{ChatRow, MessageRow};
+use crate::window::Remembered;
 
 /// A table refused a row while a validated snapshot was being loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,13 @@ pub(crate) trait Store {
     fn message(&self, message: MessageId) -> Option<MessageInfo>;
     /// A message's reactions by kind, users ascending.
     fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>>;
+    /// How many keyed requests the retry window remembers.
+    fn window_len(&self) -> usize;
+    /// **Private tables.** The remembered key `age` places after the
+    /// oldest.
+    fn window_key(&self, age: usize) -> Option<IdempotencyKey>;
+    /// **Private tables.** The remembered keys and entries, oldest first.
+    fn window(&self) -> impl Iterator<Item = (IdempotencyKey, &Remembered)>;
 
     /// **Private tables.** Empties every table and sets the policy.
     fn clear(&mut self, policy: BotPolicy);
@@ -75,6 +86,9 @@ pub(crate) trait Store {
         message: Restored,
         reactions: impl Iterator<Item = (Reaction, UserId)>,
     ) -> Result<(), NoRoom>;
+    /// **Private tables.** Remembers a keyed request as the newest, as it
+    /// was answered (nothing is run).
+    fn remember(&mut self, key: IdempotencyKey, entry: Remembered) -> Result<(), NoRoom>;
 }
 
 /// A message row as a snapshot stores it, before its reactions.
@@ -96,6 +110,7 @@ impl<S: Sizing> Store for Engine<S> {
         S::MESSAGES,
         S::LIKES,
         S::POOL,
+        S::KEYS,
     ]);
 
     fn policy(&self) -> BotPolicy {
@@ -134,12 +149,29 @@ impl<S: Sizing> Store for Engine<S> {
         Engine::reactions(self, message)
     }
 
+    fn window_len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn window_key(&self, age: usize) -> Option<IdempotencyKey> {
+        self.keys.key_at(age)
+    }
+
+    fn window(&self) -> impl Iterator<Item = (IdempotencyKey, &Remembered)> {
+        self.keys.iter()
+    }
+
+    fn remember(&mut self, key: IdempotencyKey, entry: Remembered) -> Result<(), NoRoom> {
+        self.keys.push(key, entry).map_err(|_| NoRoom)
+    }
+
     fn clear(&mut self, policy: BotPolicy) {
         self.policy = policy;
         self.bots.clear();
         self.chats.clear();
         self.messages.clear();
         self.pool.clear();
+        self.keys.clear();
     }
 
     fn add_bot(&mut self, bot: BotId, app: AppId) -> Result<(), NoRoom> {

@@ -25,21 +25,27 @@ fn set(ids: &mut [u8], i: usize, value: u64) {
 /// Sorts the slice's 8-byte words ascending (a trailing partial word is
 /// left alone).
 pub(crate) fn sort_ids(ids: &mut [u8]) {
+    sort_ids_by(ids, |id| id);
+}
+
+/// Sorts the slice's 8-byte words ascending by `key` of each word.
+pub(crate) fn sort_ids_by<K: Ord>(ids: &mut [u8], key: impl Fn(u64) -> K) {
     let n = ids.len() / 8;
     for start in (0..n / 2).rev() {
-        sift_down(ids, start, n);
+        sift_down(ids, start, n, &key);
     }
     for end in (1..n).rev() {
         let top = get(ids, 0);
         set(ids, 0, get(ids, end));
         set(ids, end, top);
-        sift_down(ids, 0, end);
+        sift_down(ids, 0, end, &key);
     }
 }
 
 /// Restores the max-heap property below `root` within the first `len` words.
-fn sift_down(ids: &mut [u8], mut root: usize, len: usize) {
+fn sift_down<K: Ord>(ids: &mut [u8], mut root: usize, len: usize, key: &impl Fn(u64) -> K) {
     let value = get(ids, root);
+    let value_key = key(value);
     loop {
         let left = root.wrapping_mul(2).wrapping_add(1);
         if left >= len {
@@ -47,11 +53,11 @@ fn sift_down(ids: &mut [u8], mut root: usize, len: usize) {
         }
         let right = left.wrapping_add(1);
         let mut child = left;
-        if right < len && get(ids, right) > get(ids, left) {
+        if right < len && key(get(ids, right)) > key(get(ids, left)) {
             child = right;
         }
         let child_value = get(ids, child);
-        if child_value <= value {
+        if key(child_value) <= value_key {
             break;
         }
         set(ids, root, child_value);

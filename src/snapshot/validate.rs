@@ -14,7 +14,9 @@ pub enum Problem {
     NotPositive,
     /// A message id is above [`MessageId::MAX`](crate::MessageId::MAX).
     TooLarge,
-    /// Ids, members or users are not strictly ascending (or repeat).
+    /// Ids, members or users are not strictly ascending (or repeat); for
+    /// the keys, the ages do not name strictly ascending keys (a key
+    /// repeats, or the ages are out of order).
     NotAscending,
     /// A message names a chat the snapshot does not hold.
     UnknownChat,

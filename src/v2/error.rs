@@ -28,6 +28,9 @@ pub enum ReactionErrorCode {
     /// `REACTION_LIMIT_REACHED`: the message has no room for another
     /// reaction. This crate's code: portals have no such limit.
     ReactionLimitReached,
+    /// `IDEMPOTENCY_KEY_REUSED`: the request's idempotency key was already
+    /// used for another request. This crate's code: portals take no keys.
+    IdempotencyKeyReused,
 }
 
 impl ReactionErrorCode {
@@ -43,6 +46,7 @@ impl ReactionErrorCode {
             Self::ReactionNotFound => "REACTION_NOT_FOUND",
             Self::ReactionAlreadySet => "REACTION_ALREADY_SET",
             Self::ReactionLimitReached => "REACTION_LIMIT_REACHED",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
         }
     }
 
@@ -58,14 +62,17 @@ impl ReactionErrorCode {
             Self::ReactionNotFound => "Reaction not found",
             Self::ReactionAlreadySet => "Reaction already set",
             Self::ReactionLimitReached => "No room for another reaction on this message",
+            Self::IdempotencyKeyReused => "Idempotency key was already used for another request",
         }
     }
 
-    /// The HTTP status: 403 for `ACCESS_DENIED`, 400 for the rest.
+    /// The HTTP status: 403 for `ACCESS_DENIED`, 422 for
+    /// `IDEMPOTENCY_KEY_REUSED`, 400 for the rest.
     #[must_use]
     pub const fn http_status(self) -> u16 {
         match self {
             Self::AccessDenied => 403,
+            Self::IdempotencyKeyReused => 422,
             _ => 400,
         }
     }
@@ -114,6 +121,10 @@ pub enum ReactionError {
     /// set to grow (a sizing whose pool is smaller than the most it could
     /// use; see [`Capacity`](crate::Capacity)).
     PoolFull,
+    /// Before the checks: the idempotency key of a keyed request
+    /// ([`Engine::add_reaction_keyed`](crate::Engine::add_reaction_keyed))
+    /// is remembered with another request or method. Nothing changed.
+    KeyReused,
 }
 
 impl ReactionError {
@@ -132,10 +143,13 @@ impl ReactionError {
             Self::ReactionMissing | Self::ReactionUnknown | Self::NotSet => C::ReactionNotFound,
             Self::AlreadySet => C::ReactionAlreadySet,
             Self::ReactionsFull | Self::PoolFull => C::ReactionLimitReached,
+            Self::KeyReused => C::IdempotencyKeyReused,
         }
     }
 
-    /// The number of the check that refused the request (1 to 8).
+    /// The number of the check that refused the request (1 to 8), or 0
+    /// for [`ReactionError::KeyReused`], which is decided before the
+    /// checks.
     #[must_use]
     pub const fn step(self) -> u8 {
         match self {
@@ -147,6 +161,7 @@ impl ReactionError {
             Self::MessageNotFound | Self::NotAMember => 6,
             Self::AlreadySet | Self::NotSet => 7,
             Self::ReactionsFull | Self::PoolFull => 8,
+            Self::KeyReused => 0,
         }
     }
 }
@@ -168,6 +183,9 @@ impl fmt::Display for ReactionError {
             Self::NotSet => f.write_str("the reaction is not set"),
             Self::ReactionsFull => f.write_str("the message's reaction set is full"),
             Self::PoolFull => f.write_str("the engine's reaction pool is full"),
+            Self::KeyReused => {
+                f.write_str("the idempotency key was already used for another request")
+            }
         }
     }
 }

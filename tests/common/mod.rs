@@ -8,8 +8,8 @@ use imbot_like::{
 };
 
 /// The engine most tests use: small enough for a test thread's stack, with
-/// a pool that never runs out.
-pub type TestEngine = Engine<Capacity<4, 4, 4, 8, 4, { pool_for(8, 4) }>>;
+/// a pool that never runs out and a retry window of 4 keys.
+pub type TestEngine = Engine<Capacity<4, 4, 4, 8, 4, { pool_for(8, 4) }, 4>>;
 
 pub fn user(id: u32) -> UserId {
     UserId::new(id).unwrap()

@@ -84,6 +84,12 @@ fn every_method_error() {
         assert_eq!(to_json(&body), want);
         assert_eq!(body.http_status(), 400);
     }
+    assert_golden(
+        ErrorCode::IdempotencyKeyReused.into(),
+        422,
+        "IDEMPOTENCY_KEY_REUSED",
+        "Idempotency key was already used for another request",
+    );
 }
 
 #[test]
@@ -241,6 +247,12 @@ fn every_reaction_error() {
             400,
             "REACTION_LIMIT_REACHED",
             "No room for another reaction on this message",
+        ),
+        (
+            C::IdempotencyKeyReused,
+            422,
+            "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency key was already used for another request",
         ),
     ];
     for (code, status, name, text) in cases {
