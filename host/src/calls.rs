@@ -5,8 +5,8 @@
 use imbot_like::wire::{ErrorResponse, FrameworkError, LikeParams, ReactionParams, Reply};
 use imbot_like::{ReactionError, ReactionRequest, ServerEngine};
 
+use crate::Host;
 use crate::auth::{Method, Style};
-use crate::{Host, clock};
 
 /// A v2 reaction transition: `Engine::add_reaction` or `delete_reaction`.
 pub(crate) type ReactionStep<T> =
@@ -26,7 +26,7 @@ impl Call<'_> {
         let host = self.host;
         let app = host
             .credentials
-            .app(self.style, self.method, params, &host.apps)?;
+            .app(self.style, self.method, params, &host.apps())?;
         let request = params.like_request(app);
         let (result, processing) = host.timed(|engine| engine.like(&request).map(drop));
         self.reply(result, processing)
@@ -56,9 +56,9 @@ impl Call<'_> {
         let host = self.host;
         let app = host
             .credentials
-            .app(self.style, self.method, params, &host.apps)?;
+            .app(self.style, self.method, params, &host.apps())?;
         if let Style::Webhook { .. } = self.style {
-            if let Err(code) = host.bot_tokens.check(params) {
+            if let Err(code) = host.bot_tokens().check(params) {
                 return Ok(Reply::from(code));
             }
         }
@@ -78,7 +78,10 @@ impl Call<'_> {
             .host
             .operating(self.method)
             .record(self.start, processing);
-        let time = clock::time_block(self.start, processing, operating)
+        let time = self
+            .host
+            .clock
+            .time_block(self.start, processing, operating)
             .map_err(|_| FrameworkError::InternalServerError)?;
         Ok(Reply::from_result(result, time))
     }

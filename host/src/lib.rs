@@ -24,20 +24,27 @@ mod calls;
 mod clock;
 mod routes;
 pub mod world;
+// The local portal: world methods, control API, page, scenarios.
+pub mod control;
+mod live;
+mod page;
+pub mod portal;
+pub mod scenario;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use imbot_like::ServerEngine;
 
 pub use auth::Method;
 pub use body::BODY_LIMIT;
+pub use live::{LiveHost, Settings, live_router, serve_live};
 pub use routes::{router, serve};
 pub use world::{Apps, World, WorldError};
 
 use crate::auth::Credentials;
 use crate::bot_token::BotTokens;
-use crate::clock::Operating;
+use crate::clock::{Clock, Operating};
 
 /// The world compiled into the host.
 pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
@@ -45,10 +52,15 @@ pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
 /// The host's state: the engine and what authenticates its callers.
 pub struct Host {
     engine: Mutex<Box<ServerEngine>>,
-    apps: Apps,
+    apps: RwLock<Apps>,
     credentials: Credentials,
-    bot_tokens: BotTokens,
+    bot_tokens: RwLock<BotTokens>,
     operating: [Operating; Method::COUNT],
+    // The local portal's state: the clock, what the engine keeps no copy
+    // of (texts, titles, names), and the world the host started with.
+    clock: Clock,
+    portal: portal::Registry,
+    world: World,
 }
 
 impl Host {
@@ -77,15 +89,45 @@ impl Host {
     /// # Errors
     /// As [`Host::from_json`].
     pub fn new(world: &World) -> Result<Self, WorldError> {
+        Self::with_clock(world, false)
+    }
+
+    /// A host on a world; with `deterministic`, its time blocks come from
+    /// a stepped clock (see [`Settings::deterministic`]).
+    ///
+    /// # Errors
+    /// As [`Host::from_json`].
+    pub fn with_clock(world: &World, deterministic: bool) -> Result<Self, WorldError> {
         let engine = build_engine()?;
-        let loaded = world.load(engine)?;
+        let mut loaded = world.load(engine)?;
+        portal::apply_reactions(&mut loaded.engine, world)?;
         Ok(Self {
             engine: Mutex::new(loaded.engine),
-            apps: loaded.apps,
+            apps: RwLock::new(loaded.apps),
             credentials: loaded.credentials,
-            bot_tokens: loaded.bot_tokens,
+            bot_tokens: RwLock::new(loaded.bot_tokens),
             operating: Default::default(),
+            clock: Clock::new(deterministic),
+            portal: portal::Registry::from_world(world),
+            world: world.clone(),
         })
+    }
+
+    /// The world now, as a world file: what `GET /__control/world`
+    /// answers.
+    #[must_use]
+    pub fn dump(&self) -> World {
+        portal::dump(self)
+    }
+
+    /// The application directory.
+    fn apps(&self) -> RwLockReadGuard<'_, Apps> {
+        self.apps.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The bots' v2 tokens.
+    fn bot_tokens(&self) -> RwLockReadGuard<'_, BotTokens> {
+        self.bot_tokens.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Reads the engine's state (for tests and tools); blocks calls while
@@ -107,7 +149,7 @@ impl Host {
         let mut engine = self.lock();
         let began = Instant::now();
         let result = run(&mut engine);
-        (result, began.elapsed().as_secs_f64())
+        (result, self.clock.processing(began.elapsed().as_secs_f64()))
     }
 
     /// The operating-time window of a method.

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
 use crate::calls::Call;
-use crate::{Host, SharedHost, clock};
+use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -36,12 +36,15 @@ pub fn router(host: SharedHost) -> Router {
         .with_state(host)
 }
 
-/// Serves the host's routes on `listener` until the process ends.
+/// Serves the host's routes on `listener` until the process ends, as a
+/// local portal with default [`Settings`](crate::Settings) (the page and
+/// the control API for loopback peers included).
 ///
 /// # Errors
 /// The listener's I/O errors.
 pub async fn serve(listener: TcpListener, host: SharedHost) -> io::Result<()> {
-    axum::serve(listener, router(host)).await
+    let live = crate::LiveHost::new(host, crate::Settings::default());
+    crate::serve_live(listener, std::sync::Arc::new(live)).await
 }
 
 /// `/rest/{method}`: OAuth style, the token is the `auth` parameter.
@@ -84,7 +87,7 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let start = clock::now();
+    let start = host.clock.start();
     let Some(method) = Method::from_segment(segment) else {
         return error(FrameworkError::MethodNotFound);
     };
@@ -106,6 +109,9 @@ async fn handle(
             .and_then(|p| call.reaction(&p, ServerEngine::add_reaction)),
         Method::ReactionDelete => read_params(query, headers, body)
             .and_then(|p| call.reaction(&p, ServerEngine::delete_reaction)),
+        Method::Portal(method) => {
+            return crate::portal::respond(&call, method, query, headers, body);
+        }
     };
     match reply {
         Ok(reply) => json(reply.http_status(), &reply),
@@ -114,13 +120,13 @@ async fn handle(
 }
 
 /// A framework error's response.
-fn error(e: FrameworkError) -> Response {
+pub(crate) fn error(e: FrameworkError) -> Response {
     let reply = Reply::from(e);
     json(reply.http_status(), &reply)
 }
 
 /// A JSON response with `status`.
-fn json(status: u16, body: &impl Serialize) -> Response {
+pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(body)).into_response()
 }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use imbot_like::wire::AppDirectory;
 use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, UserLikeRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{Credentials, Grant};
 use crate::bot_token::BotTokens;
@@ -15,7 +15,7 @@ use crate::bot_token::BotTokens;
 pub type Apps = AppDirectory<64, 128>;
 
 /// A world file, as JSON.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct World {
     /// OAuth applications with their access tokens.
@@ -36,7 +36,7 @@ pub struct World {
 }
 
 /// An application.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppSpec {
     /// The application's client id.
@@ -47,7 +47,7 @@ pub struct AppSpec {
 }
 
 /// An OAuth access token.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSpec {
     /// The token text, sent as `auth`.
@@ -61,7 +61,7 @@ pub struct TokenSpec {
 }
 
 /// An inbound webhook.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSpec {
     /// The user the webhook acts as.
@@ -74,7 +74,7 @@ pub struct WebhookSpec {
 }
 
 /// A chatbot.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotSpec {
     /// The bot's (user) id.
@@ -84,12 +84,18 @@ pub struct BotSpec {
     /// The token the bot was registered with: webhook calls of the v2
     /// reaction methods must send it as `botToken`. A bot without one
     /// cannot be driven by those calls.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The bot's `CODE`, unique within its application (see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The bot's `PROPERTIES[NAME]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A chat.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatSpec {
     /// The chat id.
@@ -97,10 +103,20 @@ pub struct ChatSpec {
     /// Its members.
     #[serde(default)]
     pub members: Vec<u32>,
+    /// Its `TITLE` (see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The user or bot who created it, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<u32>,
+    /// A private dialog between its two members (opened by a message to a
+    /// user id), not a group chat.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 /// A message.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageSpec {
     /// The message id.
@@ -112,6 +128,13 @@ pub struct MessageSpec {
     /// The users who like it, each a member of the chat.
     #[serde(default)]
     pub likes: Vec<u32>,
+    /// Its text (the engine keeps none; see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Reactions other than `like`, set by bots: a reaction code and the
+    /// bots that set it (see `portal`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reactions: std::collections::BTreeMap<String, Vec<u32>>,
 }
 
 /// Why a world was refused, naming the offending entry.
