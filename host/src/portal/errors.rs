@@ -44,7 +44,7 @@ pub enum PortalError {
     /// `EVENT_BOT_DELETE_ERROR`: no valid handler URL for bot removal.
     EventBotDeleteError,
     /// `MAX_COUNT_ERROR`: the application already has
-    /// [`MAX_BOTS_PER_APP`](super::registry::MAX_BOTS_PER_APP) bots.
+    /// 5 bots (as on portals).
     MaxCountError,
     /// `CLIENT_ID_EMPTY` (this host's code): a webhook call of
     /// `imbot.register` without `CLIENT_ID`, the name of the bot's

@@ -3,7 +3,7 @@
 //! answers and error codes.
 //!
 //! The engine keeps no message text, chat titles or bot names; the
-//! [`Registry`] keeps them, with the counters that hand out new ids. Every
+//! registry keeps them, with the counters that hand out new ids. Every
 //! call runs under the registry's lock, then the engine's (always in that
 //! order), so a call is one atomic step and a failed call changes nothing.
 
