@@ -295,7 +295,7 @@ fn deterministic_runs_give_byte_identical_answers() {
     let two = run_script(&second);
     assert_eq!(one, two);
     assert!(
-        one[0].starts_with(r#"{"result":42,"time":{"start":1735689600.0,"#),
+        one[0].starts_with(r#"{"result":43,"time":{"start":1735689600.0,"#),
         "{}",
         one[0]
     );

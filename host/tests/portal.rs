@@ -244,7 +244,7 @@ fn chat_user_add_needs_a_member_caller_and_new_users() {
         )),
         json!(true)
     );
-    assert_eq!(members(&s, 7), [1, 2, 5, 6, 39, 40]);
+    assert_eq!(members(&s, 7), [1, 2, 5, 6, 39, 40, 42]);
     let bot = s.form(
         "/rest/imbot.chat.user.add",
         "auth=t-demo&BOT_ID=39&CHAT_ID=7&USERS[]=8",
@@ -313,7 +313,7 @@ fn chat_leave_removes_the_caller() {
     call(&s, "im.chat.leave", json!({"CHAT_ID": 7})).assert_error(400, "ACCESS_ERROR");
     let bot = s.form("/rest/imbot.chat.leave", "auth=t-demo&BOT_ID=39&CHAT_ID=7");
     assert_eq!(result(&bot), json!(true));
-    assert_eq!(members(&s, 7), [2, 40]);
+    assert_eq!(members(&s, 7), [2, 40, 42]);
     s.form("/rest/imbot.chat.leave", "auth=t-demo&BOT_ID=39&CHAT_ID=7")
         .assert_error(400, "ACCESS_ERROR");
 }
@@ -327,23 +327,23 @@ fn imbot_register_answers_a_growing_bot_id_owned_by_the_caller() {
         &format!("{HOOK}/imbot.register"),
         &format!("{REGISTER}&CLIENT_ID=my.app"),
     );
-    assert_eq!(result(&bot), json!(42));
+    assert_eq!(result(&bot), json!(43));
     // The same code again: the same bot.
     let again = s.form(
         &format!("{HOOK}/imbot.register"),
         &format!("{REGISTER}&CLIENT_ID=my.app"),
     );
-    assert_eq!(result(&again), json!(42));
+    assert_eq!(result(&again), json!(43));
     let other = s.form("/rest/imbot.register", &format!("auth=t-demo&{REGISTER}"));
-    assert_eq!(result(&other), json!(43));
+    assert_eq!(result(&other), json!(44));
     let list = result(&s.get("/rest/imbot.bot.list?auth=t-demo"));
-    assert_eq!(list["42"]["CODE"], "echo");
-    assert_eq!(list["43"]["NAME"], "Echo");
+    assert_eq!(list["43"]["CODE"], "echo");
+    assert_eq!(list["44"]["NAME"], "Echo");
     assert_eq!(list["39"]["ID"], 39);
-    // Bot 42 belongs to the webhook's CLIENT_ID, not to app.demo.
+    // Bot 43 belongs to the webhook's CLIENT_ID, not to app.demo.
     s.form(
         "/rest/imbot.message.add",
-        "auth=t-demo&BOT_ID=42&DIALOG_ID=chat7&MESSAGE=x",
+        "auth=t-demo&BOT_ID=43&DIALOG_ID=chat7&MESSAGE=x",
     )
     .assert_error(400, "APP_ID_ERROR");
 }
@@ -359,8 +359,10 @@ fn imbot_register_errors() {
         .assert_error(400, "EVENT_WELCOME_MESSAGE_ERROR");
     register("CODE=e&PROPERTIES[NAME]=E&EVENT_MESSAGE_ADD=http://x.test&EVENT_WELCOME_MESSAGE=https://x.test&EVENT_BOT_DELETE=ftp://x")
         .assert_error(400, "EVENT_BOT_DELETE_ERROR");
+    // A webhook names its application by CLIENT_ID, as for the like
+    // methods: without one, 403 before anything else.
     s.form(&format!("{HOOK}/imbot.register"), REGISTER)
-        .assert_error(400, "CLIENT_ID_EMPTY");
+        .assert_error(403, "ACCESS_DENIED");
     // app.demo has bot 39: four more, then the limit.
     for code in ["a", "b", "c", "d"] {
         let body = format!("CODE={code}&PROPERTIES[LAST_NAME]=L&EVENT_HANDLER=http://x.test");
@@ -368,7 +370,7 @@ fn imbot_register_errors() {
     }
     register("CODE=f&PROPERTIES[NAME]=F&EVENT_HANDLER=http://x.test")
         .assert_error(400, "MAX_COUNT_ERROR");
-    assert_eq!(s.host.inspect(|e| e.bot_count()), 7);
+    assert_eq!(s.host.inspect(|e| e.bot_count()), 8);
 }
 
 #[test]

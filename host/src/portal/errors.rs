@@ -46,10 +46,6 @@ pub enum PortalError {
     /// `MAX_COUNT_ERROR`: the application already has
     /// 5 bots (as on portals).
     MaxCountError,
-    /// `CLIENT_ID_EMPTY` (this host's code): a webhook call of
-    /// `imbot.register` without `CLIENT_ID`, the name of the bot's
-    /// application.
-    ClientIdEmpty,
     /// `WRONG_REQUEST`: the change could not be made (a full table, a
     /// member already present or absent); the text says which.
     WrongRequest(&'static str),
@@ -76,7 +72,6 @@ impl PortalError {
             Self::EventWelcomeMessageError => "EVENT_WELCOME_MESSAGE_ERROR",
             Self::EventBotDeleteError => "EVENT_BOT_DELETE_ERROR",
             Self::MaxCountError => "MAX_COUNT_ERROR",
-            Self::ClientIdEmpty => "CLIENT_ID_EMPTY",
             Self::WrongRequest(_) => "WRONG_REQUEST",
         }
     }
@@ -103,7 +98,6 @@ impl PortalError {
             }
             Self::EventBotDeleteError => "Handler for \"Bot delete\" event isn't specified",
             Self::MaxCountError => "Has reached the maximum number of bots for application",
-            Self::ClientIdEmpty => "CLIENT_ID can't be empty for a webhook call",
             Self::WrongRequest(why) => why,
         }
     }
