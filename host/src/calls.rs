@@ -32,9 +32,7 @@ impl Call<'_> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => host
-                .webhook_bots()
-                .legacy_app(hook, params, &host.apps())?,
+            Caller::Webhook(hook) => host.webhook_bots().legacy_app(hook, params, &host.apps())?,
         };
         let request = params.like_request(app);
         self.run(&HostCommand::Like(request))

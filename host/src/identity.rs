@@ -75,7 +75,9 @@ impl WebhookBots {
 
     /// Whether a bot token is taken.
     pub(crate) fn token_taken(&self, token: &str) -> bool {
-        self.bots.values().any(|b| b.token.as_deref() == Some(token))
+        self.bots
+            .values()
+            .any(|b| b.token.as_deref() == Some(token))
     }
 
     /// The application a legacy webhook call acts for: its `CLIENT_ID` in

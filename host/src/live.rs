@@ -4,8 +4,8 @@
 //! the page.
 
 use std::collections::VecDeque;
-use std::io;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll};
@@ -25,12 +25,12 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::body::read_body;
+use crate::limits::Limits;
 use crate::portal::Params;
 use crate::routes::{error, json};
 use crate::scenario::{Action, Scenarios, method_name};
-use crate::world::{World, WorldError};
-use crate::limits::Limits;
 use crate::server::serve_routes;
+use crate::world::{World, WorldError};
 use crate::{Host, control, page, router};
 
 /// Why a durable host refuses to load or reset a world.

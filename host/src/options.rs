@@ -8,8 +8,8 @@ use clap::Parser;
 use clap::builder::{FalseyValueParser, RangedU64ValueParser};
 
 use crate::durable::Config;
-use crate::live::Settings;
 use crate::limits::Limits;
+use crate::live::Settings;
 use crate::ratelimit::RateLimit;
 
 /// Serves imbot.message.like, im.message.like and

@@ -122,10 +122,7 @@ pub(crate) enum Caller {
     App(Option<imbot_like::AppId>),
     /// `imbot.register` over a webhook: the webhook and the `CLIENT_ID` it
     /// sent, a namespace apart from OAuth client ids.
-    Webhook {
-        hook: WebhookKey,
-        client_id: String,
-    },
+    Webhook { hook: WebhookKey, client_id: String },
     /// An `im` call: the acting user.
     User(imbot_like::UserId),
 }
@@ -202,7 +199,11 @@ fn authenticate(
     params: &Params,
 ) -> Result<Caller, FrameworkError> {
     let mut auth = LikeParams::default();
-    for (wire, name) in [("auth", "AUTH"), ("CLIENT_ID", "CLIENT_ID"), ("BOT_ID", "BOT_ID")] {
+    for (wire, name) in [
+        ("auth", "AUTH"),
+        ("CLIENT_ID", "CLIENT_ID"),
+        ("BOT_ID", "BOT_ID"),
+    ] {
         if let Some(value) = params.text(name) {
             auth.set(wire, value);
         }
@@ -221,9 +222,7 @@ fn authenticate(
             }
         }
         (Actor::Bot, AuthCaller::Webhook(hook)) => {
-            let app = host
-                .webhook_bots()
-                .legacy_app(hook, &auth, &host.apps())?;
+            let app = host.webhook_bots().legacy_app(hook, &auth, &host.apps())?;
             Ok(Caller::App(app))
         }
         (Actor::User, _) => grant

@@ -202,7 +202,11 @@ pub(crate) fn restore(host: &Host, dir: &Path) -> Result<(), String> {
             return Err(refuse("its application does not match the engine's"));
         }
         let key = |text: &String| WebhookKey::parse(text).ok_or_else(|| refuse("bad webhook"));
-        let drivers = entry.driven_by.iter().map(key).collect::<Result<HashSet<_>, _>>()?;
+        let drivers = entry
+            .driven_by
+            .iter()
+            .map(key)
+            .collect::<Result<HashSet<_>, _>>()?;
         let webhook = WebhookBot {
             app,
             token: entry.token.clone(),
