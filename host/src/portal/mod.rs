@@ -6,6 +6,9 @@
 //! registry keeps them, with the counters that hand out new ids. Every
 //! call runs under the registry's lock, then the engine's (always in that
 //! order), so a call is one atomic step and a failed call changes nothing.
+//! Each engine change is a [`imbot_like::Command`] applied through the
+//! host's command path, so a durable host logs it before the answer; the
+//! registry is then saved beside the log (see `sidecar`).
 
 mod dump;
 mod errors;
