@@ -24,11 +24,14 @@ pub enum Method {
     ReactionAdd,
     /// `imbot.v2.Chat.Message.Reaction.delete`: a bot removes a reaction.
     ReactionDelete,
+    /// One of the world's own methods (messages, chats, bots), see
+    /// `portal`.
+    Portal(crate::portal::PortalMethod),
 }
 
 impl Method {
     /// How many methods there are.
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 4 + crate::portal::PortalMethod::COUNT;
 
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
@@ -41,7 +44,7 @@ impl Method {
             "im.message.like" => Some(Self::UserLike),
             "imbot.v2.chat.message.reaction.add" => Some(Self::ReactionAdd),
             "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
-            _ => None,
+            _ => crate::portal::PortalMethod::from_name(name).map(Self::Portal),
         }
     }
 
@@ -51,6 +54,7 @@ impl Method {
         match self {
             Self::BotLike | Self::ReactionAdd | Self::ReactionDelete => "imbot",
             Self::UserLike => "im",
+            Self::Portal(method) => method.scope(),
         }
     }
 
@@ -62,6 +66,7 @@ impl Method {
             Self::UserLike => 1,
             Self::ReactionAdd => 2,
             Self::ReactionDelete => 3,
+            Self::Portal(method) => 4 + method.index(),
         }
     }
 }

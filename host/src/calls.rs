@@ -4,12 +4,14 @@
 
 use std::cell::Cell;
 
-use imbot_like::wire::{ErrorResponse, FrameworkError, LikeParams, Params, ReactionParams, Reply};
+use imbot_like::wire::{
+    ErrorResponse, FrameworkError, LikeParams, Params, ReactionParams, Reply, Time,
+};
 use imbot_like::{CommandError, ReactionRequest};
 
 use crate::auth::{Caller, Grant, Method, Style};
 use crate::durable::HostCommand;
-use crate::{Applied, Host, clock};
+use crate::{Applied, Host};
 
 /// A v2 reaction transition: `Command::AddReaction` or `DeleteReaction`.
 pub(crate) type ReactionStep = fn(ReactionRequest) -> HostCommand;
@@ -30,7 +32,7 @@ impl Call<'_> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => host.webhook_bots.legacy_app(hook, params, &host.apps)?,
+            Caller::Webhook(hook) => host.webhook_bots().legacy_app(hook, params, &host.apps())?,
         };
         let request = params.like_request(app);
         self.run(&HostCommand::Like(request))
@@ -57,7 +59,7 @@ impl Call<'_> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => match host.webhook_bots.v2_app(hook, params) {
+            Caller::Webhook(hook) => match host.webhook_bots().v2_app(hook, params) {
                 Ok(app) => app,
                 Err(code) => return Ok(Reply::from(code)),
             },
@@ -74,7 +76,7 @@ impl Call<'_> {
     }
 
     /// Authenticates the call, checks its scope and its rate limit.
-    fn admit<P: Params>(&self, params: &P) -> Result<&Grant, FrameworkError> {
+    pub(crate) fn admit<P: Params>(&self, params: &P) -> Result<&Grant, FrameworkError> {
         let grant = self
             .host
             .credentials
@@ -86,20 +88,26 @@ impl Call<'_> {
         }
     }
 
-    /// The reply to an engine result, with the time block and the
-    /// method's operating time updated.
+    /// The reply to an engine result, with the time block.
     fn reply<E: Into<ErrorResponse>>(
         &self,
         result: Result<(), E>,
         processing: f64,
     ) -> Result<Reply, FrameworkError> {
+        let time = self.time_block(processing)?;
+        Ok(Reply::from_result(result, time))
+    }
+
+    /// The call's time block, with the method's operating time updated.
+    pub(crate) fn time_block(&self, processing: f64) -> Result<Time, FrameworkError> {
         let operating = self
             .host
             .operating(self.method)
             .record(self.start, processing);
-        let time = clock::time_block(self.start, processing, operating)
-            .map_err(|_| FrameworkError::InternalServerError)?;
-        Ok(Reply::from_result(result, time))
+        self.host
+            .clock
+            .time_block(self.start, processing, operating)
+            .map_err(|_| FrameworkError::InternalServerError)
     }
 }
 

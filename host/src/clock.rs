@@ -1,6 +1,7 @@
 //! The time block: the host reads the clock, the wire layer shapes it.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use imbot_like::wire::{DateTooLong, Time};
@@ -36,14 +37,82 @@ impl Operating {
     }
 }
 
-/// The time block of a call that started at `start` and spent `processing`
-/// seconds in the engine.
-pub(crate) fn time_block(
+/// Where a host's times come from: the wall clock, or (with
+/// `--deterministic`) a stepped clock, so that a sequence of calls gets the
+/// same time blocks on every run.
+#[derive(Debug)]
+pub(crate) enum Clock {
+    /// The system clock; processing times as measured.
+    Wall,
+    /// Call `n` (from 0) starts at `DETERMINISTIC_ORIGIN + n *
+    /// DETERMINISTIC_STEP` and spends exactly `DETERMINISTIC_PROCESSING`.
+    Stepped(AtomicU64),
+}
+
+/// The first call's start under `--deterministic`: 2025-01-01T00:00:00Z.
+pub const DETERMINISTIC_ORIGIN: f64 = 1_735_689_600.0;
+/// The seconds between two calls' starts under `--deterministic`.
+pub const DETERMINISTIC_STEP: f64 = 1.0;
+/// Every call's processing time under `--deterministic`, in seconds.
+pub const DETERMINISTIC_PROCESSING: f64 = 0.001;
+
+impl Clock {
+    /// A clock: stepped when `deterministic`.
+    pub(crate) fn new(deterministic: bool) -> Self {
+        if deterministic {
+            Self::Stepped(AtomicU64::new(0))
+        } else {
+            Self::Wall
+        }
+    }
+
+    /// Whether this is the stepped clock of `--deterministic`.
+    pub(crate) fn is_stepped(&self) -> bool {
+        matches!(self, Self::Stepped(_))
+    }
+
+    /// The start of a new call.
+    pub(crate) fn start(&self) -> f64 {
+        match self {
+            Self::Wall => now(),
+            Self::Stepped(calls) => {
+                let n = calls.fetch_add(1, Ordering::Relaxed);
+                DETERMINISTIC_ORIGIN + n as f64 * DETERMINISTIC_STEP
+            }
+        }
+    }
+
+    /// The processing time to report for a `measured` one.
+    pub(crate) fn processing(&self, measured: f64) -> f64 {
+        match self {
+            Self::Wall => measured,
+            Self::Stepped(_) => DETERMINISTIC_PROCESSING,
+        }
+    }
+
+    /// The time block of a call that started at `start` and spent
+    /// `processing` seconds (already passed through [`Clock::processing`]).
+    pub(crate) fn time_block(
+        &self,
+        start: f64,
+        processing: f64,
+        operating: (u64, f64),
+    ) -> Result<Time, DateTooLong> {
+        let finish = match self {
+            Self::Wall => now().max(start),
+            Self::Stepped(_) => start + processing,
+        };
+        finish_block(start, finish, processing, operating)
+    }
+}
+
+/// The time block of a call from `start` to `finish`.
+fn finish_block(
     start: f64,
+    finish: f64,
     processing: f64,
     operating: (u64, f64),
 ) -> Result<Time, DateTooLong> {
-    let finish = now().max(start);
     let dates = (iso8601(start), iso8601(finish));
     let time = Time::new(start, finish, processing, &dates.0, &dates.1)?;
     Ok(time.operating(operating.0, operating.1))

@@ -65,6 +65,7 @@ impl Default for Config {
 
 /// The host's durable log: where accepted commands go before answers.
 pub struct Durable {
+    dir: PathBuf,
     shared: Arc<Shared>,
     flushed: watch::Receiver<u64>,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -115,6 +116,7 @@ impl Durable {
             .spawn(move || writer.run())
             .map_err(|e| e.to_string())?;
         let durable = Self {
+            dir: dir.to_path_buf(),
             shared,
             flushed: receiver,
             writer: Mutex::new(Some(thread)),
@@ -163,11 +165,40 @@ impl Host {
     /// # Errors
     /// Why the world or the directory cannot be used.
     pub fn durable_in(world: &crate::World, dir: &Path, config: Config) -> Result<Self, String> {
-        let mut host = Self::new(world).map_err(|e| e.to_string())?;
+        Self::durable_with_clock(world, dir, config, false)
+    }
+
+    /// As [`Host::durable_in`], with the stepped clock when
+    /// `deterministic` (see [`crate::Settings::deterministic`]).
+    ///
+    /// The host-side state of the world methods (message texts, chat
+    /// titles, bot codes and names, webhook-registered bots and their
+    /// tokens) is kept in `dir` too, see `portal`'s sidecar file.
+    ///
+    /// # Errors
+    /// Why the world or the directory cannot be used.
+    pub fn durable_with_clock(
+        world: &crate::World,
+        dir: &Path,
+        config: Config,
+        deterministic: bool,
+    ) -> Result<Self, String> {
+        let mut host = Self::with_clock(world, deterministic).map_err(|e| e.to_string())?;
         let (durable, recovered) = Durable::open(dir, &host.engine, config)?;
         report(dir, recovered.as_ref());
         host.durable = Some(durable);
+        if let Err(e) = crate::portal::restore(&host, dir) {
+            if let Some(durable) = &host.durable {
+                durable.shutdown();
+            }
+            return Err(e);
+        }
         Ok(host)
+    }
+
+    /// The data directory, for a durable host.
+    pub(crate) fn durable_dir(&self) -> Option<&Path> {
+        self.durable.as_ref().map(|d| d.dir.as_path())
     }
 
     /// The durable log, for a host with a data directory.

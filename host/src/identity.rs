@@ -35,6 +35,8 @@ pub(crate) struct WebhookBot {
     pub(crate) app: AppId,
     /// The token it was registered with, which v2 calls send as `botToken`.
     pub(crate) token: Option<String>,
+    /// The webhook that registered it.
+    pub(crate) registered_by: WebhookKey,
     /// The webhooks allowed to drive it.
     pub(crate) drivers: HashSet<WebhookKey>,
 }
@@ -59,6 +61,23 @@ impl WebhookBots {
         }
         self.bots.insert(bot, entry);
         Ok(())
+    }
+
+    /// Forgets an unregistered bot.
+    pub(crate) fn remove(&mut self, bot: BotId) -> Option<WebhookBot> {
+        self.bots.remove(&bot)
+    }
+
+    /// A webhook-registered bot.
+    pub(crate) fn get(&self, bot: BotId) -> Option<&WebhookBot> {
+        self.bots.get(&bot)
+    }
+
+    /// Whether a bot token is taken.
+    pub(crate) fn token_taken(&self, token: &str) -> bool {
+        self.bots
+            .values()
+            .any(|b| b.token.as_deref() == Some(token))
     }
 
     /// The application a legacy webhook call acts for: its `CLIENT_ID` in

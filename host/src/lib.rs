@@ -30,8 +30,14 @@ mod ratelimit;
 mod routes;
 mod server;
 pub mod world;
+// The local portal: world methods, control API, page, scenarios.
+pub mod control;
+mod live;
+mod page;
+pub mod portal;
+pub mod scenario;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use imbot_like::{CommandError, ServerEngine};
@@ -39,13 +45,14 @@ use imbot_like::{CommandError, ServerEngine};
 pub use auth::Method;
 pub use body::BODY_LIMIT;
 pub use limits::Limits;
+pub use live::{LiveHost, LogEntry, Settings, live_router, serve_live, serve_live_with};
 pub use ratelimit::{RateLimit, RateLimitError};
 pub use routes::router;
 pub use server::{serve, serve_with};
 pub use world::{Apps, World, WorldError};
 
 use crate::auth::{Caller, Credentials};
-use crate::clock::Operating;
+use crate::clock::{Clock, Operating};
 use crate::identity::WebhookBots;
 use crate::ratelimit::RateLimiter;
 
@@ -60,11 +67,21 @@ pub struct Host {
     engine: durable::SharedEngine,
     /// The data directory's log, when state is kept on disk.
     durable: Option<durable::Durable>,
-    apps: Apps,
+    /// The application directory; `imbot.register` over a webhook adds
+    /// to it.
+    apps: RwLock<Apps>,
     credentials: Credentials,
-    webhook_bots: WebhookBots,
+    /// Webhook-registered bots; `imbot.register` / `imbot.unregister`
+    /// change them.
+    webhook_bots: RwLock<WebhookBots>,
     operating: [Operating; Method::COUNT],
+    rate_limit: Option<RateLimit>,
     rate_limiter: Option<RateLimiter>,
+    // The local portal's state: the clock, what the engine keeps no copy
+    // of (texts, titles, names), and the world the host started with.
+    clock: Clock,
+    portal: portal::Registry,
+    world: World,
 }
 
 impl Host {
@@ -93,17 +110,58 @@ impl Host {
     /// # Errors
     /// As [`Host::from_json`].
     pub fn new(world: &World) -> Result<Self, WorldError> {
+        Self::with_clock(world, false)
+    }
+
+    /// A host on a world; with `deterministic`, its time blocks come from
+    /// a stepped clock (see [`Settings::deterministic`]).
+    ///
+    /// # Errors
+    /// As [`Host::from_json`].
+    pub fn with_clock(world: &World, deterministic: bool) -> Result<Self, WorldError> {
         let engine = build_engine()?;
-        let loaded = world.load(engine)?;
+        let mut loaded = world.load(engine)?;
+        portal::apply_reactions(&mut loaded.engine, world)?;
         Ok(Self {
             engine: Arc::new(Mutex::new(loaded.engine)),
             durable: None,
-            apps: loaded.apps,
+            apps: RwLock::new(loaded.apps),
             credentials: loaded.credentials,
-            webhook_bots: loaded.webhook_bots,
+            webhook_bots: RwLock::new(loaded.webhook_bots),
             operating: Default::default(),
+            rate_limit: None,
             rate_limiter: None,
+            clock: Clock::new(deterministic),
+            portal: portal::Registry::from_world(world),
+            world: world.clone(),
         })
+    }
+
+    /// The world now, as a world file: what `GET /__control/world`
+    /// answers.
+    #[must_use]
+    pub fn dump(&self) -> World {
+        portal::dump(self)
+    }
+
+    /// The application directory.
+    fn apps(&self) -> RwLockReadGuard<'_, Apps> {
+        self.apps.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The application directory, to add to it.
+    fn apps_mut(&self) -> RwLockWriteGuard<'_, Apps> {
+        self.apps.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The webhook-registered bots.
+    fn webhook_bots(&self) -> RwLockReadGuard<'_, WebhookBots> {
+        self.webhook_bots.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The webhook-registered bots, to change them.
+    fn webhook_bots_mut(&self) -> RwLockWriteGuard<'_, WebhookBots> {
+        self.webhook_bots.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Limits each caller (an OAuth application, a webhook) to `limit`;
@@ -111,8 +169,15 @@ impl Host {
     /// set.
     #[must_use]
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self.rate_limiter = Some(RateLimiter::new(limit));
         self
+    }
+
+    /// The rate limit set with [`Host::with_rate_limit`], if any.
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
     }
 
     /// Whether `caller` is within its rate limit now (always, without one).
@@ -142,13 +207,25 @@ impl Host {
     fn apply(&self, command: &durable::HostCommand) -> (Applied, f64, Option<u64>) {
         let mut engine = self.lock();
         let began = Instant::now();
+        let (result, wait) = self.apply_locked(&mut engine, command);
+        let processing = self.clock.processing(began.elapsed().as_secs_f64());
+        (result, processing, wait)
+    }
+
+    /// Applies one command to the engine the caller has locked (a world
+    /// method applies several under one lock), and logs it when accepted;
+    /// its result and, for a durable host, the log position to wait for.
+    fn apply_locked(
+        &self,
+        engine: &mut ServerEngine,
+        command: &durable::HostCommand,
+    ) -> (Applied, Option<u64>) {
         let result = engine.apply(command);
-        let processing = began.elapsed().as_secs_f64();
         let wait = self.durable.as_ref().map(|log| match result {
             Ok(_) => log.append(command),
             Err(_) => log.appended(),
         });
-        (result, processing, wait)
+        (result, wait)
     }
 
     /// The operating-time window of a method.

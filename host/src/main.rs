@@ -1,6 +1,8 @@
 //! `rest_host`: serves `imbot.message.like`, `im.message.like` and
 //! `imbot.v2.Chat.Message.Reaction.add` / `.delete` on a local port, like
-//! a Bitrix24 portal. `rest_host --help` lists the options.
+//! a Bitrix24 portal, with the world's own methods (messages, chats,
+//! bots), the control API under `/__control/` and the page at `/`.
+//! `rest_host --help` lists the options.
 //!
 //! It prints `listening on http://127.0.0.1:PORT` on stdout, logs one JSON
 //! line per request on stderr, and stops on SIGTERM or Ctrl-C after the
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use imbot_like_host::options::Options;
-use imbot_like_host::{Host, World, serve_with};
+use imbot_like_host::{Host, LiveHost, World, serve_live_with};
 
 fn load(options: &Options) -> Result<Host, String> {
     let text = match &options.world {
@@ -26,11 +28,12 @@ fn load(options: &Options) -> Result<Host, String> {
         || "the default world".to_owned(),
         |p| p.display().to_string(),
     );
+    let world = World::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+    let deterministic = options.deterministic;
     let host = match &options.data {
-        None => Host::from_json(&text).map_err(|e| format!("{shown}: {e}"))?,
+        None => Host::with_clock(&world, deterministic).map_err(|e| format!("{shown}: {e}"))?,
         Some(dir) => {
-            let world = World::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
-            Host::durable_in(&world, dir, options.durable_config())?
+            Host::durable_with_clock(&world, dir, options.durable_config(), deterministic)?
         }
     };
     Ok(match options.rate_limit() {
@@ -80,9 +83,9 @@ async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
     println!("listening on http://{address}");
-    let host = Arc::new(host);
-    serve_with(listener, Arc::clone(&host), options.limits(), stop_signal()).await?;
-    if let Some(durable) = host.durable() {
+    let live = Arc::new(LiveHost::new(Arc::new(host), options.settings()));
+    serve_live_with(listener, Arc::clone(&live), options.limits(), stop_signal()).await?;
+    if let Some(durable) = live.host().durable() {
         durable.shutdown();
     }
     Ok(())

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use clap::builder::RangedU64ValueParser;
+use clap::builder::{FalseyValueParser, RangedU64ValueParser};
 
 use crate::durable::Config;
 use crate::limits::Limits;
+use crate::live::Settings;
 use crate::ratelimit::RateLimit;
 
 /// Serves imbot.message.like, im.message.like and
@@ -80,6 +81,19 @@ pub struct Options {
     #[arg(long, env = "RUST_LOG", value_name = "FILTER", default_value = "info",
           value_parser = log_filter)]
     pub log: String,
+    /// Stepped clock: call `n` starts at 2025-01-01T00:00:00Z plus `n`
+    /// seconds and takes 0.001 s, so the same calls give byte-identical
+    /// answers on every run.
+    #[arg(long, env = "REST_HOST_DETERMINISTIC",
+          value_parser = FalseyValueParser::new(), default_value_t = false,
+          num_args = 0, default_missing_value = "true")]
+    pub deterministic: bool,
+    /// The token the control API (`/__control/`) and the page require, as
+    /// the `X-Control-Token` header or `token` in the query; without it
+    /// they answer loopback peers only.
+    #[arg(long, env = "REST_HOST_CONTROL_TOKEN", value_name = "TOKEN",
+          value_parser = nonempty)]
+    pub control_token: Option<String>,
 }
 
 impl Options {
@@ -103,6 +117,15 @@ impl Options {
         Config {
             every_records: self.snapshot_every,
             ..Config::default()
+        }
+    }
+
+    /// How the local portal runs: the clock and the control token.
+    #[must_use]
+    pub fn settings(&self) -> Settings {
+        Settings {
+            deterministic: self.deterministic,
+            control_token: self.control_token.clone(),
         }
     }
 
@@ -136,6 +159,15 @@ fn rate(text: &str) -> Result<f64, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A non-empty text.
+fn nonempty(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 /// A log filter `tracing-subscriber` can read.
 fn log_filter(text: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(text)
@@ -160,6 +192,10 @@ mod tests {
         let limit = options.rate_limit().unwrap();
         assert_eq!((limit.per_second, limit.burst), (2.0, 5));
         assert_eq!(options.limits().header_timeout.as_secs(), 10);
+        assert_eq!(options.settings(), crate::Settings::default());
+        let portal = parse(&["--deterministic", "--control-token", "s3"]).unwrap();
+        assert!(portal.settings().deterministic);
+        assert_eq!(portal.settings().control_token.as_deref(), Some("s3"));
         for bad in [
             &["--port", "70000"][..],
             &["--header-timeout", "0"],
@@ -170,6 +206,7 @@ mod tests {
             &["--rate-burst", "0"],
             &["--log", "a=b=c"],
             &["--nope"],
+            &["--control-token", ""],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");
         }

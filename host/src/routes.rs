@@ -15,7 +15,7 @@ use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
 use crate::calls::Call;
 use crate::durable::HostCommand;
-use crate::{Host, SharedHost, clock};
+use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -73,7 +73,7 @@ async fn handle(
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let start = clock::now();
+    let start = host.clock.start();
     let Some(method) = Method::from_segment(segment) else {
         return error(FrameworkError::MethodNotFound);
     };
@@ -89,31 +89,42 @@ async fn handle(
         wait: Default::default(),
     };
     let (query, body) = (uri.query(), body.as_ref());
-    let reply = match method {
+    let answer = match method {
         Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
         Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
         Method::ReactionAdd => read_params(query, headers, body)
             .and_then(|p| call.reaction(&p, HostCommand::AddReaction)),
         Method::ReactionDelete => read_params(query, headers, body)
             .and_then(|p| call.reaction(&p, HostCommand::DeleteReaction)),
+        Method::Portal(method) => {
+            let response = crate::portal::respond(&call, method, query, headers, body);
+            wait_durable(host, call.wait.get()).await;
+            return response;
+        }
     };
-    if let (Some(log), Some(seq)) = (host.durable(), call.wait.get()) {
-        log.durable(seq).await;
-    }
-    match reply {
+    wait_durable(host, call.wait.get()).await;
+    match answer {
         Ok(reply) => json(reply.http_status(), &reply),
         Err(e) => error(e),
     }
 }
 
+/// For a durable host, waits until what the call's answer reports is on
+/// disk.
+async fn wait_durable(host: &Host, wait: Option<u64>) {
+    if let (Some(log), Some(seq)) = (host.durable(), wait) {
+        log.durable(seq).await;
+    }
+}
+
 /// A framework error's response.
-fn error(e: FrameworkError) -> Response {
+pub(crate) fn error(e: FrameworkError) -> Response {
     let reply = Reply::from(e);
     json(reply.http_status(), &reply)
 }
 
 /// A JSON response with `status`.
-fn json(status: u16, body: &impl Serialize) -> Response {
+pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(body)).into_response()
 }

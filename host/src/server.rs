@@ -10,13 +10,14 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::uri::PathAndQuery;
 use axum::http::{Response, StatusCode, Uri};
 use axum::middleware::{self, Next};
@@ -59,7 +60,17 @@ pub async fn serve_with(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    let app = TowerToHyperService::new(service(router(host), &limits));
+    serve_routes(listener, router(host), limits, stop).await
+}
+
+/// Serves `routes` as [`serve_with`] does; each request carries its peer's
+/// address as [`ConnectInfo`].
+pub(crate) async fn serve_routes(
+    listener: TcpListener,
+    routes: Router,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -74,9 +85,9 @@ pub async fn serve_with(
             slot = Arc::clone(&slots).acquire_owned() => slot.map_err(io::Error::other)?,
             () = &mut stop => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,7 +97,8 @@ pub async fn serve_with(
             () = &mut stop => break,
         };
         let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
-        let connection = graceful.watch(http.serve_connection(io, app.clone()));
+        let app = TowerToHyperService::new(service(routes.clone(), &limits, peer));
+        let connection = graceful.watch(http.serve_connection(io, app));
         tokio::spawn(async move {
             let _ = connection.await;
             drop(slot);
@@ -116,11 +128,12 @@ fn connection_io(
 }
 
 /// The routes in their layers, outermost first: repeated slashes merged,
-/// one log line per request, the URI length checked, error bodies filled,
-/// the body and call timed.
+/// one log line per request, the peer's address attached, the URI length
+/// checked, error bodies filled, the body and call timed.
 fn service(
     routes: Router,
     limits: &Limits,
+    peer: SocketAddr,
 ) -> impl tower::Service<
     Request<hyper::body::Incoming>,
     Response = Response<
@@ -145,7 +158,11 @@ fn service(
                 .on_eos(())
                 .on_failure(()),
         )
-        .map_request(|request: Request<hyper::body::Incoming>| request.map(Body::new))
+        .map_request(move |request: Request<hyper::body::Incoming>| {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        })
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             check_uri(request, next, max_uri)
         }))

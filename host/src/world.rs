@@ -6,7 +6,7 @@ use std::fmt;
 
 use imbot_like::wire::{AppDirectory, AppKind};
 use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, UserLikeRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Credentials, Grant, WebhookKey};
 use crate::identity::{WebhookBot, WebhookBots};
@@ -15,7 +15,7 @@ use crate::identity::{WebhookBot, WebhookBots};
 pub type Apps = AppDirectory<64, 128>;
 
 /// A world file, as JSON.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct World {
     /// OAuth applications with their access tokens.
@@ -36,7 +36,7 @@ pub struct World {
 }
 
 /// An application.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppSpec {
     /// The application's client id.
@@ -47,7 +47,7 @@ pub struct AppSpec {
 }
 
 /// An OAuth access token.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSpec {
     /// The token text, sent as `auth`.
@@ -61,7 +61,7 @@ pub struct TokenSpec {
 }
 
 /// An inbound webhook.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSpec {
     /// The user the webhook acts as.
@@ -76,34 +76,40 @@ pub struct WebhookSpec {
 /// A chatbot, installed by an OAuth application (`app`) or registered
 /// through a webhook (`client_id` and `registered_by`); exactly one of
 /// the two.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotSpec {
     /// The bot's (user) id.
     pub id: u32,
     /// The client id of the OAuth application that installed it. Only
     /// OAuth calls with that application's tokens can drive it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
     /// The `CLIENT_ID` a webhook registered it with: legacy webhook calls
     /// send it (a namespace apart from OAuth client ids).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The webhook that registered it, as `"{user_id}/{code}"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_by: Option<String>,
     /// The webhooks allowed to drive it (default: `registered_by` alone).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub driven_by: Option<Vec<String>>,
     /// The token it was registered with: v2 webhook calls send it as
     /// `botToken`, and it is their identity. Webhook-registered bots only;
     /// without one, v2 webhook calls cannot drive the bot.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The bot's `CODE`, unique within its application (see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The bot's `PROPERTIES[NAME]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A chat.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChatSpec {
     /// The chat id.
@@ -111,10 +117,20 @@ pub struct ChatSpec {
     /// Its members.
     #[serde(default)]
     pub members: Vec<u32>,
+    /// Its `TITLE` (see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The user or bot who created it, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<u32>,
+    /// A private dialog between its two members (opened by a message to a
+    /// user id), not a group chat.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private: bool,
 }
 
 /// A message.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MessageSpec {
     /// The message id.
@@ -126,6 +142,13 @@ pub struct MessageSpec {
     /// The users who like it, each a member of the chat.
     #[serde(default)]
     pub likes: Vec<u32>,
+    /// Its text (the engine keeps none; see `portal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Reactions other than `like`, set by bots: a reaction code and the
+    /// bots that set it (see `portal`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reactions: std::collections::BTreeMap<String, Vec<u32>>,
 }
 
 /// Why a world was refused, naming the offending entry.
@@ -320,6 +343,7 @@ impl BotSpec {
             _ => return Err("give either app, or client_id with registered_by".into()),
         };
         let registrar = declared_webhook(by, credentials)?;
+        let registrar_key = registrar.clone();
         let drivers = match &self.driven_by {
             None => HashSet::from([registrar]),
             Some(list) => list
@@ -337,6 +361,7 @@ impl BotSpec {
         Ok(Some(WebhookBot {
             app,
             token,
+            registered_by: registrar_key,
             drivers,
         }))
     }

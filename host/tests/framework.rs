@@ -55,7 +55,7 @@ fn unknown_methods_are_404() {
         .assert_error(404, "ERROR_METHOD_NOT_FOUND");
     s.get("/rest/a/b/c/d")
         .assert_error(404, "ERROR_METHOD_NOT_FOUND");
-    s.get("/").assert_error(404, "ERROR_METHOD_NOT_FOUND");
+    s.get("/rest").assert_error(404, "ERROR_METHOD_NOT_FOUND");
     // Method names are read in any case.
     s.get("/rest/IMBOT.Message.Like.JSON?auth=t-demo&MESSAGE_ID=1")
         .assert_true();

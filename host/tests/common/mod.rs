@@ -185,3 +185,29 @@ pub fn error_code(body: &str) -> String {
     assert!(value["error_description"].is_string(), "{body}");
     value["error"].as_str().unwrap_or_default().to_owned()
 }
+/// A local portal with settings on a free port, in a background runtime;
+/// its current host at start.
+pub fn start_live(
+    world: &str,
+    settings: imbot_like_host::Settings,
+) -> (Server, Arc<imbot_like_host::LiveHost>) {
+    let world = imbot_like_host::World::from_json(world).expect("the test world loads");
+    let live = Arc::new(imbot_like_host::LiveHost::from_world(&world, settings).unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = Arc::clone(&live);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            imbot_like_host::serve_live(listener, served).await.unwrap();
+        });
+    });
+    let host = live.host();
+    (Server { base, host }, live)
+}

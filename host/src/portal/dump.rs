@@ -1,0 +1,140 @@
+//! The world as a world file again: the started-with credentials, the
+//! engine's bots, chats, members, messages, likes and reactions, and the
+//! registry's texts, titles and names.
+
+use serde_json::{Value, json};
+
+use imbot_like::{BotId, MessageId, Reaction, ReactionRequest, ServerEngine, UserId};
+
+use super::registry::State;
+use crate::Host;
+use crate::world::{World, WorldError};
+
+/// The host's world now, as a world file would give it.
+pub(crate) fn dump(host: &Host) -> World {
+    let state = host.portal.lock();
+    let mut world = host.world.clone();
+    host.inspect(|engine| {
+        world.bots = from_values(bots(host, &state, engine));
+        world.chats = from_values(chats(&state, engine));
+        world.messages = from_values(messages(&state, engine));
+    });
+    world
+}
+
+/// Reads world entries built as JSON, so that fields added to the world
+/// types later take their defaults.
+fn from_values<T: serde::de::DeserializeOwned>(values: Vec<Value>) -> Vec<T> {
+    values
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect()
+}
+
+/// The engine's bots: an OAuth application's with its `app`, a webhook
+/// registered one with its `client_id`, `registered_by`, `driven_by` and
+/// bot `token`; each with its `code` and `name`.
+fn bots(host: &Host, state: &State, engine: &ServerEngine) -> Vec<Value> {
+    let mut bots: Vec<(BotId, imbot_like::AppId)> = engine.bots().collect();
+    bots.sort_unstable_by_key(|(bot, _)| bot.get());
+    let apps = host.apps();
+    let webhook_bots = host.webhook_bots();
+    bots.into_iter()
+        .map(|(bot, app)| {
+            let id = bot.get();
+            let meta = state.bots.get(&id);
+            let client_id = apps.client_id(app).unwrap_or_default();
+            let mut entry = match webhook_bots.get(bot) {
+                Some(hooked) => {
+                    let mut driven_by: Vec<String> =
+                        hooked.drivers.iter().map(ToString::to_string).collect();
+                    driven_by.sort_unstable();
+                    json!({
+                        "id": id,
+                        "client_id": client_id,
+                        "registered_by": hooked.registered_by.to_string(),
+                        "driven_by": driven_by,
+                        "token": hooked.token,
+                    })
+                }
+                None => json!({ "id": id, "app": client_id }),
+            };
+            if let Some(meta) = meta {
+                entry["code"] = json!(meta.code);
+                entry["name"] = json!(meta.name);
+            }
+            entry
+        })
+        .collect()
+}
+
+fn chats(state: &State, engine: &ServerEngine) -> Vec<Value> {
+    state
+        .chats
+        .iter()
+        .filter_map(|(&id, meta)| {
+            let members = engine.chat_members(imbot_like::ChatId::new(id)?)?;
+            let members: Vec<u32> = members.iter().map(|m| m.get()).collect();
+            Some(json!({
+                "id": id,
+                "members": members,
+                "title": meta.title,
+                "owner": meta.owner,
+                "private": meta.private,
+            }))
+        })
+        .collect()
+}
+
+fn messages(state: &State, engine: &ServerEngine) -> Vec<Value> {
+    state
+        .messages
+        .iter()
+        .filter_map(|(&id, meta)| {
+            let message = MessageId::new(id)?;
+            let mut likes = Vec::new();
+            let mut reactions = serde_json::Map::new();
+            for group in engine.reactions(message)? {
+                let users: Vec<u32> = group.users().map(UserId::get).collect();
+                if group.reaction() == Reaction::Like {
+                    likes = users;
+                } else {
+                    reactions.insert(group.reaction().code().to_owned(), json!(users));
+                }
+            }
+            Some(json!({
+                "id": id,
+                "chat": meta.chat,
+                "author": meta.author,
+                "likes": likes,
+                "text": meta.text,
+                "reactions": reactions,
+            }))
+        })
+        .collect()
+}
+
+/// Sets a world's reactions other than `like` (each set by a bot, through
+/// its own application) after the engine loaded the rest.
+pub(crate) fn apply_reactions(engine: &mut ServerEngine, world: &World) -> Result<(), WorldError> {
+    for (i, spec) in world.messages.iter().enumerate() {
+        for (code, bots) in &spec.reactions {
+            let entry = format!("messages[{i}] (id {}).reactions.{code}", spec.id);
+            let reaction = Reaction::from_code(code)
+                .ok_or_else(|| WorldError(format!("{entry}: unknown reaction")))?;
+            for &bot in bots {
+                let refuse = || WorldError(format!("{entry}: {bot} is not a registered bot"));
+                let bot = BotId::new(bot).ok_or_else(refuse)?;
+                let app = engine.bot_owner(bot).ok_or_else(refuse)?;
+                let message = MessageId::new(spec.id)
+                    .ok_or_else(|| WorldError(format!("{entry}: bad message id")))?;
+                let request = ReactionRequest::new(bot, message, reaction).app(app);
+                engine
+                    .add_reaction(&request)
+                    .map(drop)
+                    .map_err(|e| WorldError(format!("{entry}: bot {}: {e}", bot.get())))?;
+            }
+        }
+    }
+    Ok(())
+}

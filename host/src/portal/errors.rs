@@ -1,0 +1,127 @@
+//! The world methods' errors: the portal's codes and descriptions, HTTP
+//! 400, in the envelope `{"error": CODE, "error_description": TEXT}`.
+
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+/// Why a world method refused a call. Nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalError {
+    /// `BOT_ID_ERROR`: no such bot, or the application has no bot to
+    /// default to.
+    BotIdError,
+    /// `APP_ID_ERROR`: the bot belongs to another application.
+    AppIdError,
+    /// `DIALOG_ID_EMPTY`: no `DIALOG_ID`, or one that names neither a chat
+    /// (`chatN`) nor a user.
+    DialogIdEmpty,
+    /// `MESSAGE_EMPTY`: no text, or only white space.
+    MessageEmpty,
+    /// `MESSAGE_ID_ERROR`: no valid `MESSAGE_ID`.
+    MessageIdError,
+    /// `CANT_EDIT_MESSAGE`: the message is unknown or is not the caller's.
+    CantEditMessage,
+    /// `ACCESS_ERROR`: the caller is not a member of the dialog, or may
+    /// not change it.
+    AccessError,
+    /// `CHAT_ID_EMPTY`: no valid `CHAT_ID`.
+    ChatIdEmpty,
+    /// `USER_ID_EMPTY`: no valid `USER_ID`.
+    UserIdEmpty,
+    /// `USERS_EMPTY` (this host's code): `USERS` is missing or lists no
+    /// valid user id.
+    UsersEmpty,
+    /// `CODE_ERROR`: `imbot.register` without `CODE`.
+    CodeError,
+    /// `NAME_ERROR`: `imbot.register` without `PROPERTIES[NAME]` or
+    /// `PROPERTIES[LAST_NAME]`.
+    NameError,
+    /// `EVENT_MESSAGE_ADD_ERROR`: no valid handler URL for new messages.
+    EventMessageAddError,
+    /// `EVENT_WELCOME_MESSAGE_ERROR`: no valid handler URL for welcomes.
+    EventWelcomeMessageError,
+    /// `EVENT_BOT_DELETE_ERROR`: no valid handler URL for bot removal.
+    EventBotDeleteError,
+    /// `MAX_COUNT_ERROR`: the application already has
+    /// 5 bots (as on portals).
+    MaxCountError,
+    /// `WRONG_REQUEST`: the change could not be made (a full table, a
+    /// member already present or absent); the text says which.
+    WrongRequest(&'static str),
+}
+
+impl PortalError {
+    /// The `error` field.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::BotIdError => "BOT_ID_ERROR",
+            Self::AppIdError => "APP_ID_ERROR",
+            Self::DialogIdEmpty => "DIALOG_ID_EMPTY",
+            Self::MessageEmpty => "MESSAGE_EMPTY",
+            Self::MessageIdError => "MESSAGE_ID_ERROR",
+            Self::CantEditMessage => "CANT_EDIT_MESSAGE",
+            Self::AccessError => "ACCESS_ERROR",
+            Self::ChatIdEmpty => "CHAT_ID_EMPTY",
+            Self::UserIdEmpty => "USER_ID_EMPTY",
+            Self::UsersEmpty => "USERS_EMPTY",
+            Self::CodeError => "CODE_ERROR",
+            Self::NameError => "NAME_ERROR",
+            Self::EventMessageAddError => "EVENT_MESSAGE_ADD_ERROR",
+            Self::EventWelcomeMessageError => "EVENT_WELCOME_MESSAGE_ERROR",
+            Self::EventBotDeleteError => "EVENT_BOT_DELETE_ERROR",
+            Self::MaxCountError => "MAX_COUNT_ERROR",
+            Self::WrongRequest(_) => "WRONG_REQUEST",
+        }
+    }
+
+    /// The `error_description` field.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::BotIdError => "Bot not found",
+            Self::AppIdError => "Bot was installed by another rest application",
+            Self::DialogIdEmpty => "Dialog ID can't be empty",
+            Self::MessageEmpty => "Message can't be empty",
+            Self::MessageIdError => "Message ID can't be empty",
+            Self::CantEditMessage => "Time has expired for modification or you don't have access",
+            Self::AccessError => "You do not have access to the specified dialog",
+            Self::ChatIdEmpty => "Chat ID can't be empty",
+            Self::UserIdEmpty => "User ID can't be empty",
+            Self::UsersEmpty => "Users can't be empty",
+            Self::CodeError => "Bot code isn't specified",
+            Self::NameError => "Bot name isn't specified",
+            Self::EventMessageAddError => "Handler for \"Message add\" event isn't specified",
+            Self::EventWelcomeMessageError => {
+                "Handler for \"Welcome message\" event isn't specified"
+            }
+            Self::EventBotDeleteError => "Handler for \"Bot delete\" event isn't specified",
+            Self::MaxCountError => "Has reached the maximum number of bots for application",
+            Self::WrongRequest(why) => why,
+        }
+    }
+
+    /// The HTTP status: always 400.
+    #[must_use]
+    pub const fn http_status(self) -> u16 {
+        400
+    }
+}
+
+impl fmt::Display for PortalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.description())
+    }
+}
+
+impl std::error::Error for PortalError {}
+
+impl Serialize for PortalError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("PortalError", 2)?;
+        body.serialize_field("error", self.code())?;
+        body.serialize_field("error_description", self.description())?;
+        body.end()
+    }
+}

@@ -1,0 +1,586 @@
+//! The world methods themselves. Each checks everything first and changes
+//! the engine and the registry last, so an error changes nothing.
+//!
+//! Access rules (the safe choice where a portal's rule is not documented):
+//! - a bot acts only for its own application (`APP_ID_ERROR`), and with no
+//!   `BOT_ID` the application's lowest bot id acts (`imbot.unregister`
+//!   requires `BOT_ID`);
+//! - posting, reading and adding members need membership of the chat
+//!   (`ACCESS_ERROR`); a user id as `DIALOG_ID` opens a private dialog on
+//!   first use;
+//! - a message is deleted only by its author (`CANT_EDIT_MESSAGE`);
+//! - only a chat's owner removes other members; anyone may leave;
+//! - private dialogs take no member changes (`ACCESS_ERROR`).
+
+use std::collections::BTreeSet;
+
+use imbot_like::wire::AppKind;
+use imbot_like::{AppId, BotId, ChatId, CommandError, MessageId, ServerEngine, UserId};
+use serde_json::{Value, json};
+
+use super::errors::PortalError;
+use super::params::Params;
+use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, State, pair};
+use super::{Caller, PortalMethod};
+use crate::Host;
+use crate::auth::WebhookKey;
+use crate::durable::HostCommand;
+use crate::identity::WebhookBot;
+
+/// A method's answer: the `result` value, or the error.
+type Answer = Result<Value, PortalError>;
+
+/// The longest text kept for a message, in bytes (longer is cut at a
+/// character boundary).
+const MAX_TEXT: usize = 20_000;
+
+/// One call's view of the world: the locked registry and engine, and
+/// what the call changed.
+pub(crate) struct Step<'a> {
+    host: &'a Host,
+    state: &'a mut State,
+    engine: &'a mut ServerEngine,
+    params: &'a Params,
+    /// For a durable host, the log position the answer waits for.
+    pub(crate) wait: Option<u64>,
+    /// Whether the engine or the registry changed.
+    pub(crate) changed: bool,
+}
+
+impl<'a> Step<'a> {
+    /// A step on the locked registry and engine.
+    pub(crate) fn new(
+        host: &'a Host,
+        state: &'a mut State,
+        engine: &'a mut ServerEngine,
+        params: &'a Params,
+    ) -> Self {
+        Self {
+            host,
+            state,
+            engine,
+            params,
+            wait: None,
+            changed: false,
+        }
+    }
+
+    /// Runs `method` for `caller`.
+    pub(crate) fn run(&mut self, method: PortalMethod, caller: &Caller) -> Answer {
+        match (method, caller) {
+            (PortalMethod::BotRegister, Caller::App(app)) => self.register(*app, None),
+            (PortalMethod::BotRegister, Caller::Webhook { hook, client_id }) => {
+                self.register(None, Some((hook, client_id)))
+            }
+            (PortalMethod::BotList, _) => Ok(self.bot_list()),
+            (method, Caller::App(app)) => {
+                let bot = self.bot(*app, method == PortalMethod::BotUnregister)?;
+                self.as_member(method, bot.get())
+            }
+            (method, Caller::User(user)) => self.as_member(method, user.get()),
+            (_, Caller::Webhook { .. }) => Err(PortalError::WrongRequest("Wrong request")),
+        }
+    }
+
+    /// Applies one engine transition through the host's command path (so
+    /// a durable host logs it), noting the log position to wait for.
+    fn exec(&mut self, command: &HostCommand) -> Result<(), CommandError> {
+        let (result, wait) = self.host.apply_locked(self.engine, command);
+        if wait.is_some() {
+            self.wait = wait;
+        }
+        if result.is_ok() {
+            self.changed = true;
+        }
+        result.map(drop)
+    }
+
+    /// The methods where a user or a bot acts as a chat member.
+    fn as_member(&mut self, method: PortalMethod, actor: u32) -> Answer {
+        use PortalMethod as M;
+        match method {
+            M::BotMessageAdd | M::UserMessageAdd => self.message_add(actor),
+            M::BotMessageDelete | M::UserMessageDelete => self.message_delete(actor),
+            M::BotChatAdd | M::UserChatAdd => self.chat_add(actor),
+            M::BotChatUserAdd | M::UserChatUserAdd => self.chat_user_add(actor),
+            M::BotChatUserDelete | M::UserChatUserDelete => self.chat_user_delete(actor),
+            M::BotChatLeave | M::UserChatLeave => self.chat_leave(actor),
+            M::BotUnregister => self.unregister(actor),
+            M::DialogMessagesGet => self.dialog_messages(actor),
+            M::BotRegister | M::BotList => Err(PortalError::WrongRequest("Wrong request")),
+        }
+    }
+
+    /// The acting bot: `BOT_ID`, or the application's lowest bot id.
+    fn bot(&self, app: Option<AppId>, required: bool) -> Result<BotId, PortalError> {
+        let bot = match self.params.text("BOT_ID") {
+            Some(text) => text.trim().parse::<BotId>().ok(),
+            None if required => None,
+            None => self
+                .engine
+                .bots()
+                .filter(|&(_, owner)| Some(owner) == app)
+                .map(|(bot, _)| bot)
+                .min(),
+        };
+        let bot = bot.ok_or(PortalError::BotIdError)?;
+        match self.engine.bot_owner(bot) {
+            None => Err(PortalError::BotIdError),
+            Some(owner) if Some(owner) == app => Ok(bot),
+            Some(_) => Err(PortalError::AppIdError),
+        }
+    }
+
+    /// `im.message.add`, `imbot.message.add`: the new message's id.
+    fn message_add(&mut self, actor: u32) -> Answer {
+        let dialog = self.dialog()?;
+        let text = self.params.text("MESSAGE").unwrap_or_default().trim();
+        if text.is_empty() {
+            return Err(PortalError::MessageEmpty);
+        }
+        let chat = self.enter(dialog, actor, true)?;
+        let id = self.state.next_message;
+        let (message, chat_id, author) = (message_id(id)?, chat_id(chat)?, user_id(actor)?);
+        let post = HostCommand::PostMessage {
+            message,
+            chat: chat_id,
+            author,
+        };
+        self.exec(&post)
+            .map_err(|_| PortalError::WrongRequest("Message isn't added"))?;
+        let meta = MessageMeta {
+            chat,
+            author: actor,
+            text: Some(cut(text).to_owned()),
+        };
+        self.state.messages.insert(id, meta);
+        self.state.next_message = id.saturating_add(1);
+        Ok(json!(id))
+    }
+
+    /// `im.message.delete`, `imbot.message.delete`: `true`.
+    fn message_delete(&mut self, actor: u32) -> Answer {
+        let id = self
+            .params
+            .text("MESSAGE_ID")
+            .and_then(|t| t.trim().parse::<MessageId>().ok())
+            .ok_or(PortalError::MessageIdError)?;
+        let own = self
+            .state
+            .messages
+            .get(&id.get())
+            .is_some_and(|m| m.author == actor);
+        if !own {
+            return Err(PortalError::CantEditMessage);
+        }
+        self.exec(&HostCommand::DeleteMessage { message: id })
+            .map_err(|_| PortalError::CantEditMessage)?;
+        self.state.messages.remove(&id.get());
+        Ok(json!(true))
+    }
+
+    /// `im.chat.add`, `imbot.chat.add`: the new chat's id; the caller owns
+    /// it and is its first member.
+    fn chat_add(&mut self, actor: u32) -> Answer {
+        let mut members = BTreeSet::from([actor]);
+        for text in self.params.list("USERS") {
+            let user = text.trim().parse::<u32>().ok().filter(|&id| id > 0);
+            members.insert(user.ok_or(PortalError::WrongRequest("Chat isn't created"))?);
+        }
+        let id = self.state.next_chat;
+        let not_created = PortalError::WrongRequest("Chat isn't created");
+        let mut list = heapless::Vec::new();
+        for user in members.into_iter().filter_map(UserId::new) {
+            list.push(user).map_err(|_| not_created)?;
+        }
+        let open = HostCommand::OpenChat {
+            chat: chat_id(id)?,
+            members: list,
+        };
+        self.exec(&open).map_err(|_| not_created)?;
+        let title = self
+            .params
+            .text("TITLE")
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let meta = ChatMeta {
+            title: title.map(|t| cut(t).to_owned()),
+            owner: Some(actor),
+            private: false,
+        };
+        self.state.chats.insert(id, meta);
+        self.state.next_chat = id.saturating_add(1);
+        Ok(json!(id))
+    }
+
+    /// `im.chat.user.add`, `imbot.chat.user.add`: `true`. Users already in
+    /// the chat are skipped; if all are, nothing changed.
+    fn chat_user_add(&mut self, actor: u32) -> Answer {
+        let chat = self.group_chat(actor)?;
+        let mut users = BTreeSet::new();
+        for text in self.params.list("USERS") {
+            if let Ok(user) = text.trim().parse::<UserId>() {
+                users.insert(user);
+            }
+        }
+        if users.is_empty() {
+            return Err(PortalError::UsersEmpty);
+        }
+        let id = chat_id(chat)?;
+        users.retain(|&user| !self.engine.is_member(id, user));
+        if users.is_empty() {
+            return Err(PortalError::WrongRequest("User already member in chat"));
+        }
+        let room = self.engine.chat_members(id).map_or(0, <[UserId]>::len) + users.len();
+        if room > MAX_MEMBERS {
+            return Err(PortalError::WrongRequest("Too many members in chat"));
+        }
+        for user in users {
+            self.exec(&HostCommand::JoinChat { chat: id, user })
+                .map_err(|_| PortalError::WrongRequest("Too many members in chat"))?;
+        }
+        Ok(json!(true))
+    }
+
+    /// `im.chat.user.delete`, `imbot.chat.user.delete`: `true`.
+    fn chat_user_delete(&mut self, actor: u32) -> Answer {
+        let chat = self.group_chat(actor)?;
+        let user = self
+            .params
+            .text("USER_ID")
+            .and_then(|t| t.trim().parse::<UserId>().ok())
+            .ok_or(PortalError::UserIdEmpty)?;
+        let owner = self.state.chats.get(&chat).and_then(|c| c.owner);
+        if user.get() != actor && owner != Some(actor) {
+            return Err(PortalError::AccessError);
+        }
+        let leave = HostCommand::LeaveChat {
+            chat: chat_id(chat)?,
+            user,
+        };
+        self.exec(&leave)
+            .map_err(|_| PortalError::WrongRequest("User isn't member in chat"))?;
+        Ok(json!(true))
+    }
+
+    /// `im.chat.leave`, `imbot.chat.leave`: `true`.
+    fn chat_leave(&mut self, actor: u32) -> Answer {
+        let chat = self.group_chat(actor)?;
+        let leave = HostCommand::LeaveChat {
+            chat: chat_id(chat)?,
+            user: user_id(actor)?,
+        };
+        self.exec(&leave).map_err(|_| PortalError::AccessError)?;
+        Ok(json!(true))
+    }
+
+    /// `im.dialog.messages.get`: the dialog's messages, newest first, with
+    /// their text and likers.
+    fn dialog_messages(&mut self, actor: u32) -> Answer {
+        let dialog = self.dialog()?;
+        let chat = self.enter(dialog, actor, false)?;
+        let messages: Vec<Value> = self
+            .state
+            .messages
+            .iter()
+            .rev()
+            .filter(|(_, m)| m.chat == chat)
+            .map(|(&id, m)| self.message_json(id, m))
+            .collect();
+        Ok(json!({ "chat_id": chat, "messages": messages }))
+    }
+
+    fn message_json(&self, id: u64, meta: &MessageMeta) -> Value {
+        let likers: Vec<u32> = MessageId::new(id)
+            .and_then(|m| self.engine.likers(m))
+            .map(|users| users.map(UserId::get).collect())
+            .unwrap_or_default();
+        json!({
+            "id": id,
+            "chat_id": meta.chat,
+            "author_id": meta.author,
+            "text": meta.text.as_deref().unwrap_or_default(),
+            "params": { "LIKE": likers },
+        })
+    }
+
+    /// `imbot.register`: the new bot's id (or the id of the application's
+    /// bot with the same `CODE`). Over a webhook the bot belongs to the
+    /// webhook's `CLIENT_ID` (the webhook namespace), is driven by that
+    /// webhook only, and gets a bot token for the v2 methods: `BOT_TOKEN`
+    /// if given, else one the host makes (read it from the world dump).
+    fn register(&mut self, app: Option<AppId>, webhook: Option<(&WebhookKey, &String)>) -> Answer {
+        let code = self.params.text("CODE").map(str::trim).unwrap_or_default();
+        if code.is_empty() {
+            return Err(PortalError::CodeError);
+        }
+        let name = ["PROPERTIES[NAME]", "PROPERTIES[LAST_NAME]"]
+            .iter()
+            .filter_map(|n| self.params.text(n))
+            .map(str::trim)
+            .find(|n| !n.is_empty())
+            .ok_or(PortalError::NameError)?
+            .to_owned();
+        self.check_handlers()?;
+        let wanted_token = self.bot_token()?;
+        let app = match (webhook, app) {
+            (Some((_, client)), _) => self.webhook_app(client)?,
+            (None, Some(app)) => app,
+            (None, None) => return Err(PortalError::WrongRequest("Application not found")),
+        };
+        let own: Vec<BotId> = self
+            .engine
+            .bots()
+            .filter(|&(_, owner)| owner == app)
+            .map(|(bot, _)| bot)
+            .collect();
+        let same_code = own.iter().find(|bot| {
+            let meta = self.state.bots.get(&bot.get());
+            meta.and_then(|m| m.code.as_deref()) == Some(code)
+        });
+        if let Some(bot) = same_code {
+            return Ok(json!(bot.get()));
+        }
+        if own.len() >= MAX_BOTS_PER_APP {
+            return Err(PortalError::MaxCountError);
+        }
+        let id = self.state.next_user;
+        let bot = BotId::new(id).ok_or(PortalError::WrongRequest("Bot isn't registered"))?;
+        self.exec(&HostCommand::RegisterBot { bot, app })
+            .map_err(|_| PortalError::WrongRequest("Bot isn't registered"))?;
+        if let Some((hook, _)) = webhook {
+            let token = wanted_token.unwrap_or_else(|| self.new_bot_token(id));
+            let entry = WebhookBot {
+                app,
+                token: Some(token),
+                registered_by: hook.clone(),
+                drivers: [hook.clone()].into(),
+            };
+            // The token was checked free above, under the registry lock.
+            let _ = self.host.webhook_bots_mut().add(bot, entry);
+        }
+        let meta = super::registry::BotMeta {
+            code: Some(code.to_owned()),
+            name: Some(name),
+        };
+        self.state.bots.insert(id, meta);
+        self.state.next_user = id.saturating_add(1);
+        Ok(json!(id))
+    }
+
+    /// `BOT_TOKEN`, when given: not empty and not another bot's.
+    fn bot_token(&self) -> Result<Option<String>, PortalError> {
+        let Some(token) = self.params.text("BOT_TOKEN").map(str::trim) else {
+            return Ok(None);
+        };
+        if token.is_empty() || self.host.webhook_bots().token_taken(token) {
+            return Err(PortalError::WrongRequest("BOT_TOKEN is empty or taken"));
+        }
+        Ok(Some(token.to_owned()))
+    }
+
+    /// A fresh bot token for bot `id`: random, or under the stepped clock
+    /// derived from the id so runs repeat.
+    fn new_bot_token(&self, id: u32) -> String {
+        let bots = self.host.webhook_bots();
+        let mut salt = 0u64;
+        loop {
+            let token = if self.host.clock.is_stepped() {
+                format!("bot-{id}-token-{salt}")
+            } else {
+                format!("bot-{id}-{:016x}", random_u64(id, salt))
+            };
+            if !bots.token_taken(&token) {
+                return token;
+            }
+            salt += 1;
+        }
+    }
+
+    /// `EVENT_HANDLER`, or each of the three handlers, as http(s) URLs.
+    fn check_handlers(&self) -> Result<(), PortalError> {
+        let url = |name: &str| {
+            self.params.text(name).is_some_and(|u| {
+                let u = u.trim();
+                u.starts_with("http://") || u.starts_with("https://")
+            })
+        };
+        if url("EVENT_HANDLER") {
+            return Ok(());
+        }
+        let checks = [
+            ("EVENT_MESSAGE_ADD", PortalError::EventMessageAddError),
+            (
+                "EVENT_WELCOME_MESSAGE",
+                PortalError::EventWelcomeMessageError,
+            ),
+            ("EVENT_BOT_DELETE", PortalError::EventBotDeleteError),
+        ];
+        match checks.into_iter().find(|(name, _)| !url(name)) {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// The application a webhook's `CLIENT_ID` names, registered on first
+    /// use.
+    fn webhook_app(&mut self, client: &str) -> Result<AppId, PortalError> {
+        let mut apps = self.host.apps_mut();
+        if let Some(app) = apps.lookup_as(AppKind::Webhook, client) {
+            return Ok(app);
+        }
+        let app = apps
+            .register_as(AppKind::Webhook, client)
+            .map_err(|_| PortalError::WrongRequest("CLIENT_ID is not accepted"))?;
+        self.state.webhook_apps.push(client.to_owned());
+        self.changed = true;
+        Ok(app)
+    }
+
+    /// `imbot.unregister`: `true`.
+    fn unregister(&mut self, bot: u32) -> Answer {
+        let id = BotId::new(bot).ok_or(PortalError::BotIdError)?;
+        self.exec(&HostCommand::UnregisterBot { bot: id })
+            .map_err(|_| PortalError::BotIdError)?;
+        self.state.bots.remove(&bot);
+        self.host.webhook_bots_mut().remove(id);
+        Ok(json!(true))
+    }
+
+    /// `imbot.bot.list`: every bot by id, with `ID`, `NAME` and `CODE`.
+    fn bot_list(&self) -> Value {
+        let mut bots: Vec<u32> = self.engine.bots().map(|(bot, _)| bot.get()).collect();
+        bots.sort_unstable();
+        let mut list = serde_json::Map::new();
+        for id in bots {
+            let meta = self.state.bots.get(&id).cloned().unwrap_or_default();
+            let name = meta.name.unwrap_or_else(|| format!("Bot {id}"));
+            let code = meta.code.unwrap_or_else(|| format!("bot{id}"));
+            let entry = json!({ "ID": id, "NAME": name, "CODE": code, "OPENLINE": "N" });
+            list.insert(id.to_string(), entry);
+        }
+        Value::Object(list)
+    }
+
+    /// `DIALOG_ID`: a chat (`chatN`) or a user id.
+    fn dialog(&self) -> Result<Dialog, PortalError> {
+        let text = self
+            .params
+            .text("DIALOG_ID")
+            .map(str::trim)
+            .unwrap_or_default();
+        let dialog = match text.get(..4) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("chat") => text[4..]
+                .parse::<u32>()
+                .ok()
+                .filter(|&id| id > 0)
+                .map(Dialog::Chat),
+            _ => text
+                .parse::<u32>()
+                .ok()
+                .filter(|&id| id > 0)
+                .map(Dialog::User),
+        };
+        dialog.ok_or(PortalError::DialogIdEmpty)
+    }
+
+    /// The chat of a dialog the actor is a member of; a private dialog is
+    /// opened when `open` and it does not exist yet.
+    fn enter(&mut self, dialog: Dialog, actor: u32, open: bool) -> Result<u32, PortalError> {
+        let chat = match dialog {
+            Dialog::Chat(chat) => chat,
+            Dialog::User(user) => match self.state.dialogs.get(&pair(actor, user)) {
+                Some(&chat) => chat,
+                None if open => return self.open_dialog(actor, user),
+                None => return Err(PortalError::AccessError),
+            },
+        };
+        if self.engine.is_member(chat_id(chat)?, user_id(actor)?) {
+            Ok(chat)
+        } else {
+            Err(PortalError::AccessError)
+        }
+    }
+
+    /// Opens the private dialog of two users.
+    fn open_dialog(&mut self, a: u32, b: u32) -> Result<u32, PortalError> {
+        let id = self.state.next_chat;
+        let not_added = PortalError::WrongRequest("Message isn't added");
+        let mut members = heapless::Vec::new();
+        for user in [user_id(a)?, user_id(b)?] {
+            members.push(user).map_err(|_| not_added)?;
+        }
+        let open = HostCommand::OpenChat {
+            chat: chat_id(id)?,
+            members,
+        };
+        self.exec(&open).map_err(|_| not_added)?;
+        let meta = ChatMeta {
+            title: None,
+            owner: None,
+            private: true,
+        };
+        self.state.chats.insert(id, meta);
+        self.state.dialogs.insert(pair(a, b), id);
+        self.state.next_chat = id.saturating_add(1);
+        Ok(id)
+    }
+
+    /// `CHAT_ID` of a group chat the actor is a member of.
+    fn group_chat(&self, actor: u32) -> Result<u32, PortalError> {
+        let chat = self
+            .params
+            .text("CHAT_ID")
+            .and_then(|t| t.trim().parse::<u32>().ok())
+            .filter(|&id| id > 0)
+            .ok_or(PortalError::ChatIdEmpty)?;
+        let group = self.state.chats.get(&chat).is_some_and(|c| !c.private);
+        if group && self.engine.is_member(chat_id(chat)?, user_id(actor)?) {
+            Ok(chat)
+        } else {
+            Err(PortalError::AccessError)
+        }
+    }
+}
+
+/// A `DIALOG_ID`.
+#[derive(Debug, Clone, Copy)]
+enum Dialog {
+    /// `chatN`.
+    Chat(u32),
+    /// A user id: the private dialog with that user.
+    User(u32),
+}
+
+/// 64 random bits from the standard library's per-process hash keys.
+fn random_u64(id: u32, salt: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(id);
+    hasher.write_u64(salt);
+    hasher.finish()
+}
+
+/// The most members a chat holds (the server sizing's).
+const MAX_MEMBERS: usize = 128;
+
+fn chat_id(id: u32) -> Result<ChatId, PortalError> {
+    ChatId::new(id).ok_or(PortalError::ChatIdEmpty)
+}
+
+fn user_id(id: u32) -> Result<UserId, PortalError> {
+    UserId::new(id).ok_or(PortalError::UserIdEmpty)
+}
+
+fn message_id(id: u64) -> Result<MessageId, PortalError> {
+    MessageId::new(id).ok_or(PortalError::WrongRequest("Message isn't added"))
+}
+
+/// `text` cut to [`MAX_TEXT`] bytes at a character boundary.
+fn cut(text: &str) -> &str {
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

@@ -1,0 +1,137 @@
+//! What the host keeps beside the engine: message texts, chat titles,
+//! owners and private dialogs, bot codes and names, and the counters that
+//! hand out new ids.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::world::World;
+
+/// How many bots one application may register (as on portals).
+pub const MAX_BOTS_PER_APP: usize = 5;
+
+/// A bot's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct BotMeta {
+    /// `CODE`, unique within the bot's application.
+    pub(crate) code: Option<String>,
+    /// `PROPERTIES[NAME]`.
+    pub(crate) name: Option<String>,
+}
+
+/// A chat's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ChatMeta {
+    /// `TITLE`.
+    pub(crate) title: Option<String>,
+    /// Who created it.
+    pub(crate) owner: Option<u32>,
+    /// A private dialog (no member changes).
+    pub(crate) private: bool,
+}
+
+/// A message's metadata: where, by whom, what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MessageMeta {
+    /// Its chat.
+    pub(crate) chat: u32,
+    /// Its author.
+    pub(crate) author: u32,
+    /// Its text (`None` for a message from a world file without one).
+    pub(crate) text: Option<String>,
+}
+
+/// The registry's state.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Every bot's metadata, by id.
+    pub(crate) bots: BTreeMap<u32, BotMeta>,
+    /// Every chat ever opened, by id.
+    pub(crate) chats: BTreeMap<u32, ChatMeta>,
+    /// Private dialogs: the two members, ascending, and the chat.
+    pub(crate) dialogs: HashMap<(u32, u32), u32>,
+    /// Every stored message, by id.
+    pub(crate) messages: BTreeMap<u64, MessageMeta>,
+    /// Client ids registered by webhook calls of `imbot.register`.
+    pub(crate) webhook_apps: Vec<String>,
+    /// The next bot (user) id.
+    pub(crate) next_user: u32,
+    /// The next chat id.
+    pub(crate) next_chat: u32,
+    /// The next message id.
+    pub(crate) next_message: u64,
+}
+
+/// The registry, behind its lock.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    state: Mutex<State>,
+}
+
+impl Registry {
+    /// The registry of a world that the engine has loaded.
+    pub(crate) fn from_world(world: &World) -> Self {
+        let mut state = State::default();
+        let mut top_user = 0;
+        for hook in &world.webhooks {
+            top_user = top_user.max(hook.user_id);
+        }
+        for token in world.apps.iter().flat_map(|a| &a.tokens) {
+            top_user = top_user.max(token.user_id.unwrap_or(0));
+        }
+        for bot in &world.bots {
+            top_user = top_user.max(bot.id);
+            let meta = BotMeta {
+                code: bot.code.clone(),
+                name: bot.name.clone(),
+            };
+            state.bots.insert(bot.id, meta);
+        }
+        for chat in &world.chats {
+            top_user = chat.members.iter().fold(top_user, |top, &m| top.max(m));
+            let meta = ChatMeta {
+                title: chat.title.clone(),
+                owner: chat.owner,
+                private: chat.private,
+            };
+            if let (true, [a, b]) = (chat.private, chat.members.as_slice()) {
+                state.dialogs.insert(pair(*a, *b), chat.id);
+            }
+            state.chats.insert(chat.id, meta);
+        }
+        for message in &world.messages {
+            top_user = top_user.max(message.author);
+            let meta = MessageMeta {
+                chat: message.chat,
+                author: message.author,
+                text: message.text.clone(),
+            };
+            state.messages.insert(message.id, meta);
+        }
+        state.next_user = top_user.saturating_add(1);
+        state.next_chat = state
+            .chats
+            .keys()
+            .max()
+            .map_or(1, |&id| id.saturating_add(1));
+        state.next_message = state
+            .messages
+            .keys()
+            .max()
+            .map_or(1, |&id| id.saturating_add(1));
+        Self {
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Locks the registry. Each method checks before it changes, so a
+    /// poisoned lock is taken over.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A private dialog's key: its two members, ascending.
+pub(crate) fn pair(a: u32, b: u32) -> (u32, u32) {
+    (a.min(b), a.max(b))
+}

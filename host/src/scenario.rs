@@ -1,0 +1,220 @@
+//! Test scenarios: for a method, optionally only for calls with given
+//! parameters, the next N calls answer a portal error, are applied and
+//! then answered 503, are applied and then lose their answer (the
+//! connection is dropped), or are answered late.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::portal::Params;
+
+/// The longest delay a scenario may ask for, in milliseconds.
+pub const MAX_DELAY_MS: u64 = 60_000;
+
+/// A scenario as the control API takes it:
+/// `{"method": "imbot.message.like", "params": {"MESSAGE_ID": "5"},
+/// "times": 1, "kind": "error", "code": "…", …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Scenario {
+    /// The method's name (any case, an optional `.json` suffix).
+    pub method: String,
+    /// Parameters a call must carry (names in any case, values exact); a
+    /// call without them is not affected.
+    #[serde(default)]
+    pub params: HashMap<String, String>,
+    /// How many matching calls it affects (default 1).
+    #[serde(default = "one")]
+    pub times: u32,
+    /// What happens to them.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What a scenario does to a call.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// The call is not applied; the answer is this error.
+    Error {
+        /// The HTTP status (default 400).
+        #[serde(default = "status_400")]
+        status: u16,
+        /// The `error` field.
+        code: String,
+        /// The `error_description` field.
+        #[serde(default)]
+        description: String,
+    },
+    /// The call is applied, then answered with HTTP 503 and this error
+    /// (default `SERVICE_UNAVAILABLE`, this host's code).
+    FailAfterApply {
+        /// The `error` field.
+        #[serde(default = "unavailable")]
+        code: String,
+        /// The `error_description` field.
+        #[serde(default = "unavailable_text")]
+        description: String,
+    },
+    /// The call is applied, then the connection is closed without an
+    /// answer.
+    DropAfterApply,
+    /// The call is applied and answered after `ms` milliseconds (at most
+    /// [`MAX_DELAY_MS`]).
+    Delay {
+        /// The delay.
+        ms: u64,
+    },
+}
+
+fn status_400() -> u16 {
+    400
+}
+
+fn unavailable() -> String {
+    "SERVICE_UNAVAILABLE".to_owned()
+}
+
+fn unavailable_text() -> String {
+    "Service is temporarily unavailable".to_owned()
+}
+
+/// Why a scenario was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// No method name.
+    NoMethod,
+    /// `times` is 0.
+    NoTimes,
+    /// An error status outside 400..=599.
+    BadStatus,
+    /// An empty error code.
+    NoCode,
+    /// A delay above [`MAX_DELAY_MS`].
+    DelayTooLong,
+}
+
+impl ScenarioError {
+    /// A description for the control API's answer.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NoMethod => "method is required",
+            Self::NoTimes => "times must be at least 1",
+            Self::BadStatus => "status must be in 400..=599",
+            Self::NoCode => "code must not be empty",
+            Self::DelayTooLong => "ms must be at most 60000",
+        }
+    }
+}
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Checks the scenario and normalizes its method name.
+    ///
+    /// # Errors
+    /// The first [`ScenarioError`] found.
+    pub fn checked(mut self) -> Result<Self, ScenarioError> {
+        self.method = method_name(&self.method);
+        if self.method.is_empty() {
+            return Err(ScenarioError::NoMethod);
+        }
+        if self.times == 0 {
+            return Err(ScenarioError::NoTimes);
+        }
+        match &self.action {
+            Action::Error { status, .. } if !(400..=599).contains(status) => {
+                Err(ScenarioError::BadStatus)
+            }
+            Action::Error { code, .. } | Action::FailAfterApply { code, .. } if code.is_empty() => {
+                Err(ScenarioError::NoCode)
+            }
+            Action::Delay { ms } if *ms > MAX_DELAY_MS => Err(ScenarioError::DelayTooLong),
+            _ => Ok(self),
+        }
+    }
+}
+
+/// A method name as scenarios compare it: lower case, no `.json`.
+#[must_use]
+pub fn method_name(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    lower.strip_suffix(".json").unwrap_or(&lower).to_owned()
+}
+
+/// A stored scenario with its id and the calls it still affects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Armed {
+    /// The id the control API answered.
+    pub id: u64,
+    /// Matching calls still to affect.
+    pub remaining: u32,
+    /// The scenario.
+    #[serde(flatten)]
+    pub scenario: Scenario,
+}
+
+/// The armed scenarios, first added first matched.
+#[derive(Debug, Default)]
+pub(crate) struct Scenarios {
+    state: Mutex<(u64, Vec<Armed>)>,
+}
+
+impl Scenarios {
+    fn lock(&self) -> MutexGuard<'_, (u64, Vec<Armed>)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Arms a checked scenario; its id.
+    pub(crate) fn add(&self, scenario: Scenario) -> u64 {
+        let mut state = self.lock();
+        state.0 += 1;
+        let id = state.0;
+        let remaining = scenario.times;
+        state.1.push(Armed {
+            id,
+            remaining,
+            scenario,
+        });
+        id
+    }
+
+    /// The armed scenarios.
+    pub(crate) fn list(&self) -> Vec<Armed> {
+        self.lock().1.clone()
+    }
+
+    /// Disarms all.
+    pub(crate) fn clear(&self) {
+        self.lock().1.clear();
+    }
+
+    /// The action for a call of `method` with `params`, counting it
+    /// against the first matching scenario (which goes once spent).
+    pub(crate) fn take(&self, method: &str, params: &Params) -> Option<Action> {
+        let mut state = self.lock();
+        let list = &mut state.1;
+        let at = list
+            .iter()
+            .position(|a| a.scenario.method == method && params.matches(&a.scenario.params))?;
+        let armed = list.get_mut(at)?;
+        armed.remaining -= 1;
+        let action = armed.scenario.action.clone();
+        if armed.remaining == 0 {
+            list.remove(at);
+        }
+        Some(action)
+    }
+}

@@ -1,0 +1,70 @@
+//! The page at `/`, rendered by a real headless browser (Debian's
+//! `chromium`): after a like over the REST API, the liker appears in the
+//! DOM the page's script builds. Skipped, with a message, when no chromium
+//! binary exists.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::start_live;
+use imbot_like_host::{DEFAULT_WORLD, Settings};
+
+/// The browser binary, if one is installed.
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|dir| PathBuf::from(dir).join(name))
+            .find(|path| path.is_file())
+    })
+}
+
+#[test]
+fn the_page_shows_a_like_made_over_rest() {
+    let Some(browser) = chromium() else {
+        println!("skipping: no chromium binary on PATH");
+        return;
+    };
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let posted = s.get("/rest/1/w-demo/im.message.add?DIALOG_ID=chat7&MESSAGE=watch+me");
+    assert_eq!(posted.body["result"], 4);
+    s.get("/rest/imbot.message.like?auth=t-demo&BOT_ID=39&MESSAGE_ID=4")
+        .assert_true();
+    let profile = std::env::temp_dir().join(format!("portal-page-{}", std::process::id()));
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=3000", "--dump-dom"])
+        .arg(s.url("/"))
+        .output()
+        .expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains(r#"id="message-4""#),
+        "no message 4 in the DOM:\n{dom}"
+    );
+    assert!(
+        dom.contains(r#"data-likers="39""#),
+        "no like by 39 in the DOM:\n{dom}"
+    );
+    assert!(dom.contains("watch me"), "no text in the DOM:\n{dom}");
+    assert!(
+        dom.contains("im.message.add"),
+        "no request log in the DOM:\n{dom}"
+    );
+}
