@@ -22,11 +22,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use imbot_like::wire::{AppKind, FrameworkError, LikeParams, ReactionParams, TextArg};
+use imbot_like::wire::{
+    AppDirectory, AppKind, FrameworkError, LikeParams, ReactionParams, TextArg,
+};
 use imbot_like::{AppId, Arg, BotId, ReactionErrorCode};
 
 use crate::auth::WebhookKey;
-use crate::world::Apps;
+
+/// The applications a host knows, OAuth and webhook namespaces together:
+/// at most 64, client ids of at most 128 bytes.
+pub type Apps = AppDirectory<64, 128>;
 
 /// A bot registered through a webhook.
 #[derive(Debug)]

@@ -44,12 +44,13 @@ use imbot_like::{CommandError, ServerEngine};
 
 pub use auth::Method;
 pub use body::BODY_LIMIT;
+pub use identity::Apps;
 pub use limits::Limits;
 pub use live::{LiveHost, LogEntry, Settings, live_router, serve_live, serve_live_with};
 pub use ratelimit::{RateLimit, RateLimitError};
 pub use routes::router;
 pub use server::{serve, serve_with};
-pub use world::{Apps, World, WorldError};
+pub use world::{World, WorldError};
 
 use crate::auth::{Caller, Credentials};
 use crate::clock::{Clock, Operating};

@@ -4,15 +4,12 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use imbot_like::wire::{AppDirectory, AppKind};
+use imbot_like::wire::AppKind;
 use imbot_like::{Action, AppId, BotId, ChatId, MessageId, ServerEngine, UserId, UserLikeRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Credentials, Grant, WebhookKey};
-use crate::identity::{WebhookBot, WebhookBots};
-
-/// How many applications a world may declare, and their client ids' length.
-pub type Apps = AppDirectory<64, 128>;
+use crate::identity::{Apps, WebhookBot, WebhookBots};
 
 /// A world file, as JSON.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

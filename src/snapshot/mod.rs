@@ -181,8 +181,15 @@ const fn buffer_len(caps: &header::Capacities) -> usize {
     let bot_section = count + bots * 2 * id32;
     let chat_section = count + chats * (4 + varint_len(members as u64) + members * id32);
     let group = 1 + varint_len(likes as u64);
-    let message = id64 + 3 * id32 + varint_len(groups as u64) + groups * group;
-    let message_section = count + messages * message + reactions * id32;
+    // A group holds at least one reaction: all messages together have no
+    // more groups than reactions.
+    let all_groups = if messages * groups < reactions {
+        messages * groups
+    } else {
+        reactions
+    };
+    let message = id64 + 3 * id32 + varint_len(groups as u64);
+    let message_section = count + messages * message + all_groups * group + reactions * id32;
     let key_section = count + keys * (16 + varint_len(keys as u64) + REMEMBERED_LEN);
     let body = header + bot_section + chat_section + message_section + key_section + TRAILER_LEN;
     let largest = if bots > chats { bots } else { chats };
