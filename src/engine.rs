@@ -56,7 +56,7 @@ pub(crate) type Keys<S> =
 pub type SmallEngine = Engine<Small>;
 
 /// An engine for servers (see [`Server`]): a million messages in about
-/// 59 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
+/// 61 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
 /// heap, not on a stack.
 pub type ServerEngine = Engine<Server>;
 

@@ -177,7 +177,7 @@ pub type Small = Capacity<4, 8, 8, 64, 8, 256>;
 /// from every member, so its own limit never refuses a member; all
 /// messages share a pool of 2 097 152 reaction entries (two per message on
 /// average), which is what bounds memory. It remembers the last 4 096
-/// keyed requests for retries. About 59 MiB: keep it in a `static` or on
+/// keyed requests for retries. About 61 MiB: keep it in a `static` or on
 /// the heap, not on a stack.
 pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }, 4096>;
 
