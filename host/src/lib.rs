@@ -27,6 +27,7 @@ mod identity;
 mod limits;
 pub mod options;
 mod ratelimit;
+mod retry;
 mod routes;
 mod server;
 pub mod world;

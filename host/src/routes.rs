@@ -13,8 +13,7 @@ use serde::Serialize;
 
 use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
-use crate::calls::Call;
-use crate::durable::HostCommand;
+use crate::calls::{Call, ReactionStep};
 use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
@@ -87,15 +86,18 @@ async fn handle(
         method,
         start,
         wait: Default::default(),
+        key: crate::retry::key(uri.query(), headers, &body),
     };
     let (query, body) = (uri.query(), body.as_ref());
     let answer = match method {
         Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
         Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
-        Method::ReactionAdd => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, HostCommand::AddReaction)),
-        Method::ReactionDelete => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, HostCommand::DeleteReaction)),
+        Method::ReactionAdd => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Add))
+        }
+        Method::ReactionDelete => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
+        }
         Method::Portal(method) => {
             let response = crate::portal::respond(&call, method, query, headers, body);
             wait_durable(host, call.wait.get()).await;
