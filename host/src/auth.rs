@@ -24,6 +24,8 @@ pub enum Method {
     ReactionAdd,
     /// `imbot.v2.Chat.Message.Reaction.delete`: a bot removes a reaction.
     ReactionDelete,
+    /// `imbot.v2.Event.get`: a bot reads its events (fetch mode).
+    EventGet,
     /// One of the world's own methods (messages, chats, bots), see
     /// `portal`.
     Portal(crate::portal::PortalMethod),
@@ -31,7 +33,7 @@ pub enum Method {
 
 impl Method {
     /// How many methods there are.
-    pub const COUNT: usize = 4 + crate::portal::PortalMethod::COUNT;
+    pub const COUNT: usize = 5 + crate::portal::PortalMethod::COUNT;
 
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
@@ -44,6 +46,7 @@ impl Method {
             "im.message.like" => Some(Self::UserLike),
             "imbot.v2.chat.message.reaction.add" => Some(Self::ReactionAdd),
             "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
+            "imbot.v2.event.get" => Some(Self::EventGet),
             _ => crate::portal::PortalMethod::from_name(name).map(Self::Portal),
         }
     }
@@ -52,7 +55,7 @@ impl Method {
     #[must_use]
     pub const fn scope(self) -> &'static str {
         match self {
-            Self::BotLike | Self::ReactionAdd | Self::ReactionDelete => "imbot",
+            Self::BotLike | Self::ReactionAdd | Self::ReactionDelete | Self::EventGet => "imbot",
             Self::UserLike => "im",
             Self::Portal(method) => method.scope(),
         }
@@ -66,7 +69,8 @@ impl Method {
             Self::UserLike => 1,
             Self::ReactionAdd => 2,
             Self::ReactionDelete => 3,
-            Self::Portal(method) => 4 + method.index(),
+            Self::EventGet => 4,
+            Self::Portal(method) => 5 + method.index(),
         }
     }
 }

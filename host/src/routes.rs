@@ -98,6 +98,13 @@ async fn handle(
         Method::ReactionDelete => {
             read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
         }
+        Method::EventGet => {
+            let response = read_params(query, headers, body)
+                .and_then(|p| call.event_get(&p, query, headers, body))
+                .unwrap_or_else(error);
+            wait_durable(host, call.wait.get()).await;
+            return response;
+        }
         Method::Portal(method) => {
             let response = crate::portal::respond(&call, method, query, headers, body);
             wait_durable(host, call.wait.get()).await;
