@@ -26,6 +26,8 @@ pub enum Method {
     ReactionDelete,
     /// `imbot.v2.Event.get`: a bot reads its events (fetch mode).
     EventGet,
+    /// `batch`: up to 50 calls in one request, see `batch`.
+    Batch,
     /// One of the world's own methods (messages, chats, bots), see
     /// `portal`.
     Portal(crate::portal::PortalMethod),
@@ -33,7 +35,7 @@ pub enum Method {
 
 impl Method {
     /// How many methods there are.
-    pub const COUNT: usize = 5 + crate::portal::PortalMethod::COUNT;
+    pub const COUNT: usize = 6 + crate::portal::PortalMethod::COUNT;
 
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
@@ -47,6 +49,7 @@ impl Method {
             "imbot.v2.chat.message.reaction.add" => Some(Self::ReactionAdd),
             "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
             "imbot.v2.event.get" => Some(Self::EventGet),
+            "batch" => Some(Self::Batch),
             _ => crate::portal::PortalMethod::from_name(name).map(Self::Portal),
         }
     }
@@ -57,6 +60,8 @@ impl Method {
         match self {
             Self::BotLike | Self::ReactionAdd | Self::ReactionDelete | Self::EventGet => "imbot",
             Self::UserLike => "im",
+            // Each of a batch's calls is checked against its own method.
+            Self::Batch => "",
             Self::Portal(method) => method.scope(),
         }
     }
@@ -70,7 +75,8 @@ impl Method {
             Self::ReactionAdd => 2,
             Self::ReactionDelete => 3,
             Self::EventGet => 4,
-            Self::Portal(method) => 5 + method.index(),
+            Self::Batch => 5,
+            Self::Portal(method) => 6 + method.index(),
         }
     }
 }

@@ -18,6 +18,7 @@
 //! held only for the call itself, and a call that fails changes nothing.
 
 mod auth;
+mod batch;
 mod body;
 mod calls;
 mod clock;

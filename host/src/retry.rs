@@ -22,10 +22,14 @@ pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The key of a request with this query, headers and body, if it has one.
 pub(crate) fn key(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<IdempotencyKey> {
+    key_text(query, headers, body).map(|text| IdempotencyKey::from_text(&text))
+}
+
+/// The text the key of a request is made from, if it has one.
+pub(crate) fn key_text(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
     header(headers, IDEMPOTENCY_KEY)
         .or_else(|| parameter(query, headers, body))
         .or_else(|| header(headers, REQUEST_ID))
-        .map(|text| IdempotencyKey::from_text(&text))
 }
 
 /// A header's value, if it is sent, text and not empty.

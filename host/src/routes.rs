@@ -80,6 +80,9 @@ async fn handle(
         Ok(body) => body,
         Err(e) => return error(e),
     };
+    if method == Method::Batch {
+        return crate::batch::run(host, style, start, uri.query(), headers, &body).await;
+    }
     let call = Call {
         host,
         style,
@@ -88,8 +91,18 @@ async fn handle(
         wait: Default::default(),
         key: crate::retry::key(uri.query(), headers, &body),
     };
-    let (query, body) = (uri.query(), body.as_ref());
-    let answer = match method {
+    dispatch(call, uri.query(), headers, &body).await
+}
+
+/// Runs a call of any method but `batch` and answers it.
+pub(crate) async fn dispatch(
+    call: Call<'_>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let host = call.host;
+    let answer = match call.method {
         Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
         Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
         Method::ReactionAdd => {
@@ -110,6 +123,7 @@ async fn handle(
             wait_durable(host, call.wait.get()).await;
             return response;
         }
+        Method::Batch => return crate::batch::nested(),
     };
     wait_durable(host, call.wait.get()).await;
     match answer {
