@@ -16,8 +16,10 @@
 //! As portals encode their maps, a map whose keys are `0, 1, …` in order
 //! is a JSON array and an empty one is `[]`. With `halt=1` the batch
 //! stops at the first failure. A `batch` inside a batch is refused for
-//! that command. `$result[…]` references between commands are not
-//! substituted.
+//! that command. A reference to an earlier command's result,
+//! `$result[key]` or a path into it (`$result[key][ID]`, `$result[key][0]`),
+//! is replaced by that value when it is a string, number or boolean;
+//! any other reference is left as written.
 //!
 //! A batch sent with an idempotency key (see `retry`) gives command `k`
 //! the key `"{key}#{k}"`, so a retried batch acts once per command.
@@ -26,6 +28,8 @@ use axum::body::to_bytes;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use imbot_like::wire::FrameworkError;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Method, Style};
@@ -86,7 +90,8 @@ pub(crate) async fn run(
     let began = std::time::Instant::now();
     let mut parts: [Vec<(String, Value)>; 5] = Default::default();
     for (name, text) in &batch.commands {
-        let (answer, ok) = command(host, style, &batch, key.as_deref(), name, text).await;
+        let text = substitute(text, &parts[0]);
+        let (answer, ok) = command(host, style, &batch, key.as_deref(), name, &text).await;
         let [results, errors, times, totals, nexts] = &mut parts;
         if ok {
             results.push((name.clone(), answer["result"].clone()));
@@ -170,6 +175,58 @@ async fn command(
     into_value(dispatch(call, query, &headers, b"").await).await
 }
 
+/// `text` with each `$result[key][…]` naming a scalar in `results`
+/// replaced by it (percent-encoded).
+fn substitute(text: &str, results: &[(String, Value)]) -> String {
+    const MARK: &str = "$result[";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        match resolve(&tail[MARK.len() - 1..], results) {
+            Some((value, used)) => {
+                out.push_str(&encode(&value));
+                rest = &tail[MARK.len() - 1 + used..];
+            }
+            None => {
+                out.push_str(MARK);
+                rest = &tail[MARK.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Resolves `[key][field]…` at the start of `path`: the scalar's text and
+/// how many bytes of `path` the reference takes.
+fn resolve(path: &str, results: &[(String, Value)]) -> Option<(String, usize)> {
+    let mut used = 0;
+    let mut segments = Vec::new();
+    while let Some(inner) = path[used..].strip_prefix('[') {
+        let end = inner.find(']')?;
+        segments.push(&inner[..end]);
+        used += end + 2;
+    }
+    let (first, fields) = segments.split_first()?;
+    let mut value = &results.iter().find(|(k, _)| k == first)?.1;
+    for field in fields {
+        value = match value {
+            Value::Object(map) => map.get(*field)?,
+            Value::Array(list) => list.get(field.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => if *b { "1" } else { "" }.to_owned(),
+        _ => return None,
+    };
+    Some((text, used))
+}
+
 /// A command's answer as JSON, and whether it is a success.
 async fn into_value(response: Response) -> (Value, bool) {
     let ok = response.status().is_success();
@@ -210,11 +267,8 @@ fn read(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Batch, 
         .map_or(trimmed.starts_with('{'), |v| v.contains("json"));
     let mut from_json = None;
     if is_json && !trimmed.is_empty() {
-        let value: Value =
+        let map: Ordered<Field> =
             serde_json::from_str(text).map_err(|_| FrameworkError::InvalidRequest)?;
-        let Value::Object(map) = value else {
-            return Err(FrameworkError::InvalidRequest);
-        };
         from_json = Some(map);
     } else {
         pairs.extend(form_pairs(text)?);
@@ -236,25 +290,59 @@ fn read(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Batch, 
         }
     }
     if let Some(map) = from_json {
-        for (name, value) in map {
+        for (name, value) in map.0 {
             match (name.to_ascii_lowercase().as_str(), value) {
-                ("cmd", Value::Object(cmd)) => {
+                ("cmd", Field::Named(cmd)) => {
                     listed = false;
-                    batch.commands = cmd.into_iter().map(|(k, v)| (k, text_of(&v))).collect();
+                    batch.commands = cmd.0.into_iter().map(|(k, v)| (k, text_of(&v))).collect();
                 }
-                ("cmd", Value::Array(cmd)) => {
+                ("cmd", Field::Listed(cmd)) => {
                     listed = true;
                     let list = cmd.iter().enumerate();
                     batch.commands = list.map(|(i, v)| (i.to_string(), text_of(v))).collect();
                 }
-                ("halt", value) => batch.halt = truthy(&text_of(&value)),
-                ("auth", value) => batch.auth = Some(text_of(&value)),
+                ("halt", Field::Other(value)) => batch.halt = truthy(&text_of(&value)),
+                ("auth", Field::Other(value)) => batch.auth = Some(text_of(&value)),
                 _ => {}
             }
         }
     }
     batch.listed = listed;
     Ok(batch)
+}
+
+/// A JSON object's members in the order sent (portals run a named
+/// batch's commands in that order).
+struct Ordered<T>(Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Members<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+/// A member of a JSON batch body: `cmd` as an object or a list, or any
+/// other value.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Field {
+    Named(Ordered<Value>),
+    Listed(Vec<Value>),
+    Other(Value),
 }
 
 /// A JSON value as the text a form would carry.
@@ -351,6 +439,22 @@ mod tests {
         let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
         assert!(batch.listed && !batch.halt);
         assert_eq!(batch.commands.len(), 2);
+    }
+
+    #[test]
+    fn references_to_scalars_are_substituted() {
+        use serde_json::json;
+        let results = vec![
+            ("add".to_owned(), json!(4)),
+            ("bot".to_owned(), json!({"ID": 39, "LIST": [7, "a b"]})),
+        ];
+        let text = "m?MESSAGE_ID=$result[add]&BOT_ID=$result[bot][ID]&X=$result[bot][LIST][1]";
+        assert_eq!(
+            super::substitute(text, &results),
+            "m?MESSAGE_ID=4&BOT_ID=39&X=a%20b"
+        );
+        let kept = "m?A=$result[none]&B=$result[bot]";
+        assert_eq!(super::substitute(kept, &results), kept);
     }
 
     #[test]

@@ -167,3 +167,18 @@ fn a_keyed_batch_retried_acts_once_per_command() {
     }
     assert!(s.liked(1, 1), "the toggle ran once");
 }
+
+#[test]
+fn result_references_take_an_earlier_commands_value() {
+    let s = Server::default_world();
+    // Raw text: the commands run in the order sent.
+    let body = r#"{"halt": 1, "cmd": {
+        "post": "im.message.add?DIALOG_ID=chat7&MESSAGE=hi",
+        "like": "im.message.like?MESSAGE_ID=$result[post]"
+    }}"#;
+    let answer = s.json("/rest/1/w-demo/batch", body);
+    let posted = answer.body["result"]["result"]["post"].as_u64();
+    let posted = posted.unwrap_or_else(|| panic!("{answer:?}"));
+    assert_eq!(answer.body["result"]["result"]["like"], true, "{answer:?}");
+    assert!(s.liked(posted, 1));
+}
