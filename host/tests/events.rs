@@ -209,3 +209,29 @@ fn durable_events_are_neither_lost_nor_duplicated_across_a_kill() {
     );
     assert_eq!(ids(&more), [3]);
 }
+
+#[test]
+fn a_keyed_retry_after_a_lost_answer_makes_one_event() {
+    let (s, _live) = common::start_live(
+        imbot_like_host::DEFAULT_WORLD,
+        imbot_like_host::Settings::default(),
+    );
+    let message = bot_posts(&s.base);
+    let scenario = r#"{"method": "im.message.like", "kind": "fail_after_apply"}"#;
+    assert_eq!(s.json("/__control/scenarios", scenario).status, 200);
+    let like = format!(
+        "{}/rest/1/w-demo/im.message.like?MESSAGE_ID={message}",
+        s.base
+    );
+    let send = || {
+        Answer::from(
+            agent()
+                .get(&like)
+                .header("Idempotency-Key", "lost-1")
+                .call(),
+        )
+    };
+    send().assert_error(503, "SERVICE_UNAVAILABLE");
+    send().assert_true();
+    assert_eq!(ids(&events(&s.base, "")), [1]);
+}
