@@ -24,6 +24,10 @@ pub enum Method {
     ReactionAdd,
     /// `imbot.v2.Chat.Message.Reaction.delete`: a bot removes a reaction.
     ReactionDelete,
+    /// `imbot.v2.Event.get`: a bot reads its events (fetch mode).
+    EventGet,
+    /// `batch`: up to 50 calls in one request, see `batch`.
+    Batch,
     /// One of the world's own methods (messages, chats, bots), see
     /// `portal`.
     Portal(crate::portal::PortalMethod),
@@ -31,7 +35,7 @@ pub enum Method {
 
 impl Method {
     /// How many methods there are.
-    pub const COUNT: usize = 4 + crate::portal::PortalMethod::COUNT;
+    pub const COUNT: usize = 6 + crate::portal::PortalMethod::COUNT;
 
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
@@ -44,6 +48,8 @@ impl Method {
             "im.message.like" => Some(Self::UserLike),
             "imbot.v2.chat.message.reaction.add" => Some(Self::ReactionAdd),
             "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
+            "imbot.v2.event.get" => Some(Self::EventGet),
+            "batch" => Some(Self::Batch),
             _ => crate::portal::PortalMethod::from_name(name).map(Self::Portal),
         }
     }
@@ -52,8 +58,10 @@ impl Method {
     #[must_use]
     pub const fn scope(self) -> &'static str {
         match self {
-            Self::BotLike | Self::ReactionAdd | Self::ReactionDelete => "imbot",
+            Self::BotLike | Self::ReactionAdd | Self::ReactionDelete | Self::EventGet => "imbot",
             Self::UserLike => "im",
+            // Each of a batch's calls is checked against its own method.
+            Self::Batch => "",
             Self::Portal(method) => method.scope(),
         }
     }
@@ -66,7 +74,9 @@ impl Method {
             Self::UserLike => 1,
             Self::ReactionAdd => 2,
             Self::ReactionDelete => 3,
-            Self::Portal(method) => 4 + method.index(),
+            Self::EventGet => 4,
+            Self::Batch => 5,
+            Self::Portal(method) => 6 + method.index(),
         }
     }
 }

@@ -7,14 +7,20 @@ use std::cell::Cell;
 use imbot_like::wire::{
     ErrorResponse, FrameworkError, LikeParams, Params, ReactionParams, Reply, Time,
 };
-use imbot_like::{CommandError, ReactionRequest};
+use imbot_like::{CommandError, IdempotencyKey};
 
 use crate::auth::{Caller, Grant, Method, Style};
 use crate::durable::HostCommand;
 use crate::{Applied, Host};
 
-/// A v2 reaction transition: `Command::AddReaction` or `DeleteReaction`.
-pub(crate) type ReactionStep = fn(ReactionRequest) -> HostCommand;
+/// A v2 reaction transition: adding or deleting a reaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReactionStep {
+    /// `imbot.v2.Chat.Message.Reaction.add`.
+    Add,
+    /// `imbot.v2.Chat.Message.Reaction.delete`.
+    Delete,
+}
 
 /// A call whose method is known, started at `start` (Unix seconds).
 pub(crate) struct Call<'a> {
@@ -24,6 +30,9 @@ pub(crate) struct Call<'a> {
     pub(crate) start: f64,
     /// For a durable host, the log position the answer waits for.
     pub(crate) wait: Cell<Option<u64>>,
+    /// The request's idempotency key, if the client sent one (see
+    /// `retry`): a like or reaction call then runs as a keyed command.
+    pub(crate) key: Option<IdempotencyKey>,
 }
 
 impl Call<'_> {
@@ -35,7 +44,10 @@ impl Call<'_> {
             Caller::Webhook(hook) => host.webhook_bots().legacy_app(hook, params, &host.apps())?,
         };
         let request = params.like_request(app);
-        self.run(&HostCommand::Like(request))
+        self.run(&match self.key {
+            Some(key) => HostCommand::KeyedLike(key, request),
+            None => HostCommand::Like(request),
+        })
     }
 
     /// `im.message.like`: the webhook's or the token's user acts.
@@ -45,12 +57,15 @@ impl Call<'_> {
             .user
             .ok_or(FrameworkError::NoAuthFound)?;
         let request = params.user_request(user);
-        self.run(&HostCommand::LikeAsUser(request))
+        self.run(&match self.key {
+            Some(key) => HostCommand::KeyedLikeAsUser(key, request),
+            None => HostCommand::LikeAsUser(request),
+        })
     }
 
     /// `imbot.v2.Chat.Message.Reaction.add` or `.delete`: after
     /// authentication, a webhook call's `botToken` decides its
-    /// application, then `step` runs.
+    /// application, then `step` runs (keyed when the call has a key).
     pub(crate) fn reaction(
         &self,
         params: &ReactionParams,
@@ -65,7 +80,12 @@ impl Call<'_> {
             },
         };
         let request = params.request(app);
-        self.run(&step(request))
+        self.run(&match (step, self.key) {
+            (ReactionStep::Add, Some(key)) => HostCommand::KeyedAddReaction(key, request),
+            (ReactionStep::Add, None) => HostCommand::AddReaction(request),
+            (ReactionStep::Delete, Some(key)) => HostCommand::KeyedDeleteReaction(key, request),
+            (ReactionStep::Delete, None) => HostCommand::DeleteReaction(request),
+        })
     }
 
     /// Applies the command and shapes its reply.

@@ -18,15 +18,18 @@
 //! held only for the call itself, and a call that fails changes nothing.
 
 mod auth;
+mod batch;
 mod body;
 mod calls;
 mod clock;
 pub mod durable;
 mod envelope;
+mod events;
 mod identity;
 mod limits;
 pub mod options;
 mod ratelimit;
+mod retry;
 mod routes;
 mod server;
 pub mod world;
@@ -83,6 +86,9 @@ pub struct Host {
     clock: Clock,
     portal: portal::Registry,
     world: World,
+    /// Each bot's reaction-change events, read with
+    /// `imbot.v2.Event.get`.
+    events: events::Events,
 }
 
 impl Host {
@@ -135,6 +141,7 @@ impl Host {
             clock: Clock::new(deterministic),
             portal: portal::Registry::from_world(world),
             world: world.clone(),
+            events: events::Events::default(),
         })
     }
 
@@ -221,12 +228,35 @@ impl Host {
         engine: &mut ServerEngine,
         command: &durable::HostCommand,
     ) -> (Applied, Option<u64>) {
+        let before = events::message_of(command)
+            .and_then(|message| engine.message(message))
+            .map(|info| info.version);
         let result = engine.apply(command);
+        if let Ok(applied) = &result {
+            if let Some(made) = events::change(engine, before, applied) {
+                self.record_event(made);
+            }
+        }
         let wait = self.durable.as_ref().map(|log| match result {
             Ok(_) => log.append(command),
             Err(_) => log.appended(),
         });
         (result, wait)
+    }
+
+    /// Queues an event for a change; a durable host writes the queues
+    /// before the change's command is logged. Called with the engine
+    /// locked, so the next log position is the command's.
+    fn record_event(&self, made: events::Made) {
+        let seq = self.durable.as_ref().map_or(0, |log| log.appended() + 1);
+        let date = clock::iso8601(self.clock.latest());
+        let mut queues = self.events.lock();
+        queues.push(made, seq, date);
+        if let Some(dir) = self.durable_dir() {
+            if let Err(e) = events::save(dir, &queues) {
+                tracing::error!(error = %e, "cannot save the events");
+            }
+        }
     }
 
     /// The operating-time window of a method.

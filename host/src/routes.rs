@@ -13,8 +13,7 @@ use serde::Serialize;
 
 use crate::auth::{Method, Style};
 use crate::body::{read_body, read_params};
-use crate::calls::Call;
-use crate::durable::HostCommand;
+use crate::calls::{Call, ReactionStep};
 use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
@@ -81,26 +80,50 @@ async fn handle(
         Ok(body) => body,
         Err(e) => return error(e),
     };
+    if method == Method::Batch {
+        return crate::batch::run(host, style, start, uri.query(), headers, &body).await;
+    }
     let call = Call {
         host,
         style,
         method,
         start,
         wait: Default::default(),
+        key: crate::retry::key(uri.query(), headers, &body),
     };
-    let (query, body) = (uri.query(), body.as_ref());
-    let answer = match method {
+    dispatch(call, uri.query(), headers, &body).await
+}
+
+/// Runs a call of any method but `batch` and answers it.
+pub(crate) async fn dispatch(
+    call: Call<'_>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let host = call.host;
+    let answer = match call.method {
         Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
         Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
-        Method::ReactionAdd => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, HostCommand::AddReaction)),
-        Method::ReactionDelete => read_params(query, headers, body)
-            .and_then(|p| call.reaction(&p, HostCommand::DeleteReaction)),
+        Method::ReactionAdd => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Add))
+        }
+        Method::ReactionDelete => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
+        }
+        Method::EventGet => {
+            let response = read_params(query, headers, body)
+                .and_then(|p| call.event_get(&p, query, headers, body))
+                .unwrap_or_else(error);
+            wait_durable(host, call.wait.get()).await;
+            return response;
+        }
         Method::Portal(method) => {
             let response = crate::portal::respond(&call, method, query, headers, body);
             wait_durable(host, call.wait.get()).await;
             return response;
         }
+        Method::Batch => return crate::batch::nested(),
     };
     wait_durable(host, call.wait.get()).await;
     match answer {

@@ -1,0 +1,465 @@
+//! `batch`, as portals serve it: up to [`MAX_COMMANDS`] calls in one
+//! request, each written as `method?query` under a key in `cmd` (named,
+//! `cmd[key]=…`, or listed, `cmd[0]=…`; form fields or a JSON object or
+//! array), each authenticated with the batch's own credentials (its
+//! `auth`, or the webhook in its URL) and answered exactly as on its own.
+//!
+//! The answer gathers, by the command's key, each success's `result` and
+//! `time` (and `total` / `next` when the method gives them) and each
+//! failure's error envelope:
+//!
+//! ```text
+//! {"result": {"result": {…}, "result_error": {…}, "result_time": {…},
+//!             "result_total": {…}, "result_next": {…}}, "time": {…}}
+//! ```
+//!
+//! As portals encode their maps, a map whose keys are `0, 1, …` in order
+//! is a JSON array and an empty one is `[]`. With `halt=1` the batch
+//! stops at the first failure. A `batch` inside a batch is refused for
+//! that command. A reference to an earlier command's result,
+//! `$result[key]` or a path into it (`$result[key][ID]`, `$result[key][0]`),
+//! is replaced by that value when it is a string, number or boolean;
+//! any other reference is left as written.
+//!
+//! A batch sent with an idempotency key (see `retry`) gives command `k`
+//! the key `"{key}#{k}"`, so a retried batch acts once per command.
+
+use axum::body::to_bytes;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use imbot_like::wire::FrameworkError;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value, json};
+
+use crate::auth::{Method, Style};
+use crate::calls::Call;
+use crate::routes::{dispatch, json};
+use crate::{Host, retry};
+
+/// The most commands one batch may hold.
+pub const MAX_COMMANDS: usize = 50;
+
+/// A batch's parameters.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Batch {
+    /// Each command's key and `method?query` text, in order.
+    commands: Vec<(String, String)>,
+    /// Whether `cmd` was a list.
+    listed: bool,
+    /// Stop at the first failure.
+    halt: bool,
+    /// The batch's `auth`.
+    auth: Option<String>,
+}
+
+/// The refusal of a batch inside a batch, as one command's answer.
+pub(crate) fn nested() -> Response {
+    refusal(
+        400,
+        "ERROR_BATCH_METHOD_NOT_ALLOWED",
+        "Method is not allowed for batch usage",
+    )
+}
+
+fn refusal(status: u16, code: &str, description: &str) -> Response {
+    json(
+        status,
+        &json!({"error": code, "error_description": description}),
+    )
+}
+
+/// Serves one batch.
+pub(crate) async fn run(
+    host: &Host,
+    style: Style<'_>,
+    start: f64,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let batch = match read(query, headers, body) {
+        Ok(batch) => batch,
+        Err(e) => return crate::routes::error(e),
+    };
+    if batch.commands.len() > MAX_COMMANDS {
+        let text = format!("Max batch length exceeded: {MAX_COMMANDS} commands at most");
+        return refusal(400, "ERROR_BATCH_LENGTH_EXCEEDED", &text);
+    }
+    let key = retry::key_text(query, headers, body);
+    let began = std::time::Instant::now();
+    let mut parts: [Vec<(String, Value)>; 5] = Default::default();
+    for (name, text) in &batch.commands {
+        let text = substitute(text, &parts[0]);
+        let (answer, ok) = command(host, style, &batch, key.as_deref(), name, &text).await;
+        let [results, errors, times, totals, nexts] = &mut parts;
+        if ok {
+            results.push((name.clone(), answer["result"].clone()));
+            times.push((name.clone(), answer["time"].clone()));
+            for (field, list) in [("total", totals), ("next", nexts)] {
+                if let Some(value) = answer.get(field) {
+                    list.push((name.clone(), value.clone()));
+                }
+            }
+        } else {
+            errors.push((name.clone(), answer));
+            if batch.halt {
+                break;
+            }
+        }
+    }
+    let call = Call {
+        host,
+        style,
+        method: Method::Batch,
+        start,
+        wait: Default::default(),
+        key: None,
+    };
+    let processing = host.clock.processing(began.elapsed().as_secs_f64());
+    let time = match call.time_block(processing) {
+        Ok(time) => time,
+        Err(e) => return crate::routes::error(e),
+    };
+    let names = [
+        "result",
+        "result_error",
+        "result_time",
+        "result_total",
+        "result_next",
+    ];
+    let mut result = Map::new();
+    for (name, entries) in names.into_iter().zip(parts) {
+        result.insert(name.to_owned(), portal_map(entries, batch.listed));
+    }
+    json(200, &json!({"result": result, "time": time}))
+}
+
+/// Runs one command: its answer's body and whether it succeeded.
+async fn command(
+    host: &Host,
+    style: Style<'_>,
+    batch: &Batch,
+    key: Option<&str>,
+    name: &str,
+    text: &str,
+) -> (Value, bool) {
+    let (path, own) = text.split_once('?').unwrap_or((text, ""));
+    let segment = path.trim_start_matches('/');
+    let Some(method) = Method::from_segment(segment) else {
+        return into_value(crate::routes::error(FrameworkError::MethodNotFound)).await;
+    };
+    let mut query = own.to_owned();
+    if let (Style::OAuth, Some(auth)) = (style, &batch.auth) {
+        if !query.is_empty() {
+            query.push('&');
+        }
+        query.push_str("auth=");
+        query.push_str(&encode(auth));
+    }
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        if let Ok(value) = HeaderValue::from_str(&format!("{key}#{name}")) {
+            headers.insert(retry::IDEMPOTENCY_KEY, value);
+        }
+    }
+    let query = (!query.is_empty()).then_some(query.as_str());
+    let call = Call {
+        host,
+        style,
+        method,
+        start: host.clock.start(),
+        wait: Default::default(),
+        key: retry::key(query, &headers, b""),
+    };
+    into_value(dispatch(call, query, &headers, b"").await).await
+}
+
+/// `text` with each `$result[key][…]` naming a scalar in `results`
+/// replaced by it (percent-encoded).
+fn substitute(text: &str, results: &[(String, Value)]) -> String {
+    const MARK: &str = "$result[";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        match resolve(&tail[MARK.len() - 1..], results) {
+            Some((value, used)) => {
+                out.push_str(&encode(&value));
+                rest = &tail[MARK.len() - 1 + used..];
+            }
+            None => {
+                out.push_str(MARK);
+                rest = &tail[MARK.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Resolves `[key][field]…` at the start of `path`: the scalar's text and
+/// how many bytes of `path` the reference takes.
+fn resolve(path: &str, results: &[(String, Value)]) -> Option<(String, usize)> {
+    let mut used = 0;
+    let mut segments = Vec::new();
+    while let Some(inner) = path[used..].strip_prefix('[') {
+        let end = inner.find(']')?;
+        segments.push(&inner[..end]);
+        used += end + 2;
+    }
+    let (first, fields) = segments.split_first()?;
+    let mut value = &results.iter().find(|(k, _)| k == first)?.1;
+    for field in fields {
+        value = match value {
+            Value::Object(map) => map.get(*field)?,
+            Value::Array(list) => list.get(field.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => if *b { "1" } else { "" }.to_owned(),
+        _ => return None,
+    };
+    Some((text, used))
+}
+
+/// A command's answer as JSON, and whether it is a success.
+async fn into_value(response: Response) -> (Value, bool) {
+    let ok = response.status().is_success();
+    let bytes = to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (value, ok)
+}
+
+/// A map as portals encode it: `[]` when empty, an array when the keys
+/// are `0, 1, …` in order and `cmd` was a list, else an object.
+fn portal_map(entries: Vec<(String, Value)>, listed: bool) -> Value {
+    let sequential = entries
+        .iter()
+        .enumerate()
+        .all(|(i, (key, _))| *key == i.to_string());
+    if entries.is_empty() || (listed && sequential) {
+        Value::Array(entries.into_iter().map(|(_, v)| v).collect())
+    } else {
+        Value::Object(entries.into_iter().collect())
+    }
+}
+
+/// Reads `cmd`, `halt` and `auth` from the query and the body (a form or
+/// a JSON object).
+fn read(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Batch, FrameworkError> {
+    let mut pairs = Vec::new();
+    if let Some(query) = query {
+        pairs.extend(form_pairs(query)?);
+    }
+    let mut batch = Batch::default();
+    let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
+    let trimmed = text.trim_start();
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(trimmed.starts_with('{'), |v| v.contains("json"));
+    let mut from_json = None;
+    if is_json && !trimmed.is_empty() {
+        let map: Ordered<Field> =
+            serde_json::from_str(text).map_err(|_| FrameworkError::InvalidRequest)?;
+        from_json = Some(map);
+    } else {
+        pairs.extend(form_pairs(text)?);
+    }
+    let mut listed = true;
+    for (name, value) in pairs {
+        let lower = name.to_ascii_lowercase();
+        if let Some(key) = lower
+            .strip_prefix("cmd[")
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            let key = name[4..4 + key.len()].to_owned();
+            listed &= key == batch.commands.len().to_string();
+            batch.commands.push((key, value));
+        } else if lower == "halt" {
+            batch.halt = truthy(&value);
+        } else if lower == "auth" {
+            batch.auth = Some(value);
+        }
+    }
+    if let Some(map) = from_json {
+        for (name, value) in map.0 {
+            match (name.to_ascii_lowercase().as_str(), value) {
+                ("cmd", Field::Named(cmd)) => {
+                    listed = false;
+                    batch.commands = cmd.0.into_iter().map(|(k, v)| (k, text_of(&v))).collect();
+                }
+                ("cmd", Field::Listed(cmd)) => {
+                    listed = true;
+                    let list = cmd.iter().enumerate();
+                    batch.commands = list.map(|(i, v)| (i.to_string(), text_of(v))).collect();
+                }
+                ("halt", Field::Other(value)) => batch.halt = truthy(&text_of(&value)),
+                ("auth", Field::Other(value)) => batch.auth = Some(text_of(&value)),
+                _ => {}
+            }
+        }
+    }
+    batch.listed = listed;
+    Ok(batch)
+}
+
+/// A JSON object's members in the order sent (portals run a named
+/// batch's commands in that order).
+struct Ordered<T>(Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Members<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Ordered(members))
+            }
+        }
+        deserializer.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+/// A member of a JSON batch body: `cmd` as an object or a list, or any
+/// other value.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Field {
+    Named(Ordered<Value>),
+    Listed(Vec<Value>),
+    Other(Value),
+}
+
+/// A JSON value as the text a form would carry.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "1".to_owned(),
+        Value::Bool(false) | Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a `halt` value is on.
+fn truthy(value: &str) -> bool {
+    matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "y" | "yes"
+    )
+}
+
+/// The decoded name/value pairs of a form or query string.
+fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, FrameworkError> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+/// Percent-decoding, with `+` as a space.
+fn decode(text: &str) -> Result<String, FrameworkError> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .ok_or(FrameworkError::InvalidRequest)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| FrameworkError::InvalidRequest)?;
+                let byte =
+                    u8::from_str_radix(hex, 16).map_err(|_| FrameworkError::InvalidRequest)?;
+                out.push(byte);
+                i += 2;
+            }
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
+}
+
+/// Percent-encoding of everything but unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    use super::{decode, read};
+
+    #[test]
+    fn named_and_listed_forms_are_read() {
+        let body = b"cmd[a]=im.message.like%3FMESSAGE_ID%3D1&halt=1&auth=t";
+        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        assert_eq!(
+            batch.commands,
+            [("a".into(), "im.message.like?MESSAGE_ID=1".into())]
+        );
+        assert!(batch.halt && !batch.listed);
+        assert_eq!(batch.auth.as_deref(), Some("t"));
+        let body = b"cmd[0]=x&cmd[1]=y";
+        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        assert!(batch.listed);
+    }
+
+    #[test]
+    fn json_arrays_are_listed() {
+        let body = br#"{"cmd": ["x", "y"], "halt": 0}"#;
+        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        assert!(batch.listed && !batch.halt);
+        assert_eq!(batch.commands.len(), 2);
+    }
+
+    #[test]
+    fn references_to_scalars_are_substituted() {
+        use serde_json::json;
+        let results = vec![
+            ("add".to_owned(), json!(4)),
+            ("bot".to_owned(), json!({"ID": 39, "LIST": [7, "a b"]})),
+        ];
+        let text = "m?MESSAGE_ID=$result[add]&BOT_ID=$result[bot][ID]&X=$result[bot][LIST][1]";
+        assert_eq!(
+            super::substitute(text, &results),
+            "m?MESSAGE_ID=4&BOT_ID=39&X=a%20b"
+        );
+        let kept = "m?A=$result[none]&B=$result[bot]";
+        assert_eq!(super::substitute(kept, &results), kept);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(decode("a%20b+c").ok().as_deref(), Some("a b c"));
+        assert!(decode("%zz").is_err());
+    }
+}

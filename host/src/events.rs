@@ -1,0 +1,370 @@
+//! Events as portals deliver them to bots in fetch mode: every change of
+//! a reaction (the legacy like is the `like` reaction) on a message whose
+//! author is a bot becomes one `ONIMBOTV2REACTIONCHANGE` event in that
+//! bot's queue, read with `imbot.v2.Event.get`.
+//!
+//! Event ids grow by one from 1 across all bots. A change is recognised
+//! by the message's version moving, so a keyed retry, which changes
+//! nothing, makes no event. Each bot's queue holds the newest
+//! [`QUEUE_PER_BOT`] events; when it is full the oldest is dropped.
+//!
+//! With `--data` the queues live in `events.json` in the data directory,
+//! rewritten atomically before the command that made the event is logged
+//! (so before its answer). Each event carries the log position of its
+//! command; on start, events whose command did not reach the log (a crash
+//! between the two writes) are dropped, so none is lost or duplicated.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use imbot_like::{Applied, BotId, Change, MessageId, ServerEngine};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::durable::HostCommand;
+
+/// The most events one bot's queue holds; the oldest is dropped beyond.
+pub const QUEUE_PER_BOT: usize = 10_000;
+/// The event type of a reaction change.
+pub const REACTION_CHANGE: &str = "ONIMBOTV2REACTIONCHANGE";
+/// The file's name in the data directory.
+const FILE: &str = "events.json";
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Event {
+    /// Its id: 1, 2, … across all bots.
+    pub(crate) id: u64,
+    /// The log position of the command that made it (0 without a log).
+    pub(crate) seq: u64,
+    /// The bot whose message changed.
+    pub(crate) bot: u32,
+    /// When, as `YYYY-MM-DDTHH:MM:SS+00:00`.
+    pub(crate) date: String,
+    /// The reaction's code (`like` for the legacy like).
+    pub(crate) reaction: String,
+    /// Whether it was set.
+    pub(crate) added: bool,
+    /// The message.
+    pub(crate) message: u64,
+    /// Its chat.
+    pub(crate) chat: u32,
+    /// Who set or removed the reaction.
+    pub(crate) user: u32,
+}
+
+impl Event {
+    /// The event as `imbot.v2.Event.get` lists it.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "eventId": self.id,
+            "type": REACTION_CHANGE,
+            "date": self.date,
+            "data": {
+                "bot": {"id": self.bot},
+                "reaction": self.reaction,
+                "action": if self.added { "add" } else { "delete" },
+                "message": {"id": self.message, "chatId": self.chat, "authorId": self.bot},
+                "chat": {"id": self.chat},
+                "user": {"id": self.user},
+                "language": "en",
+            },
+        })
+    }
+}
+
+/// A change an applied command made, before it is numbered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Made {
+    bot: u32,
+    reaction: &'static str,
+    added: bool,
+    message: u64,
+    chat: u32,
+    user: u32,
+}
+
+/// The queues, with the next id.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Queues {
+    /// The next event's id.
+    next: u64,
+    /// Each bot's events, oldest first.
+    bots: BTreeMap<u32, VecDeque<Event>>,
+}
+
+impl Queues {
+    /// Adds an event for `made`, dropping the bot's oldest when full.
+    pub(crate) fn push(&mut self, made: Made, seq: u64, date: String) {
+        self.next = self.next.max(1);
+        let event = Event {
+            id: self.next,
+            seq,
+            bot: made.bot,
+            date,
+            reaction: made.reaction.to_owned(),
+            added: made.added,
+            message: made.message,
+            chat: made.chat,
+            user: made.user,
+        };
+        self.next += 1;
+        let queue = self.bots.entry(made.bot).or_default();
+        if queue.len() == QUEUE_PER_BOT {
+            queue.pop_front();
+        }
+        queue.push_back(event);
+    }
+
+    /// The bot's events after `offset`, at most `limit`, and whether more
+    /// remain.
+    pub(crate) fn after(&self, bot: u32, offset: u64, limit: usize) -> (Vec<&Event>, bool) {
+        let Some(queue) = self.bots.get(&bot) else {
+            return (Vec::new(), false);
+        };
+        let start = queue.partition_point(|e| e.id <= offset);
+        let page: Vec<&Event> = queue.range(start..).take(limit).collect();
+        let more = queue.len() - start > page.len();
+        (page, more)
+    }
+
+    /// Drops the events whose command is after log position `seq`, and
+    /// sets the next id past the rest.
+    fn keep_logged(&mut self, seq: u64) {
+        let mut top = 0;
+        for queue in self.bots.values_mut() {
+            queue.retain(|e| e.seq <= seq);
+            top = queue.back().map_or(top, |e| top.max(e.id));
+        }
+        self.bots.retain(|_, queue| !queue.is_empty());
+        self.next = top + 1;
+    }
+}
+
+/// The queues behind their lock.
+#[derive(Debug, Default)]
+pub(crate) struct Events(Mutex<Queues>);
+
+impl Events {
+    /// Locks the queues; every change is one push, so a poisoned lock is
+    /// taken over.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Queues> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The message a like or reaction command names, if it names one.
+pub(crate) fn message_of(command: &HostCommand) -> Option<MessageId> {
+    use imbot_like::Arg;
+    let arg = match command {
+        HostCommand::Like(r) | HostCommand::KeyedLike(_, r) => r.message,
+        HostCommand::LikeAsUser(r) | HostCommand::KeyedLikeAsUser(_, r) => r.message,
+        HostCommand::AddReaction(r)
+        | HostCommand::DeleteReaction(r)
+        | HostCommand::KeyedAddReaction(_, r)
+        | HostCommand::KeyedDeleteReaction(_, r) => r.message,
+        _ => return None,
+    };
+    match arg {
+        Arg::Given(message) => Some(message),
+        _ => None,
+    }
+}
+
+/// The change `applied` made to a bot's message, if it made one: the
+/// message's version, `before` the command, moved.
+pub(crate) fn change(
+    engine: &ServerEngine,
+    before: Option<u32>,
+    applied: &Applied,
+) -> Option<Made> {
+    let (message, chat, user, reaction, added) = match applied {
+        Applied::Liked(o) => (o.message, o.chat, o.actor, "like", o.change == Change::Set),
+        Applied::Reacted(o) => (
+            o.message,
+            o.chat,
+            o.actor,
+            o.reaction.code(),
+            o.change == Change::Set,
+        ),
+        _ => return None,
+    };
+    let info = engine.message(message)?;
+    if before == Some(info.version) {
+        return None;
+    }
+    let bot = BotId::new(info.author.get())?;
+    engine.bot_owner(bot)?;
+    Some(Made {
+        bot: bot.get(),
+        reaction,
+        added,
+        message: message.get(),
+        chat: chat.get(),
+        user: user.get(),
+    })
+}
+
+/// Writes the queues to `dir` atomically (temporary file, fsync, rename,
+/// fsync of the directory).
+pub(crate) fn save(dir: &Path, queues: &Queues) -> std::io::Result<()> {
+    use std::io::Write;
+    let bytes = serde_json::to_vec(queues).map_err(std::io::Error::other)?;
+    let temporary = dir.join(format!("{FILE}.part"));
+    let mut file = std::fs::File::create(&temporary)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, dir.join(FILE))?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Reads the queues from `dir`, keeping the events whose command is at
+/// or before log position `seq`; empty queues when there is no file.
+///
+/// # Errors
+/// Why the file cannot be read.
+pub(crate) fn restore(dir: &Path, seq: u64) -> Result<Queues, String> {
+    let path = dir.join(FILE);
+    let text = match std::fs::read(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Queues::default()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut queues: Queues =
+        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    queues.keep_logged(seq);
+    Ok(queues)
+}
+
+/// The longest page `imbot.v2.Event.get` answers.
+pub const MAX_LIMIT: usize = 1000;
+/// The page length without `limit`.
+pub const DEFAULT_LIMIT: usize = 100;
+
+impl crate::calls::Call<'_> {
+    /// `imbot.v2.Event.get`: the bot's events after `offset`, as the
+    /// other v2 methods authenticate (a webhook call's `botToken` decides
+    /// its application) and check the bot (`BOT_ID_REQUIRED`,
+    /// `BOT_NOT_FOUND`, `BOT_OWNERSHIP_ERROR`).
+    pub(crate) fn event_get(
+        &self,
+        params: &imbot_like::wire::ReactionParams,
+        query: Option<&str>,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
+        use crate::auth::Caller;
+        use crate::portal::{Params, PortalError};
+        use crate::routes::json;
+        use imbot_like::Arg;
+        use imbot_like::ReactionErrorCode as Code;
+        use imbot_like::wire::Reply;
+
+        let host = self.host;
+        let refuse = |code: Code| Ok(json(code.http_status(), &Reply::from(code)));
+        let app = match &self.admit(params)?.caller {
+            Caller::App(app) => Some(*app),
+            Caller::Webhook(hook) => match host.webhook_bots().v2_app(hook, params) {
+                Ok(app) => app,
+                Err(code) => return refuse(code),
+            },
+        };
+        let bot = match params.bot {
+            Arg::Omitted => return refuse(Code::BotIdRequired),
+            Arg::Invalid(_) => return refuse(Code::BotNotFound),
+            Arg::Given(bot) => bot,
+        };
+        match host.inspect(|engine| engine.bot_owner(bot)) {
+            None => return refuse(Code::BotNotFound),
+            Some(owner) if Some(owner) != app => return refuse(Code::BotOwnershipError),
+            Some(_) => {}
+        }
+        let extra = Params::read(query, headers, body)?;
+        let offset = match extra.text("OFFSET").map(str::trim) {
+            None | Some("") => 0,
+            Some(text) => match text.parse::<u64>() {
+                Ok(offset) => offset,
+                Err(_) => {
+                    let e = PortalError::WrongRequest("offset must be a whole number");
+                    return Ok(json(e.http_status(), &e));
+                }
+            },
+        };
+        let limit = match extra.text("LIMIT").map(str::trim) {
+            None | Some("") => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<usize>() {
+                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
+                _ => {
+                    let e = PortalError::WrongRequest("limit must be 1 to 1000");
+                    return Ok(json(e.http_status(), &e));
+                }
+            },
+        };
+        let began = std::time::Instant::now();
+        let result = {
+            let queues = host.events.lock();
+            let (page, more) = queues.after(bot.get(), offset, limit);
+            let next = page.last().map_or(offset, |e| e.id);
+            let events: Vec<Value> = page.iter().map(|e| e.to_json()).collect();
+            json!({"events": events, "nextOffset": next, "hasMore": more})
+        };
+        self.wait
+            .set(host.durable().map(crate::durable::Durable::appended));
+        let processing = host.clock.processing(began.elapsed().as_secs_f64());
+        let time = self.time_block(processing)?;
+        Ok(json(200, &json!({"result": result, "time": time})))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Made, QUEUE_PER_BOT, Queues};
+
+    fn made(bot: u32) -> Made {
+        Made {
+            bot,
+            reaction: "like",
+            added: true,
+            message: 1,
+            chat: 7,
+            user: 1,
+        }
+    }
+
+    #[test]
+    fn ids_grow_from_one_and_pages_follow_the_offset() {
+        let mut q = Queues::default();
+        for bot in [39, 40, 39] {
+            q.push(made(bot), 0, String::new());
+        }
+        let (page, more) = q.after(39, 0, 1);
+        assert_eq!((page[0].id, more), (1, true));
+        let (page, more) = q.after(39, 1, 1);
+        assert_eq!((page[0].id, more), (3, false));
+        assert!(q.after(39, 3, 10).0.is_empty());
+        assert_eq!(q.after(40, 0, 10).0[0].id, 2);
+    }
+
+    #[test]
+    fn a_full_queue_drops_its_oldest() {
+        let mut q = Queues::default();
+        for _ in 0..=QUEUE_PER_BOT {
+            q.push(made(39), 0, String::new());
+        }
+        let (page, _) = q.after(39, 0, 1);
+        assert_eq!(page[0].id, 2);
+    }
+
+    #[test]
+    fn events_after_the_log_are_dropped_on_restore() {
+        let mut q = Queues::default();
+        q.push(made(39), 1, String::new());
+        q.push(made(39), 2, String::new());
+        q.keep_logged(1);
+        assert_eq!(q.after(39, 0, 10).0.len(), 1);
+        q.push(made(39), 2, String::new());
+        assert_eq!(q.after(39, 0, 10).0[1].id, 2);
+    }
+}

@@ -1,0 +1,92 @@
+//! A request's idempotency key, from what the client sent, in this order:
+//! the `Idempotency-Key` header; the `bx24_request_id` parameter (which
+//! the JavaScript SDK adds to every call and keeps across its own
+//! retries); the `X-Request-ID` header. The text is mapped with
+//! [`IdempotencyKey::from_text`]; an empty value counts as not sent.
+//!
+//! A like or reaction call with a key runs as a keyed command, so a second
+//! delivery of it gets the first answer instead of acting again, and a
+//! durable host logs the key with the command.
+
+use axum::http::HeaderMap;
+use imbot_like::IdempotencyKey;
+
+use crate::portal::Params;
+
+/// The header a client names a request with.
+pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The parameter the JavaScript SDK adds to every call.
+pub(crate) const BX24_REQUEST_ID: &str = "BX24_REQUEST_ID";
+/// The request id header, used when nothing better was sent.
+pub(crate) const REQUEST_ID: &str = "x-request-id";
+
+/// The key of a request with this query, headers and body, if it has one.
+pub(crate) fn key(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<IdempotencyKey> {
+    key_text(query, headers, body).map(|text| IdempotencyKey::from_text(&text))
+}
+
+/// The text the key of a request is made from, if it has one.
+pub(crate) fn key_text(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    header(headers, IDEMPOTENCY_KEY)
+        .or_else(|| parameter(query, headers, body))
+        .or_else(|| header(headers, REQUEST_ID))
+}
+
+/// A header's value, if it is sent, text and not empty.
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// `bx24_request_id` from the query or the body, if sent and not empty.
+fn parameter(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let params = Params::read(query, headers, body).ok()?;
+    let value = params.text(BX24_REQUEST_ID)?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+    use imbot_like::IdempotencyKey;
+
+    use super::key;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn idempotency_key_header_comes_first() {
+        let h = headers(&[("idempotency-key", "a"), ("x-request-id", "c")]);
+        assert_eq!(
+            key(Some("bx24_request_id=b"), &h, b""),
+            Some(IdempotencyKey::from_text("a"))
+        );
+    }
+
+    #[test]
+    fn bx24_request_id_comes_before_the_request_id() {
+        let h = headers(&[("x-request-id", "c")]);
+        assert_eq!(
+            key(Some("bx24_request_id=b"), &h, b""),
+            Some(IdempotencyKey::from_text("b"))
+        );
+        assert_eq!(
+            key(None, &HeaderMap::new(), b"bx24_request_id=b"),
+            Some(IdempotencyKey::from_text("b"))
+        );
+        assert_eq!(key(None, &h, b""), Some(IdempotencyKey::from_text("c")));
+    }
+
+    #[test]
+    fn no_key_without_any_or_with_empty_values() {
+        let h = headers(&[("idempotency-key", " ")]);
+        assert_eq!(key(Some("bx24_request_id="), &h, b""), None);
+        assert_eq!(key(None, &HeaderMap::new(), b""), None);
+    }
+}
