@@ -20,9 +20,14 @@ pub fn restore(data: &[u8]) {
         return;
     };
     let mut buf = vec![0u8; Sized::SNAPSHOT_BUFFER_LEN];
-    let again = engine.snapshot(&mut buf).expect("a restored state snapshots");
+    let again = engine
+        .snapshot(&mut buf)
+        .expect("a restored state snapshots");
     let back = Sized::restore(again).expect("a fresh snapshot restores");
-    assert_eq!(back, engine, "a snapshot of a restored state restores to it");
+    assert_eq!(
+        back, engine,
+        "a snapshot of a restored state restores to it"
+    );
     if data.get(CAPACITIES) == again.get(CAPACITIES) {
         assert_eq!(again, data, "an accepted snapshot is canonical");
     }
