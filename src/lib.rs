@@ -65,6 +65,7 @@ mod command;
 mod engine;
 mod error;
 mod ids;
+mod keyed;
 mod keys;
 mod like;
 mod outcome;

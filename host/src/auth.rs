@@ -30,12 +30,12 @@ pub enum Method {
     Batch,
     /// One of the world's own methods (messages, chats, bots), see
     /// `portal`.
-    Portal(crate::portal::PortalMethod),
+    Portal(crate::portal_method::PortalMethod),
 }
 
 impl Method {
     /// How many methods there are.
-    pub const COUNT: usize = 6 + crate::portal::PortalMethod::COUNT;
+    pub const COUNT: usize = 6 + crate::portal_method::PortalMethod::COUNT;
 
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
@@ -50,7 +50,7 @@ impl Method {
             "imbot.v2.chat.message.reaction.delete" => Some(Self::ReactionDelete),
             "imbot.v2.event.get" => Some(Self::EventGet),
             "batch" => Some(Self::Batch),
-            _ => crate::portal::PortalMethod::from_name(name).map(Self::Portal),
+            _ => crate::portal_method::PortalMethod::from_name(name).map(Self::Portal),
         }
     }
 

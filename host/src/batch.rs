@@ -34,7 +34,8 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{Method, Style};
 use crate::calls::Call;
-use crate::routes::{dispatch, json};
+use crate::dispatch::dispatch;
+use crate::reply::json;
 use crate::{Host, retry};
 
 /// The most commands one batch may hold.
@@ -51,15 +52,6 @@ struct Batch {
     halt: bool,
     /// The batch's `auth`.
     auth: Option<String>,
-}
-
-/// The refusal of a batch inside a batch, as one command's answer.
-pub(crate) fn nested() -> Response {
-    refusal(
-        400,
-        "ERROR_BATCH_METHOD_NOT_ALLOWED",
-        "Method is not allowed for batch usage",
-    )
 }
 
 fn refusal(status: u16, code: &str, description: &str) -> Response {
@@ -80,7 +72,7 @@ pub(crate) async fn run(
 ) -> Response {
     let batch = match read(query, headers, body) {
         Ok(batch) => batch,
-        Err(e) => return crate::routes::error(e),
+        Err(e) => return crate::reply::error(e),
     };
     if batch.commands.len() > MAX_COMMANDS {
         let text = format!("Max batch length exceeded: {MAX_COMMANDS} commands at most");
@@ -119,7 +111,7 @@ pub(crate) async fn run(
     let processing = host.clock.processing(began.elapsed().as_secs_f64());
     let time = match call.time_block(processing) {
         Ok(time) => time,
-        Err(e) => return crate::routes::error(e),
+        Err(e) => return crate::reply::error(e),
     };
     let names = [
         "result",
@@ -147,7 +139,7 @@ async fn command(
     let (path, own) = text.split_once('?').unwrap_or((text, ""));
     let segment = path.trim_start_matches('/');
     let Some(method) = Method::from_segment(segment) else {
-        return into_value(crate::routes::error(FrameworkError::MethodNotFound)).await;
+        return into_value(crate::reply::error(FrameworkError::MethodNotFound)).await;
     };
     let mut query = own.to_owned();
     if let (Style::OAuth, Some(auth)) = (style, &batch.auth) {

@@ -20,7 +20,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::live::LiveHost;
-use crate::routes::json;
+use crate::reply::json;
 use crate::scenario::Scenario;
 use crate::world::World;
 

@@ -187,11 +187,7 @@ impl Host {
         let (durable, recovered) = Durable::open(dir, &host.engine, config)?;
         report(dir, recovered.as_ref());
         host.durable = Some(durable);
-        let restored = crate::portal::restore(&host, dir).and_then(|()| {
-            let seq = host.durable.as_ref().map_or(0, Durable::appended);
-            *host.events.lock() = crate::events::restore(dir, seq)?;
-            Ok(())
-        });
+        let restored = host.restore_host_side(dir);
         if let Err(e) = restored {
             if let Some(durable) = &host.durable {
                 durable.shutdown();

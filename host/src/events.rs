@@ -257,7 +257,7 @@ impl crate::calls::Call<'_> {
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
         use crate::auth::Caller;
         use crate::portal::{Params, PortalError};
-        use crate::routes::json;
+        use crate::reply::json;
         use imbot_like::Arg;
         use imbot_like::ReactionErrorCode as Code;
         use imbot_like::wire::Reply;

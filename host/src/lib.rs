@@ -22,6 +22,7 @@ mod batch;
 mod body;
 mod calls;
 mod clock;
+mod dispatch;
 pub mod durable;
 mod envelope;
 mod events;
@@ -29,6 +30,7 @@ mod identity;
 mod limits;
 pub mod options;
 mod ratelimit;
+mod reply;
 mod retry;
 mod routes;
 mod server;
@@ -36,8 +38,10 @@ pub mod world;
 // The local portal: world methods, control API, page, scenarios.
 pub mod control;
 mod live;
+mod live_routes;
 mod page;
 pub mod portal;
+mod portal_method;
 pub mod scenario;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -49,7 +53,8 @@ pub use auth::Method;
 pub use body::BODY_LIMIT;
 pub use identity::Apps;
 pub use limits::Limits;
-pub use live::{LiveHost, LogEntry, Settings, live_router, serve_live, serve_live_with};
+pub use live::{LiveHost, LogEntry, Settings};
+pub use live_routes::{live_router, serve_live, serve_live_with};
 pub use ratelimit::{RateLimit, RateLimitError};
 pub use routes::router;
 pub use server::{serve, serve_with};
@@ -89,6 +94,17 @@ pub struct Host {
     /// Each bot's reaction-change events, read with
     /// `imbot.v2.Event.get`.
     events: events::Events,
+}
+
+impl Host {
+    /// Reads back from `dir` what the host keeps beside the engine's log:
+    /// the world methods' data and the bots' event queues.
+    fn restore_host_side(&self, dir: &std::path::Path) -> Result<(), String> {
+        portal::restore(self, dir)?;
+        let seq = self.durable.as_ref().map_or(0, durable::Durable::appended);
+        *self.events.lock() = events::restore(dir, seq)?;
+        Ok(())
+    }
 }
 
 impl Host {

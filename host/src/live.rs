@@ -4,34 +4,14 @@
 //! the page.
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::Uri;
-use axum::middleware;
-use axum::response::Response;
-use axum::routing::{get, post};
-use http_body::Frame;
 use serde::Serialize;
-use serde_json::json;
-use tokio::net::TcpListener;
-use tower::ServiceExt;
 
-use crate::body::read_body;
-use crate::limits::Limits;
-use crate::portal::Params;
-use crate::routes::{error, json};
-use crate::scenario::{Action, Scenarios, method_name};
-use crate::server::serve_routes;
+use crate::scenario::Scenarios;
 use crate::world::{World, WorldError};
-use crate::{Host, control, page, router};
+use crate::{Host, router};
 
 /// Why a durable host refuses to load or reset a world.
 pub(crate) const DURABLE_REFUSAL: &str = "the host keeps its state in a data directory (--data): \
@@ -41,7 +21,7 @@ pub(crate) const DURABLE_REFUSAL: &str = "the host keeps its state in a data dir
 /// How many recent REST calls the log keeps.
 pub const LOG_LENGTH: usize = 50;
 /// The longest answer text a log entry keeps, in bytes.
-const LOG_ANSWER: usize = 2_000;
+pub(crate) const LOG_ANSWER: usize = 2_000;
 
 /// How the local portal runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,7 +94,7 @@ impl LiveHost {
         Arc::clone(&self.read().0)
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, (Arc<Host>, Router)> {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, (Arc<Host>, Router)> {
         self.current.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -159,7 +139,7 @@ impl LiveHost {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn record(&self, mut entry: LogEntry) {
+    pub(crate) fn record(&self, mut entry: LogEntry) {
         let mut log = self.lock_log();
         log.0 += 1;
         entry.id = log.0;
@@ -167,205 +147,5 @@ impl LiveHost {
         while log.1.len() > LOG_LENGTH {
             log.1.pop_front();
         }
-    }
-}
-
-/// The local portal's routes: the page at `/`, the control API under
-/// `/__control/`, and every other path to the current host's REST API,
-/// through the scenarios and the log.
-pub fn live_router(live: Arc<LiveHost>) -> Router {
-    Router::new()
-        .route("/", get(page::index))
-        .route("/__control/view", get(page::view))
-        .route(
-            "/__control/world",
-            get(control::get_world)
-                .put(control::put_world)
-                .post(control::put_world),
-        )
-        .route("/__control/reset", post(control::reset))
-        .route(
-            "/__control/scenarios",
-            get(control::list_scenarios)
-                .post(control::add_scenario)
-                .delete(control::clear_scenarios),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            Arc::clone(&live),
-            control::guard,
-        ))
-        .fallback(rest)
-        .with_state(live)
-}
-
-/// Serves the local portal on `listener` with the default [`Limits`]
-/// until the process ends; the peer's address reaches the control API's
-/// access check.
-///
-/// # Errors
-/// As [`crate::serve_with`].
-pub async fn serve_live(listener: TcpListener, live: Arc<LiveHost>) -> io::Result<()> {
-    serve_live_with(listener, live, Limits::default(), std::future::pending()).await
-}
-
-/// Serves the local portal on `listener` within `limits` until `stop`
-/// completes, as [`crate::serve_with`] serves a host.
-///
-/// # Errors
-/// As [`crate::serve_with`].
-pub async fn serve_live_with(
-    listener: TcpListener,
-    live: Arc<LiveHost>,
-    limits: Limits,
-    stop: impl Future<Output = ()>,
-) -> io::Result<()> {
-    serve_routes(listener, live_router(live), limits, stop).await
-}
-
-/// A REST call: scenarios first, then the current host's routes.
-async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
-    let inner = live.read().1.clone();
-    let (parts, body) = request.into_parts();
-    let bytes = match read_body(&parts.headers, body).await {
-        Ok(bytes) => bytes,
-        Err(e) => return error(e),
-    };
-    let action = rest_method(&parts.uri).and_then(|method| {
-        let params = Params::read(parts.uri.query(), &parts.headers, &bytes).unwrap_or_default();
-        live.scenarios.take(&method, &params)
-    });
-    let mut entry = LogEntry {
-        id: 0,
-        verb: parts.method.to_string(),
-        path: redact(&parts.uri),
-        status: 0,
-        answer: String::new(),
-        scenario: action.as_ref().map(kind),
-    };
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let response = match action {
-        None => apply(inner, request).await,
-        Some(Action::Error {
-            status,
-            code,
-            description,
-        }) => json(
-            status,
-            &json!({ "error": code, "error_description": description }),
-        ),
-        Some(Action::FailAfterApply { code, description }) => {
-            apply(inner, request).await;
-            json(
-                503,
-                &json!({ "error": code, "error_description": description }),
-            )
-        }
-        Some(Action::DropAfterApply) => {
-            apply(inner, request).await;
-            live.record(entry);
-            return Response::new(Body::new(Dropped));
-        }
-        Some(Action::Delay { ms }) => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            apply(inner, request).await
-        }
-    };
-    let (head, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    entry.status = head.status.as_u16();
-    entry.answer = cut(&String::from_utf8_lossy(&bytes));
-    live.record(entry);
-    Response::from_parts(head, Body::from(bytes))
-}
-
-/// Runs a request through the host's routes.
-async fn apply(inner: Router, request: Request) -> Response {
-    match inner.oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    }
-}
-
-/// The method a REST path names, if it is one (`/rest/…/method`).
-fn rest_method(uri: &Uri) -> Option<String> {
-    let path = uri.path().strip_prefix("/rest/")?;
-    path.rsplit('/').next().map(method_name)
-}
-
-/// The scenario kind's name, for the log.
-fn kind(action: &Action) -> &'static str {
-    match action {
-        Action::Error { .. } => "error",
-        Action::FailAfterApply { .. } => "fail_after_apply",
-        Action::DropAfterApply => "drop_after_apply",
-        Action::Delay { .. } => "delay",
-    }
-}
-
-/// The path and query with the values of `auth` hidden, and a webhook
-/// URL's code too.
-fn redact(uri: &Uri) -> String {
-    let mut segments: Vec<&str> = uri.path().split('/').collect();
-    if let ["", "rest", _, code, _] = segments.as_mut_slice() {
-        *code = "***";
-    }
-    let mut text = segments.join("/");
-    if let Some(query) = uri.query() {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("auth") => format!("{name}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        text.push('?');
-        text.push_str(&pairs.join("&"));
-    }
-    text
-}
-
-/// `text` cut to the log's length at a character boundary.
-fn cut(text: &str) -> String {
-    let mut end = text.len().min(LOG_ANSWER);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
-
-/// A response body that fails at once: the server closes the connection
-/// before any byte of the answer is sent.
-struct Dropped;
-
-impl http_body::Body for Dropped {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        Poll::Ready(Some(Err(io::Error::new(
-            io::ErrorKind::ConnectionAborted,
-            "the answer is dropped by a scenario",
-        ))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::Uri;
-
-    use super::redact;
-
-    #[test]
-    fn the_log_hides_tokens_and_webhook_codes() {
-        let uri: Uri = "/rest/1/w-demo/im.message.add?AUTH=t&DIALOG_ID=chat7"
-            .parse()
-            .unwrap_or_default();
-        assert_eq!(
-            redact(&uri),
-            "/rest/1/***/im.message.add?AUTH=***&DIALOG_ID=chat7"
-        );
     }
 }

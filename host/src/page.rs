@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::live::LiveHost;
-use crate::routes::json;
+use crate::reply::json;
 
 /// The page.
 const PAGE: &str = include_str!("page.html");

@@ -4,16 +4,17 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, Uri};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use imbot_like::wire::{FrameworkError, Reply};
-use serde::Serialize;
+use imbot_like::wire::FrameworkError;
 
 use crate::auth::{Method, Style};
-use crate::body::{read_body, read_params};
-use crate::calls::{Call, ReactionStep};
+use crate::body::read_body;
+use crate::calls::Call;
+use crate::dispatch::dispatch;
+use crate::reply::error;
 use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
@@ -92,64 +93,6 @@ async fn handle(
         key: crate::retry::key(uri.query(), headers, &body),
     };
     dispatch(call, uri.query(), headers, &body).await
-}
-
-/// Runs a call of any method but `batch` and answers it.
-pub(crate) async fn dispatch(
-    call: Call<'_>,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let host = call.host;
-    let answer = match call.method {
-        Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
-        Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
-        Method::ReactionAdd => {
-            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Add))
-        }
-        Method::ReactionDelete => {
-            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
-        }
-        Method::EventGet => {
-            let response = read_params(query, headers, body)
-                .and_then(|p| call.event_get(&p, query, headers, body))
-                .unwrap_or_else(error);
-            wait_durable(host, call.wait.get()).await;
-            return response;
-        }
-        Method::Portal(method) => {
-            let response = crate::portal::respond(&call, method, query, headers, body);
-            wait_durable(host, call.wait.get()).await;
-            return response;
-        }
-        Method::Batch => return crate::batch::nested(),
-    };
-    wait_durable(host, call.wait.get()).await;
-    match answer {
-        Ok(reply) => json(reply.http_status(), &reply),
-        Err(e) => error(e),
-    }
-}
-
-/// For a durable host, waits until what the call's answer reports is on
-/// disk.
-async fn wait_durable(host: &Host, wait: Option<u64>) {
-    if let (Some(log), Some(seq)) = (host.durable(), wait) {
-        log.durable(seq).await;
-    }
-}
-
-/// A framework error's response.
-pub(crate) fn error(e: FrameworkError) -> Response {
-    let reply = Reply::from(e);
-    json(reply.http_status(), &reply)
-}
-
-/// A JSON response with `status`.
-pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
 }
 
 /// Copies the request's `X-Request-ID` onto the response.

@@ -27,95 +27,15 @@ use std::time::Instant;
 
 use crate::auth::{Caller as AuthCaller, WebhookKey};
 use crate::calls::Call;
-use crate::routes::{error, json};
+use crate::reply::{error, json};
 
+pub(crate) use crate::portal_method::Actor;
+pub use crate::portal_method::PortalMethod;
 pub(crate) use dump::{apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use params::Params;
 pub(crate) use registry::Registry;
 pub(crate) use sidecar::restore;
-
-/// Declares the world's methods: variant, wire name, scope, who acts.
-macro_rules! portal_methods {
-    ($($variant:ident = $name:literal, $scope:literal, $actor:ident;)+) => {
-        /// A method of the world that this host serves besides the like
-        /// and reaction methods.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum PortalMethod {
-            $(
-                #[doc = concat!("`", $name, "`")]
-                $variant,
-            )+
-        }
-
-        impl PortalMethod {
-            /// Every method, in index order.
-            pub const ALL: &'static [PortalMethod] = &[$(PortalMethod::$variant),+];
-            /// How many there are.
-            pub const COUNT: usize = Self::ALL.len();
-
-            /// The method's name, lower case.
-            #[must_use]
-            pub const fn name(self) -> &'static str {
-                match self { $(Self::$variant => $name,)+ }
-            }
-
-            /// The scope a caller needs: `im` or `imbot`.
-            #[must_use]
-            pub const fn scope(self) -> &'static str {
-                match self { $(Self::$variant => $scope,)+ }
-            }
-
-            /// Whether a bot (of the caller's application) or the calling
-            /// user acts.
-            const fn actor(self) -> Actor {
-                match self { $(Self::$variant => Actor::$actor,)+ }
-            }
-        }
-    };
-}
-
-portal_methods! {
-    BotMessageAdd = "imbot.message.add", "imbot", Bot;
-    UserMessageAdd = "im.message.add", "im", User;
-    BotMessageDelete = "imbot.message.delete", "imbot", Bot;
-    UserMessageDelete = "im.message.delete", "im", User;
-    BotChatAdd = "imbot.chat.add", "imbot", Bot;
-    UserChatAdd = "im.chat.add", "im", User;
-    BotChatUserAdd = "imbot.chat.user.add", "imbot", Bot;
-    UserChatUserAdd = "im.chat.user.add", "im", User;
-    BotChatUserDelete = "imbot.chat.user.delete", "imbot", Bot;
-    UserChatUserDelete = "im.chat.user.delete", "im", User;
-    BotChatLeave = "imbot.chat.leave", "imbot", Bot;
-    UserChatLeave = "im.chat.leave", "im", User;
-    BotRegister = "imbot.register", "imbot", Bot;
-    BotUnregister = "imbot.unregister", "imbot", Bot;
-    BotList = "imbot.bot.list", "imbot", Bot;
-    DialogMessagesGet = "im.dialog.messages.get", "im", User;
-}
-
-impl PortalMethod {
-    /// The method with this lower-case name.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|m| m.name() == name)
-    }
-
-    /// The method's position in `0..COUNT`.
-    #[must_use]
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// Who acts in a method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Actor {
-    /// A bot of the caller's application (`imbot.*`).
-    Bot,
-    /// The user the token or webhook belongs to (`im.*`).
-    User,
-}
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]

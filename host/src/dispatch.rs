@@ -1,0 +1,69 @@
+//! Running one call of a known method and answering it: the methods'
+//! own paths, shared by single calls and the commands of a `batch`.
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::json;
+
+use crate::Host;
+use crate::auth::Method;
+use crate::body::read_params;
+use crate::calls::{Call, ReactionStep};
+use crate::reply::{error, json};
+
+/// Runs a call of any method but `batch` and answers it.
+pub(crate) async fn dispatch(
+    call: Call<'_>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let host = call.host;
+    let answer = match call.method {
+        Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
+        Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
+        Method::ReactionAdd => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Add))
+        }
+        Method::ReactionDelete => {
+            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
+        }
+        Method::EventGet => {
+            let response = read_params(query, headers, body)
+                .and_then(|p| call.event_get(&p, query, headers, body))
+                .unwrap_or_else(error);
+            wait_durable(host, call.wait.get()).await;
+            return response;
+        }
+        Method::Portal(method) => {
+            let response = crate::portal::respond(&call, method, query, headers, body);
+            wait_durable(host, call.wait.get()).await;
+            return response;
+        }
+        Method::Batch => return nested_batch(),
+    };
+    wait_durable(host, call.wait.get()).await;
+    match answer {
+        Ok(reply) => json(reply.http_status(), &reply),
+        Err(e) => error(e),
+    }
+}
+
+/// For a durable host, waits until what the call's answer reports is on
+/// disk.
+async fn wait_durable(host: &Host, wait: Option<u64>) {
+    if let (Some(log), Some(seq)) = (host.durable(), wait) {
+        log.durable(seq).await;
+    }
+}
+
+/// A `batch` inside a batch, which portals refuse.
+pub(crate) fn nested_batch() -> Response {
+    json(
+        400,
+        &json!({
+            "error": "ERROR_BATCH_METHOD_NOT_ALLOWED",
+            "error_description": "Method is not allowed for batch usage",
+        }),
+    )
+}
