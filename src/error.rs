@@ -44,7 +44,7 @@ impl ErrorCode {
     pub const fn description(self) -> &'static str {
         match self {
             Self::BotIdError => "Bot not found",
-            Self::AppIdError => "Bot was installed by another REST application",
+            Self::AppIdError => "Bot was installed by another rest application",
             Self::MessageIdError => "Message ID can't be empty",
             Self::WithoutChanges => "Action completed without changes",
             Self::IdempotencyKeyReused => "Idempotency key was already used for another request",

@@ -450,7 +450,7 @@ fn error_codes_carry_wire_code_description_and_status() {
         (
             ErrorCode::AppIdError,
             "APP_ID_ERROR",
-            "Bot was installed by another REST application",
+            "Bot was installed by another rest application",
         ),
         (
             ErrorCode::MessageIdError,

@@ -68,7 +68,7 @@ fn every_method_error() {
         ),
         (
             ErrorCode::AppIdError,
-            r#"{"error":"APP_ID_ERROR","error_description":"Bot was installed by another REST application"}"#,
+            r#"{"error":"APP_ID_ERROR","error_description":"Bot was installed by another rest application"}"#,
         ),
         (
             ErrorCode::MessageIdError,
