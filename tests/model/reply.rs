@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use imbot_like::{
-    AppId, Change, IdempotencyKey, CloseChatError, DeleteMessageError, Engine, JoinChatError, LeaveChatError,
-    LikeError, LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction, ReactionError,
-    ReactionOutcome, ReactionRequest, RegisterBotError, Sizing, UnregisterBotError, UserId,
-    UserLikeRequest,
+    AppId, Change, CloseChatError, DeleteMessageError, Engine, IdempotencyKey, JoinChatError,
+    LeaveChatError, LikeError, LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction,
+    ReactionError, ReactionOutcome, ReactionRequest, RegisterBotError, Sizing, UnregisterBotError,
+    UserId, UserLikeRequest,
 };
 
 use super::common::{bot, chat, msg, user};
@@ -166,12 +166,7 @@ fn request<S: Sizing>(engine: &mut Engine<S>, step: &Step, key: Option<Idempoten
                 Some(key) => engine.like_keyed(key, &request),
                 None => engine.like(&request),
             };
-            Reply::Like(
-                result
-                    .as_ref()
-                    .map(Liked::from_outcome)
-                    .map_err(|e| *e),
-            )
+            Reply::Like(result.as_ref().map(Liked::from_outcome).map_err(|e| *e))
         }
         Step::LikeAsUser {
             user: u,
@@ -183,12 +178,7 @@ fn request<S: Sizing>(engine: &mut Engine<S>, step: &Step, key: Option<Idempoten
                 Some(key) => engine.like_as_user_keyed(key, &request),
                 None => engine.like_as_user(&request),
             };
-            Reply::Like(
-                result
-                    .as_ref()
-                    .map(Liked::from_outcome)
-                    .map_err(|e| *e),
-            )
+            Reply::Like(result.as_ref().map(Liked::from_outcome).map_err(|e| *e))
         }
         Step::React {
             verb,
