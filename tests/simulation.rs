@@ -1,7 +1,8 @@
 //! Deterministic simulation: seeded random runs of every host transition,
 //! both like variants and the v2 reaction requests against the reference
 //! model (`tests/model/reference.rs`), over a menu of small sizings, one of
-//! them with a reaction pool that runs out.
+//! them with a reaction pool that runs out and three with a retry window
+//! (of 2, 4 and 8 keys) that keyed requests and their retries fill.
 //!
 //! After every step the engine and the model must answer alike, a refused
 //! step must leave the engine as it was (checked on every refusal), and
@@ -35,11 +36,14 @@ mod universe;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use imbot_like::{Action, Arg, BotPolicy, IdError, Reaction, Sizing, UnknownReaction};
+use imbot_like::{
+    Action, Arg, BotPolicy, IdError, LikeError, Reaction, ReactionError, Sizing, UnknownReaction,
+};
 
 use common::{bot, msg};
 use harness::{Pair, SIZING_NAMES, WithSizing, with_sizing};
 use reference::Model;
+use reply::Reply;
 use steps::{Step, Verb};
 use universe::{APP_IDS, CHAT_IDS, KINDS, MESSAGE_IDS, USER_IDS};
 
@@ -241,9 +245,39 @@ fn react(rng: &mut Rng, model: &Model) -> Step {
     }
 }
 
+/// Key numbers of keyed requests: more than the largest window of the
+/// menu holds, so windows fill and forget, few enough that keys come back
+/// with other requests.
+const KEY_NUMBERS: std::ops::RangeInclusive<u32> = 1..=10;
+
+/// One random step: a fifth of them sent under a key, and some retries of
+/// a request the model's window remembers (contract section 9).
+fn random_step(rng: &mut Rng, model: &Model) -> Step {
+    let step = unkeyed_step(rng, model);
+    match rng.below(100) {
+        0..=19 => {
+            let key = u8::try_from(rng.range_u32(KEY_NUMBERS)).unwrap_or(1);
+            Step::keyed(key, step)
+        }
+        20..=27 => retry(rng, model).unwrap_or(step),
+        _ => step,
+    }
+}
+
+/// A key the model's window remembers, sent again with its request.
+fn retry(rng: &mut Rng, model: &Model) -> Option<Step> {
+    let len = u64::try_from(model.window.len()).ok()?;
+    if len == 0 {
+        return None;
+    }
+    let index = usize::try_from(rng.below(len)).ok()?;
+    let (key, call, _) = model.window.get(index)?;
+    Some(Step::keyed(*key, call.clone()))
+}
+
 /// One random step, aimed at what the model holds often enough that tables
 /// and reaction sets fill, and drawn from the whole universes otherwise.
-fn random_step(rng: &mut Rng, model: &Model) -> Step {
+fn unkeyed_step(rng: &mut Rng, model: &Model) -> Step {
     match rng.below(100) {
         0..=5 => Step::RegisterBot {
             bot: rng.range_u32(USER_IDS),
@@ -315,6 +349,30 @@ struct Run {
 struct Tally {
     steps: u64,
     refused: u64,
+    /// Keyed requests on a sizing with a window.
+    keyed: u64,
+    /// Keyed requests answered from the window: retries.
+    replayed: u64,
+    /// Keyed requests refused as a reuse of a remembered key.
+    reused: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Self) {
+        self.steps += other.steps;
+        self.refused += other.refused;
+        self.keyed += other.keyed;
+        self.replayed += other.replayed;
+        self.reused += other.reused;
+    }
+}
+
+/// Whether a reply is a refusal for a reused key.
+fn is_reused(reply: &Reply) -> bool {
+    matches!(
+        reply,
+        Reply::Like(Err(LikeError::KeyReused)) | Reply::React(Err(ReactionError::KeyReused))
+    )
 }
 
 impl WithSizing for Run {
@@ -335,6 +393,12 @@ impl WithSizing for Run {
             let reply = pair.step(&step, true);
             tally.steps += 1;
             tally.refused += u64::from(reply.is_refused());
+            if matches!(step, Step::Keyed { .. }) && S::KEYS > 0 {
+                let reused = is_reused(&reply);
+                tally.keyed += 1;
+                tally.reused += u64::from(reused);
+                tally.replayed += u64::from(!reused && !pair.model.remembered);
+            }
             if index % OBSERVE_EVERY == OBSERVE_EVERY - 1 {
                 pair.assert_same_state();
             }
@@ -369,10 +433,11 @@ fn env(name: &str) -> Option<u64> {
     )
 }
 
-/// Every host transition, both like variants and the v2 reactions, by
-/// owners and strangers, members and non-members, on existing and unknown
-/// ids, over six sizings (one with a pool that runs out), agree with the
-/// reference model step by step; refused steps change nothing.
+/// Every host transition, both like variants and the v2 reactions, keyed
+/// or not, by owners and strangers, members and non-members, on existing
+/// and unknown ids, over six sizings (one with a pool that runs out, three
+/// with a retry window), agree with the reference model step by step;
+/// refused steps change nothing but the window.
 #[test]
 fn simulation_engine_matches_reference_model() {
     let ops = env("SIM_OPS").unwrap_or(DEFAULT_OPS);
@@ -383,9 +448,7 @@ fn simulation_engine_matches_reference_model() {
     let started = std::time::Instant::now();
     let mut total = Tally::default();
     for &seed in &seeds {
-        let tally = run_seed(seed, ops);
-        total.steps += tally.steps;
-        total.refused += tally.refused;
+        total.add(&run_seed(seed, ops));
     }
     assert_eq!(total.steps, ops * seeds.len() as u64);
     // Both answers occur in bulk: a generator stuck on refusals (or on
@@ -393,10 +456,19 @@ fn simulation_engine_matches_reference_model() {
     assert!(total.refused * 10 > total.steps, "too few refusals");
     assert!(total.refused * 10 < total.steps * 9, "too few successes");
     eprintln!(
-        "simulation: {} seeds x {ops} steps = {} steps ({} refused) in {:.1?}",
+        "simulation: {} seeds x {ops} steps = {} steps ({} refused; {} keyed on a window, \
+         {} of them retries answered again, {} reused keys) in {:.1?}",
         seeds.len(),
         total.steps,
         total.refused,
+        total.keyed,
+        total.replayed,
+        total.reused,
         started.elapsed()
     );
+    // With a window in the menu, retries and reused keys occur in bulk.
+    if seeds.len() >= SIZING_NAMES.len() {
+        assert!(total.replayed * 100 > total.keyed, "too few retries");
+        assert!(total.reused * 100 > total.keyed, "too few reused keys");
+    }
 }

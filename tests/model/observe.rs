@@ -14,6 +14,11 @@ use super::universe::{CHAT_IDS, KINDS, MESSAGE_IDS, USER_IDS};
 pub(crate) fn assert_same_state<S: Sizing>(engine: &Engine<S>, model: &Model) {
     assert_eq!(engine.policy(), model.policy);
     assert_eq!(engine.pool_used(), model.pool.used, "pool_used");
+    assert_eq!(
+        engine.remembered_keys(),
+        model.window.len(),
+        "remembered_keys"
+    );
     assert_eq!(engine.bot_count(), model.bots.len(), "bot_count");
     assert_eq!(engine.chat_count(), model.chats.len(), "chat_count");
     assert_eq!(

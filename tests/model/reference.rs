@@ -7,7 +7,7 @@
 // Included by several test crates and the fuzz target; each uses a part.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use imbot_like::{
     Action, AppId, Arg, BotId, BotPolicy, Change, CloseChatError, DeleteMessageError,
@@ -18,7 +18,7 @@ use imbot_like::{
 use super::reply::{Liked, Reacted, Reply};
 use super::steps::{Step, Verb};
 
-/// The capacities the model enforces: an engine sizing's six numbers.
+/// The capacities the model enforces: an engine sizing's seven numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Caps {
     pub(crate) bots: usize,
@@ -29,6 +29,8 @@ pub(crate) struct Caps {
     pub(crate) likes: usize,
     /// Entries of the shared reaction pool.
     pub(crate) pool: usize,
+    /// Keyed requests the retry window remembers.
+    pub(crate) keys: usize,
 }
 
 impl Caps {
@@ -41,6 +43,7 @@ impl Caps {
             messages: S::MESSAGES,
             likes: S::LIKES,
             pool: S::POOL,
+            keys: S::KEYS,
         }
     }
 }
@@ -168,7 +171,13 @@ pub(crate) struct Model {
     /// Chat id → members.
     pub(crate) chats: BTreeMap<u32, BTreeSet<u32>>,
     pub(crate) messages: BTreeMap<u64, Post>,
+    /// The retry window (contract section 9): the last `caps.keys` keyed
+    /// requests as (key, request, answer), oldest first.
+    pub(crate) window: VecDeque<(u8, Step, Reply)>,
     pub(crate) last: Reply,
+    /// Whether the last step added a key to the window (a keyed request
+    /// refused then still changes the engine: its window).
+    pub(crate) remembered: bool,
 }
 
 impl Model {
@@ -180,7 +189,9 @@ impl Model {
             bots: BTreeMap::new(),
             chats: BTreeMap::new(),
             messages: BTreeMap::new(),
+            window: VecDeque::with_capacity(caps.keys),
             last: Reply::Start,
+            remembered: false,
         }
     }
 
@@ -490,8 +501,38 @@ impl Model {
         })
     }
 
+    /// A request sent under `key` (contract section 9). A remembered key
+    /// answers again what it answered for the same request, and refuses
+    /// any other request or method as reused, changing nothing; a new key
+    /// runs the request and remembers key, request and answer, refusals
+    /// included, forgetting the oldest key of a full window. With no
+    /// window (`KEYS = 0`) the request runs as if unkeyed.
+    fn keyed(&mut self, key: u8, call: &Step) -> Reply {
+        if self.caps.keys == 0 || !call.is_request() {
+            return self.step(call);
+        }
+        if let Some((_, request, reply)) = self.window.iter().find(|(k, _, _)| *k == key) {
+            if request == call {
+                return reply.clone();
+            }
+            return match call {
+                Step::React { .. } => Reply::React(Err(ReactionError::KeyReused)),
+                _ => Reply::Like(Err(LikeError::KeyReused)),
+            };
+        }
+        let reply = self.step(call);
+        if self.window.len() == self.caps.keys {
+            self.window.pop_front();
+        }
+        self.window.push_back((key, call.clone(), reply.clone()));
+        self.remembered = true;
+        reply
+    }
+
     pub(crate) fn step(&mut self, step: &Step) -> Reply {
+        self.remembered = false;
         match step {
+            Step::Keyed { key, call } => self.keyed(*key, call),
             Step::RegisterBot { bot, app } => Reply::RegisterBot(self.register_bot(*bot, *app)),
             Step::UnregisterBot { bot } => Reply::UnregisterBot(self.unregister_bot(*bot)),
             Step::OpenChat { chat, members } => Reply::OpenChat(self.open_chat(*chat, members)),

@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use imbot_like::{
-    AppId, Change, CloseChatError, DeleteMessageError, Engine, JoinChatError, LeaveChatError,
-    LikeError, LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction, ReactionError,
-    ReactionOutcome, ReactionRequest, RegisterBotError, Sizing, UnregisterBotError, UserId,
-    UserLikeRequest,
+    AppId, Change, CloseChatError, DeleteMessageError, Engine, IdempotencyKey, JoinChatError,
+    LeaveChatError, LikeError, LikeRequest, OpenChatError, Outcome, PostMessageError, Reaction,
+    ReactionError, ReactionOutcome, ReactionRequest, RegisterBotError, Sizing, UnregisterBotError,
+    UserId, UserLikeRequest,
 };
 
 use super::common::{bot, chat, msg, user};
@@ -107,6 +107,20 @@ impl Reply {
 /// Runs one step on the engine.
 pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
     match step {
+        Step::Keyed { key, call } if call.is_request() => {
+            request(engine, call, Some(Step::idempotency_key(*key)))
+        }
+        Step::Keyed { call, .. } => run(engine, call),
+        Step::Like { .. } | Step::LikeAsUser { .. } | Step::React { .. } => {
+            request(engine, step, None)
+        }
+        _ => transition(engine, step),
+    }
+}
+
+/// Runs one host transition on the engine.
+fn transition<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
+    match step {
         Step::RegisterBot { bot: b, app } => {
             Reply::RegisterBot(engine.register_bot(bot(*b), AppId(*app)))
         }
@@ -130,6 +144,14 @@ pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
         Step::DeleteMessage { message } => {
             Reply::DeleteMessage(engine.delete_message(msg(*message)))
         }
+        _ => request(engine, step, None),
+    }
+}
+
+/// Runs one request on the engine, through its keyed entry point when
+/// `key` is given.
+fn request<S: Sizing>(engine: &mut Engine<S>, step: &Step, key: Option<IdempotencyKey>) -> Reply {
+    match step {
         Step::Like {
             app,
             bot: b,
@@ -140,13 +162,11 @@ pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
             if let Some(app) = app {
                 request = request.app(AppId(*app));
             }
-            Reply::Like(
-                engine
-                    .like(&request)
-                    .as_ref()
-                    .map(Liked::from_outcome)
-                    .map_err(|e| *e),
-            )
+            let result = match key {
+                Some(key) => engine.like_keyed(key, &request),
+                None => engine.like(&request),
+            };
+            Reply::Like(result.as_ref().map(Liked::from_outcome).map_err(|e| *e))
         }
         Step::LikeAsUser {
             user: u,
@@ -154,13 +174,11 @@ pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
             action,
         } => {
             let request = UserLikeRequest::new(user(*u), *message).action(*action);
-            Reply::Like(
-                engine
-                    .like_as_user(&request)
-                    .as_ref()
-                    .map(Liked::from_outcome)
-                    .map_err(|e| *e),
-            )
+            let result = match key {
+                Some(key) => engine.like_as_user_keyed(key, &request),
+                None => engine.like_as_user(&request),
+            };
+            Reply::Like(result.as_ref().map(Liked::from_outcome).map_err(|e| *e))
         }
         Step::React {
             verb,
@@ -173,11 +191,14 @@ pub(crate) fn run<S: Sizing>(engine: &mut Engine<S>, step: &Step) -> Reply {
             if let Some(app) = app {
                 request = request.app(AppId(*app));
             }
-            let result = match verb {
-                Verb::Add => engine.add_reaction(&request),
-                Verb::Delete => engine.delete_reaction(&request),
+            let result = match (verb, key) {
+                (Verb::Add, Some(key)) => engine.add_reaction_keyed(key, &request),
+                (Verb::Add, None) => engine.add_reaction(&request),
+                (Verb::Delete, Some(key)) => engine.delete_reaction_keyed(key, &request),
+                (Verb::Delete, None) => engine.delete_reaction(&request),
             };
             Reply::React(result.as_ref().map(Reacted::from_outcome).map_err(|e| *e))
         }
+        _ => run(engine, step),
     }
 }

@@ -4,8 +4,10 @@
 use imbot_like::{Action, Arg, BotId, IdError, MessageId, Reaction, UnknownReaction};
 use proptest::prelude::*;
 use proptest::sample::select;
+use proptest::strategy::Union;
 
 use crate::common::{bot, msg};
+use crate::reference::Model;
 use crate::steps::{Step, Verb};
 use crate::universe::{APP_IDS, CHAT_IDS, KINDS, MESSAGE_IDS, USER_IDS};
 
@@ -175,4 +177,26 @@ fn blind_steps() -> Vec<(u32, BoxedStrategy<Step>)> {
 thread_local! {
     /// [`blind_steps`], built once: they do not depend on the state.
     pub(crate) static BLIND_STEPS: Vec<(u32, BoxedStrategy<Step>)> = blind_steps();
+}
+
+/// Key numbers: few, so keys come back often, with the request they were
+/// first sent with or with another.
+pub(crate) const KEY_NUMBERS: std::ops::RangeInclusive<u8> = 1..=6;
+
+/// `steps`, with some requests sent under a key and some retries: a key
+/// the model's window remembers, sent again with its own request.
+pub(crate) fn with_keys(state: &Model, steps: BoxedStrategy<Step>) -> BoxedStrategy<Step> {
+    let keyed = (KEY_NUMBERS, steps.clone())
+        .prop_map(|(key, call)| Step::keyed(key, call))
+        .boxed();
+    let mut options = vec![(6, steps), (3, keyed)];
+    let retries: Vec<Step> = state
+        .window
+        .iter()
+        .map(|(key, call, _)| Step::keyed(*key, call.clone()))
+        .collect();
+    if !retries.is_empty() {
+        options.push((1, select(retries).boxed()));
+    }
+    Union::new_weighted(options).boxed()
 }

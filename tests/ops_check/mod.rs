@@ -6,7 +6,9 @@
 //! everything the engine shows must match the model.
 //!
 //! Ids are decoded into the small universes of `tests/model/universe.rs`,
-//! so inputs reach members, owners, full tables and full reaction sets.
+//! so inputs reach members, owners, full tables and full reaction sets;
+//! requests may be sent under one of ten keys, and retried, so sizings
+//! with a retry window fill it, forget keys and answer retries.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -103,6 +105,17 @@ enum Op {
         message: Param,
         reaction: Param,
     },
+    /// `call` sent under key number `key % 10 + 1` (a host transition
+    /// stays unkeyed).
+    Keyed {
+        key: u8,
+        call: Box<Op>,
+    },
+    /// The `back`-th latest keyed request sent again, key and request
+    /// alike: a retry.
+    Retry {
+        back: u8,
+    },
 }
 
 /// A user or bot id in 1..=8.
@@ -167,9 +180,27 @@ fn action(act: Act) -> Action {
 }
 
 impl Op {
-    /// The step this operation stands for.
-    fn step(&self) -> Step {
-        match *self {
+    /// The step this operation stands for, after `steps`; `None` for a
+    /// retry with no keyed request before it.
+    fn step(&self, steps: &[Step]) -> Option<Step> {
+        match self {
+            Op::Keyed { key, call } => {
+                let call = call.step(steps)?;
+                Some(Step::keyed(key % 10 + 1, call))
+            }
+            Op::Retry { back } => steps
+                .iter()
+                .rev()
+                .filter(|step| matches!(step, Step::Keyed { .. }))
+                .nth(usize::from(*back % 4))
+                .cloned(),
+            _ => self.unkeyed(),
+        }
+    }
+
+    /// The step a host transition or an unkeyed request stands for.
+    fn unkeyed(&self) -> Option<Step> {
+        Some(match *self {
             Op::RegisterBot { bot, app } => Step::RegisterBot {
                 bot: user_id(bot),
                 app: app_id(app),
@@ -235,7 +266,8 @@ impl Op {
                 message: message_arg(message),
                 reaction: reaction_arg(reaction),
             },
-        }
+            Op::Keyed { .. } | Op::Retry { .. } => return None,
+        })
     }
 }
 
@@ -266,7 +298,7 @@ pub fn check(data: &[u8]) -> usize {
     let mut steps = Vec::new();
     while steps.len() < MAX_OPS && !input.is_empty() {
         match Op::arbitrary(&mut input) {
-            Ok(op) => steps.push(op.step()),
+            Ok(op) => steps.extend(op.step(&steps)),
             Err(_) => break,
         }
     }
