@@ -33,6 +33,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Method, Style};
+use crate::body::percent_decode as decode;
 use crate::calls::Call;
 use crate::dispatch::dispatch;
 use crate::reply::json;
@@ -364,31 +365,6 @@ fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, FrameworkError> {
             Ok((decode(name)?, decode(value)?))
         })
         .collect()
-}
-
-/// Percent-decoding, with `+` as a space.
-fn decode(text: &str) -> Result<String, FrameworkError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .ok_or(FrameworkError::InvalidRequest)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| FrameworkError::InvalidRequest)?;
-                let byte =
-                    u8::from_str_radix(hex, 16).map_err(|_| FrameworkError::InvalidRequest)?;
-                out.push(byte);
-                i += 2;
-            }
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
 }
 
 /// Percent-encoding of everything but unreserved characters.

@@ -90,3 +90,28 @@ fn body_kind(headers: &HeaderMap, body: &[u8]) -> Result<BodyKind, FrameworkErro
         Err(FrameworkError::InvalidRequest)
     }
 }
+
+/// Percent-decodes a form component (`+` is a space).
+pub(crate) fn percent_decode(raw: &str) -> Result<String, FrameworkError> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .ok_or(FrameworkError::InvalidRequest)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| FrameworkError::InvalidRequest)?;
+                let byte =
+                    u8::from_str_radix(hex, 16).map_err(|_| FrameworkError::InvalidRequest)?;
+                out.push(byte);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
+}

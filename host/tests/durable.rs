@@ -3,8 +3,11 @@
 //! is dropped and reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::scratch;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,39 +37,17 @@ fn world() -> String {
     )
 }
 
-/// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Starts `rest_host --data dir` and returns it with its base URL.
 fn start(dir: &Path, world: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--world"])
-        .arg(world)
-        .arg("--data")
-        .arg(dir)
-        .args(["--snapshot-every", "50"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, base)
+    let args: [&std::ffi::OsStr; 6] = [
+        "--world".as_ref(),
+        world.as_os_str(),
+        "--data".as_ref(),
+        dir.as_os_str(),
+        "--snapshot-every".as_ref(),
+        "50".as_ref(),
+    ];
+    common::spawn_host(args, Stdio::piped())
 }
 
 /// The state in `dir`, read as a restart would (without repairing).

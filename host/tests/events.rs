@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 
-use common::{Answer, Server, agent};
+use common::{Answer, Server, agent, scratch};
 use serde_json::Value;
 
 /// Bot 39 (app.demo) posts a message to chat 7; its id.
@@ -153,36 +152,14 @@ fn wrong_bot_or_token_answers_as_the_reaction_methods() {
         .assert_error(401, "NO_AUTH_FOUND");
 }
 
-/// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Starts `rest_host --data dir --deterministic` on the default world.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--deterministic", "--data"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, base)
+    let args: [&std::ffi::OsStr; 3] = [
+        "--deterministic".as_ref(),
+        "--data".as_ref(),
+        dir.as_os_str(),
+    ];
+    common::spawn_host(args, Stdio::null())
 }
 
 #[test]

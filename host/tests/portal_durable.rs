@@ -9,11 +9,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 
-use common::{Answer, Server, agent};
+use common::{Answer, Server, agent, scratch};
 use serde_json::{Value, json};
 
 const HOOK: &str = "/rest/1/w-demo";
@@ -21,36 +20,10 @@ const OTHER: &str = "/rest/2/w-other";
 const ADD: &str = "imbot.v2.Chat.Message.Reaction.add";
 const REGISTER: &str = "CODE=echo&PROPERTIES[NAME]=Echo&EVENT_HANDLER=http://bot.test/event";
 
-/// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// `rest_host --data dir` on the default world, and its base URL.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--data"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, base)
+    let args: [&std::ffi::OsStr; 2] = ["--data".as_ref(), dir.as_os_str()];
+    common::spawn_host(args, Stdio::null())
 }
 
 fn form(base: &str, path: &str, body: &str) -> Answer {

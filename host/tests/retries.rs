@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 
-use common::{Answer, Server, agent, start_live};
+use common::{Answer, Server, agent, scratch, start_live};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
 use serde_json::{Value, json};
 
@@ -105,36 +104,10 @@ fn a_retry_after_fail_after_apply_gets_the_success_and_likes_once() {
     assert!(s.liked(1, 1));
 }
 
-/// A fresh directory under the system's temporary one.
-fn scratch(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Starts `rest_host --data dir` on the default world.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--data"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
-    (child, base)
+    let args: [&std::ffi::OsStr; 2] = ["--data".as_ref(), dir.as_os_str()];
+    common::spawn_host(args, Stdio::null())
 }
 
 #[test]

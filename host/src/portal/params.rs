@@ -6,6 +6,7 @@
 //! nested names as `PROPERTIES[NAME]=x` or a JSON object, both read as
 //! `PROPERTIES[NAME]`.
 
+use crate::body::percent_decode as decode;
 use std::collections::HashMap;
 
 use axum::http::HeaderMap;
@@ -141,31 +142,6 @@ fn is_json(headers: &HeaderMap, body: &[u8]) -> bool {
             .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json")),
         None => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
     }
-}
-
-/// Percent-decodes a form component (`+` is a space).
-fn decode(raw: &str) -> Result<String, FrameworkError> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .ok_or(FrameworkError::InvalidRequest)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| FrameworkError::InvalidRequest)?;
-                let byte =
-                    u8::from_str_radix(hex, 16).map_err(|_| FrameworkError::InvalidRequest)?;
-                out.push(byte);
-                i += 2;
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
 }
 
 #[cfg(test)]

@@ -211,3 +211,43 @@ pub fn start_live(
     let host = live.host();
     (Server { base, host }, live)
 }
+
+/// A fresh directory under the system's temporary one, unique to this
+/// process and moment.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the `rest_host` binary on a free port with `args` and returns
+/// it with its base URL, read from the line it prints first. Its stderr
+/// is kept for the caller (`Stdio::piped()`) or dropped.
+pub fn spawn_host<I, A>(args: I, stderr: std::process::Stdio) -> (std::process::Child, String)
+where
+    I: IntoIterator<Item = A>,
+    A: AsRef<std::ffi::OsStr>,
+{
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rest_host"))
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_owned();
+    (child, base)
+}
