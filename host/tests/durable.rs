@@ -290,20 +290,9 @@ fn durable_host_snapshots_on_its_interval_and_truncates_the_log() {
     };
     let world = World::from_json(&world()).unwrap();
     let host = Arc::new(Host::durable_in(&world, &dir, config).unwrap());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let served = Arc::clone(&host);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            imbot_like_host::serve(listener, served).await.unwrap();
-        });
+    let base = common::serve_in_background(move |listener| async move {
+        imbot_like_host::serve(listener, served).await.unwrap();
     });
     let url = format!("{base}/rest/4/w4/im.message.like?MESSAGE_ID=2&ACTION=plus");
     ureq::agent().get(&url).call().unwrap();

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use common::Server;
@@ -104,20 +103,7 @@ fn broken_worlds_are_refused_naming_the_entry() {
 #[test]
 fn the_binary_serves_on_a_free_port_and_refuses_bad_worlds() {
     let exe = env!("CARGO_BIN_EXE_rest_host");
-    let mut child = Command::new(exe)
-        .args(["--port", "0", "--log", "off"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the address line")
-        .to_owned();
+    let (mut child, base) = common::spawn_host(["--log", "off"], Stdio::inherit());
     let url =
         format!("{base}/rest/1/w-demo/imbot.message.like.json?CLIENT_ID=hook.demo&MESSAGE_ID=1");
     let answer = common::Answer::from(common::agent().get(&url).call());

@@ -30,21 +30,10 @@ impl Server {
     pub fn start_with(world: &str, limits: Limits, configure: impl FnOnce(Host) -> Host) -> Self {
         let host = configure(Host::from_json(world).expect("the test world loads"));
         let host = Arc::new(host);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let served = Arc::clone(&host);
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let stop = std::future::pending();
-                serve_with(listener, served, limits, stop).await.unwrap();
-            });
+        let base = serve_in_background(move |listener| async move {
+            let stop = std::future::pending();
+            serve_with(listener, served, limits, stop).await.unwrap();
         });
         Self { base, host }
     }
@@ -193,20 +182,9 @@ pub fn start_live(
 ) -> (Server, Arc<imbot_like_host::LiveHost>) {
     let world = imbot_like_host::World::from_json(world).expect("the test world loads");
     let live = Arc::new(imbot_like_host::LiveHost::from_world(&world, settings).unwrap());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let served = Arc::clone(&live);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            imbot_like_host::serve_live(listener, served).await.unwrap();
-        });
+    let base = serve_in_background(move |listener| async move {
+        imbot_like_host::serve_live(listener, served).await.unwrap();
     });
     let host = live.host();
     (Server { base, host }, live)
@@ -250,4 +228,28 @@ where
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
     (child, base)
+}
+
+/// Binds a free loopback port and runs `serve` on it in a background
+/// runtime that lives as long as the test process; returns the base URL.
+pub fn serve_in_background<F, Fut>(serve: F) -> String
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            serve(listener).await;
+        });
+    });
+    base
 }
