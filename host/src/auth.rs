@@ -12,6 +12,7 @@ use std::fmt;
 
 use imbot_like::wire::{FrameworkError, Params, TextArg};
 use imbot_like::{AppId, UserId};
+use serde::{Deserialize, Serialize};
 
 /// The REST methods this host serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +83,7 @@ impl Method {
 }
 
 /// An inbound webhook: its user and the code in its URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct WebhookKey {
     pub(crate) user: UserId,
     pub(crate) code: String,

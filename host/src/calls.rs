@@ -9,9 +9,10 @@ use imbot_like::wire::{
 };
 use imbot_like::{CommandError, IdempotencyKey};
 
+use crate::Host;
 use crate::auth::{Caller, Grant, Method, Style};
-use crate::durable::HostCommand;
-use crate::{Applied, Host};
+use crate::state::command::EngineCommand as HostCommand;
+use crate::state::{Answer, HostCommand as Command};
 
 /// A v2 reaction transition: adding or deleting a reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,10 @@ impl Call<'_> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => host.webhook_bots().legacy_app(hook, params, &host.apps())?,
+            Caller::Webhook(hook) => {
+                let state = host.state();
+                state.webhook_bots.legacy_app(hook, params, &state.apps)?
+            }
         };
         let request = params.like_request(app);
         self.run(&match self.key {
@@ -74,7 +78,7 @@ impl Call<'_> {
         let host = self.host;
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => match host.webhook_bots().v2_app(hook, params) {
+            Caller::Webhook(hook) => match host.state().webhook_bots.v2_app(hook, params) {
                 Ok(app) => app,
                 Err(code) => return Ok(Reply::from(code)),
             },
@@ -90,9 +94,17 @@ impl Call<'_> {
 
     /// Applies the command and shapes its reply.
     fn run(&self, command: &HostCommand) -> Result<Reply, FrameworkError> {
-        let (result, processing, wait) = self.host.apply(command);
+        let command = Command::engine(self.at_ms(), command.clone());
+        let (answer, processing, wait) = self.host.execute(&command);
         self.wait.set(wait);
-        self.reply(wire_result(result)?, processing)
+        self.reply(wire_result(answer)?, processing)
+    }
+
+    /// The call's start in Unix milliseconds: the time its command carries.
+    pub(crate) fn at_ms(&self) -> u64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ms = (self.start * 1000.0) as u64;
+        ms
     }
 
     /// Authenticates the call, checks its scope and its rate limit.
@@ -133,11 +145,11 @@ impl Call<'_> {
 
 /// An applied command's result as the wire layer answers it. A like or
 /// reaction command only fails with its own error.
-fn wire_result(result: Applied) -> Result<Result<(), ErrorResponse>, FrameworkError> {
-    match result {
-        Ok(_) => Ok(Ok(())),
-        Err(CommandError::Like(e)) => Ok(Err(e.into())),
-        Err(CommandError::Reaction(e)) => Ok(Err(e.into())),
-        Err(_) => Err(FrameworkError::InternalServerError),
+fn wire_result(answer: Answer) -> Result<Result<(), ErrorResponse>, FrameworkError> {
+    match answer {
+        Answer::Engine(Ok(_)) => Ok(Ok(())),
+        Answer::Engine(Err(CommandError::Like(e))) => Ok(Err(e.into())),
+        Answer::Engine(Err(CommandError::Reaction(e))) => Ok(Err(e.into())),
+        _ => Err(FrameworkError::InternalServerError),
     }
 }

@@ -82,18 +82,6 @@ impl Clock {
         }
     }
 
-    /// The start of the latest call (now, on the wall clock): the date of
-    /// what that call changes.
-    pub(crate) fn latest(&self) -> f64 {
-        match self {
-            Self::Wall => now(),
-            Self::Stepped(calls) => {
-                let n = calls.load(Ordering::Relaxed).saturating_sub(1);
-                DETERMINISTIC_ORIGIN + n as f64 * DETERMINISTIC_STEP
-            }
-        }
-    }
-
     /// The processing time to report for a `measured` one.
     pub(crate) fn processing(&self, measured: f64) -> f64 {
         match self {

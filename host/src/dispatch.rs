@@ -32,28 +32,37 @@ pub(crate) async fn dispatch(
             let response = read_params(query, headers, body)
                 .and_then(|p| call.event_get(&p, query, headers, body))
                 .unwrap_or_else(error);
-            wait_durable(host, call.wait.get()).await;
-            return response;
+            return settle(host, call.wait.get(), response).await;
         }
         Method::Portal(method) => {
             let response = crate::portal::respond(&call, method, query, headers, body);
-            wait_durable(host, call.wait.get()).await;
-            return response;
+            return settle(host, call.wait.get(), response).await;
         }
         Method::Batch => return nested_batch(),
     };
-    wait_durable(host, call.wait.get()).await;
-    match answer {
+    let response = match answer {
         Ok(reply) => json(reply.http_status(), &reply),
         Err(e) => error(e),
-    }
+    };
+    settle(host, call.wait.get(), response).await
 }
 
-/// For a durable host, waits until what the call's answer reports is on
-/// disk.
-async fn wait_durable(host: &Host, wait: Option<u64>) {
-    if let (Some(log), Some(seq)) = (host.durable(), wait) {
-        log.durable(seq).await;
+/// For a durable host, holds the answer until what it reports is on disk;
+/// when the log cannot be written, answers 503 instead: the change is not
+/// acknowledged.
+async fn settle(host: &Host, wait: Option<u64>, response: Response) -> Response {
+    let (Some(log), Some(seq)) = (host.durable(), wait) else {
+        return response;
+    };
+    match log.durable(seq).await {
+        Ok(()) => response,
+        Err(e) => json(
+            503,
+            &json!({
+                "error": "INTERNAL_SERVER_ERROR",
+                "error_description": format!("The change was not saved: {}", e.0),
+            }),
+        ),
     }
 }
 

@@ -1,49 +1,51 @@
-//! Durable state: a data directory holding snapshots and a command log, so
-//! a restart (or a crash) loses no change that was answered with success.
+//! Durable state: a data directory holding snapshots and a log of host
+//! commands, so a restart (or a crash) loses no change that was answered
+//! with success.
 //!
 //! ```text
 //! rest_host --data DIR
 //! ```
 //!
 //! On start the newest snapshot in `DIR` that restores is loaded and the
-//! log after it replayed (a torn or corrupted last record is reported and
-//! dropped; a snapshot that does not restore is reported and the previous
-//! one used with the longer log; when none restores the host refuses to
-//! start). An empty directory starts from the world file, written as the
-//! first snapshot.
+//! log after it replayed (a write cut short by a crash at the very end of
+//! the last log is reported and dropped; damage anywhere else is
+//! corruption and the host refuses to start, see `recover`). An empty
+//! directory starts from the world file, written as the first snapshot;
+//! a directory that holds state ignores the world file.
 //!
-//! Every accepted change is applied as a [`Command`], appended to the log
-//! and fsynced (concurrent requests share one fsync) before its answer is
-//! sent. Every [`Config::every_records`] records or [`Config::every`] a
-//! snapshot is written atomically (temporary file, fsync, rename, fsync of
-//! the directory) and a new log started after it; the snapshot and log
-//! before the previous one are then deleted, so one older generation is
-//! always kept to fall back on.
+//! Every command that changed the state is appended to the log and synced
+//! (concurrent requests share one sync) before its answer is sent; so is
+//! every read's answer held until what it saw is durable. Every
+//! [`Config::every_records`] commands or [`Config::every`] a snapshot is
+//! written atomically (temporary file, sync, rename, sync of the
+//! directory) and a new log started after it; the snapshot and log before
+//! the previous one are then deleted, so one older generation is always
+//! kept to fall back on.
 
-mod files;
+mod journal;
 mod log;
 mod recover;
+pub mod sim;
+mod storage;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use imbot_like::{Command, ServerEngine};
 use tokio::sync::watch;
 
+pub use journal::Journal;
 pub use log::Damage;
-pub use recover::{Recovered, recover};
+pub use recover::{Mode, Recovered, recover};
+pub use storage::{FsStorage, Storage};
 
-use crate::Host;
-use writer::{Pending, Shared, Writer};
+use crate::state::{HostCommand, HostState};
+use writer::{Flushed, Pending, Shared, Writer};
 
-/// The command type of the host's sizing.
-pub type HostCommand = Command<128>;
-
-/// The engine as the host and the log writer share it.
-pub(crate) type SharedEngine = Arc<Mutex<Box<ServerEngine>>>;
+/// The state as the host and the log writer share it.
+pub(crate) type SharedState = Arc<Mutex<HostState>>;
 
 /// When snapshots are written.
 #[derive(Debug, Clone, Copy)]
@@ -57,38 +59,40 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            every_records: 10_000,
-            every: writer::DEFAULT_EVERY,
+            every_records: 100_000,
+            every: DEFAULT_EVERY,
         }
     }
 }
 
-/// The host's durable log: where accepted commands go before answers.
+/// How long a snapshot of the default settings may wait.
+const DEFAULT_EVERY: Duration = Duration::from_secs(60);
+
+/// The host's durable log: where changes go before their answers.
 pub struct Durable {
-    dir: PathBuf,
     shared: Arc<Shared>,
-    flushed: watch::Receiver<u64>,
+    flushed: watch::Receiver<Flushed>,
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
+/// Why an answer cannot be given: the data directory could not be
+/// written, so the change it would report is not durable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotDurable(pub String);
+
 impl Durable {
-    /// Recovers `engine` from `dir` (creating it if needed), writes a
-    /// snapshot of the recovered state and starts the log writer.
+    /// Writes a snapshot of `state` (the state after `seq` commands) to
+    /// `storage` and starts the log writer on it.
     ///
     /// # Errors
-    /// Why the state cannot be recovered or the directory written.
-    pub(crate) fn open(
-        dir: &Path,
-        engine: &SharedEngine,
+    /// Why the first snapshot cannot be written.
+    pub(crate) fn start<S: Storage + 'static>(
+        storage: S,
+        state: &SharedState,
+        seq: u64,
         config: Config,
-    ) -> Result<(Self, Option<Recovered>), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let recovered = {
-            let mut guard = engine.lock().unwrap_or_else(|e| e.into_inner());
-            recover(dir, &mut guard, true)?
-        };
-        let seq = recovered.as_ref().map_or(0, Recovered::seq);
-        let (flushed, receiver) = watch::channel(seq);
+    ) -> Result<Self, String> {
+        let (flushed, receiver) = watch::channel(Flushed::Upto(seq));
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
                 last: seq,
@@ -98,53 +102,60 @@ impl Durable {
             flushed,
         });
         let mut writer = Writer {
-            dir: dir.to_path_buf(),
+            journal: Journal::new(storage),
             config,
-            engine: Arc::clone(engine),
+            state: Arc::clone(state),
             shared: Arc::clone(&shared),
-            log: None,
             log_start: seq,
-            buffer: vec![0; ServerEngine::SNAPSHOT_BUFFER_LEN],
+            scratch: Vec::new(),
             taken: seq,
             last_batch: 1,
         };
-        writer
-            .checkpoint()
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        writer.checkpoint()?;
         let thread = std::thread::Builder::new()
             .name("log-writer".into())
             .spawn(move || writer.run())
             .map_err(|e| e.to_string())?;
-        let durable = Self {
-            dir: dir.to_path_buf(),
+        Ok(Self {
             shared,
             flushed: receiver,
             writer: Mutex::new(Some(thread)),
-        };
-        Ok((durable, recovered))
+        })
     }
 
-    /// Appends an applied command; call with the engine locked, so the log
+    /// Adds an applied command; call with the state locked, so the log
     /// keeps the order of application. Returns its number.
     pub(crate) fn append(&self, command: &HostCommand) -> u64 {
         let mut pending = self.shared.pending();
-        log::append(&mut pending.records, command);
+        log::push_command(&mut pending.body, command);
         pending.last += 1;
         self.shared.work.notify_one();
         pending.last
     }
 
-    /// The number of the last command appended: an answer that read the
-    /// state waits for it, so it never reports a change a crash could undo.
+    /// The number of the last command added: an answer that read the
+    /// state waits for it, so it never reports a change a crash could
+    /// undo.
     pub(crate) fn appended(&self) -> u64 {
         self.shared.pending().last
     }
 
     /// Waits until command `seq` is durable.
-    pub(crate) async fn durable(&self, seq: u64) {
+    ///
+    /// # Errors
+    /// The log could not be written: the command may be lost.
+    pub(crate) async fn durable(&self, seq: u64) -> Result<(), NotDurable> {
         let mut flushed = self.flushed.clone();
-        // The sender lives in `shared`, as long as `self`.
-        let _ = flushed.wait_for(|&done| done >= seq).await;
+        let reached = flushed
+            .wait_for(|f| {
+                matches!(f, Flushed::Upto(done) if *done >= seq) || matches!(f, Flushed::Failed(_))
+            })
+            .await;
+        match reached.as_deref() {
+            Ok(Flushed::Upto(_)) => Ok(()),
+            Ok(Flushed::Failed(why)) => Err(NotDurable(why.clone())),
+            Err(_) => Err(NotDurable("the log writer stopped".into())),
+        }
     }
 
     /// Flushes the log, writes a last snapshot and stops the writer.
@@ -158,82 +169,83 @@ impl Durable {
     }
 }
 
-impl Host {
-    /// A host on `world` whose state lives in `dir`: recovered from it when
-    /// it holds any, else the world's, and kept there from now on.
-    ///
-    /// # Errors
-    /// Why the world or the directory cannot be used.
-    pub fn durable_in(world: &crate::World, dir: &Path, config: Config) -> Result<Self, String> {
-        Self::durable_with_clock(world, dir, config, false)
-    }
-
-    /// As [`Host::durable_in`], with the stepped clock when
-    /// `deterministic` (see [`crate::Settings::deterministic`]).
-    ///
-    /// The host-side state of the world methods (message texts, chat
-    /// titles, bot codes and names, webhook-registered bots and their
-    /// tokens) is kept in `dir` too, see `portal`'s sidecar file.
-    ///
-    /// # Errors
-    /// Why the world or the directory cannot be used.
-    pub fn durable_with_clock(
-        world: &crate::World,
-        dir: &Path,
-        config: Config,
-        deterministic: bool,
-    ) -> Result<Self, String> {
-        let mut host = Self::with_clock(world, deterministic).map_err(|e| e.to_string())?;
-        let (durable, recovered) = Durable::open(dir, &host.engine, config)?;
-        report(dir, recovered.as_ref());
-        host.durable = Some(durable);
-        let restored = host.restore_host_side(dir);
-        if let Err(e) = restored {
-            if let Some(durable) = &host.durable {
-                durable.shutdown();
-            }
-            return Err(e);
+/// Opens the state kept in `dir`: recovered when it holds any (the world
+/// file is then only compared with the seed the state recorded), else the
+/// world's. Returns the state, the number of commands it includes, and
+/// what recovery did.
+///
+/// # Errors
+/// Why the directory cannot be used or the world loaded.
+pub(crate) fn open(
+    world: &crate::World,
+    storage: &mut FsStorage,
+) -> Result<(HostState, u64, Option<Recovered>), String> {
+    match recover(storage, Mode::Start)? {
+        Some((state, recovered)) => {
+            let seq = recovered.seq();
+            Ok((state, seq, Some(recovered)))
         }
-        Ok(host)
-    }
-
-    /// The data directory, for a durable host.
-    pub(crate) fn durable_dir(&self) -> Option<&Path> {
-        self.durable.as_ref().map(|d| d.dir.as_path())
-    }
-
-    /// The durable log, for a host with a data directory.
-    pub fn durable(&self) -> Option<&Durable> {
-        self.durable.as_ref()
+        None => {
+            let state = HostState::from_world(world).map_err(|e| e.to_string())?;
+            Ok((state, 0, None))
+        }
     }
 }
 
+/// Repairs the data directory `dir`: recovery that cuts corruption off
+/// instead of refusing. Returns what it did, as lines for the operator.
+///
+/// # Errors
+/// Why the directory cannot be recovered even so (no snapshot restores, a
+/// log is missing).
+pub fn repair(dir: &Path) -> Result<Vec<String>, String> {
+    let mut storage = FsStorage::new(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let Some((_, recovered)) = recover(&mut storage, Mode::Repair)? else {
+        return Ok(vec![format!("{}: empty, nothing to repair", dir.display())]);
+    };
+    let mut lines = Vec::new();
+    if let Some((name, damage)) = &recovered.torn_tail {
+        lines.push(format!(
+            "{name}: cut at byte {} ({}): a write cut short by a crash, {} bytes dropped",
+            damage.offset, damage.reason, damage.dropped
+        ));
+    }
+    if let Some((name, damage, removed)) = &recovered.repaired {
+        lines.push(format!(
+            "{name}: cut at byte {} ({}): dropped {} logged command(s) after the damage",
+            damage.offset, damage.reason, damage.intact_after
+        ));
+        for log in removed {
+            lines.push(format!("{log}: removed (it followed the damage)"));
+        }
+    }
+    lines.push(format!(
+        "{}: the state now holds {} commands",
+        dir.display(),
+        recovered.seq()
+    ));
+    Ok(lines)
+}
+
 /// Tells the operator what recovery found.
-fn report(dir: &Path, recovered: Option<&Recovered>) {
-    let dir: PathBuf = dir.to_path_buf();
+pub(crate) fn report(dir: &Path, recovered: Option<&Recovered>) {
+    let dir = dir.display();
     let Some(r) = recovered else {
-        eprintln!("{}: empty, starting from the world", dir.display());
+        eprintln!("{dir}: empty, starting from the world");
         return;
     };
     for refused in &r.refused {
-        eprintln!(
-            "{}: snapshot refused, using an older one: {refused}",
-            dir.display()
-        );
+        eprintln!("{dir}: snapshot refused, using an older one: {refused}");
     }
     if let Some((name, damage)) = &r.torn_tail {
         eprintln!(
-            "{}: {name}: {} at byte {}: dropped {} bytes (a write cut short by a crash)",
-            dir.display(),
-            damage.reason,
-            damage.offset,
-            damage.dropped
+            "{dir}: {name}: {} at byte {}: dropped {} bytes (a write cut short by a crash; \
+             nothing after it was acknowledged)",
+            damage.reason, damage.offset, damage.dropped
         );
     }
     eprintln!(
-        "{}: restored snapshot after command {} and replayed {} commands",
-        dir.display(),
-        r.snapshot,
-        r.replayed
+        "{dir}: restored snapshot after command {} and replayed {} commands",
+        r.snapshot, r.replayed
     );
 }

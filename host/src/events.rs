@@ -8,36 +8,28 @@
 //! nothing, makes no event. Each bot's queue holds the newest
 //! [`QUEUE_PER_BOT`] events; when it is full the oldest is dropped.
 //!
-//! With `--data` the queues live in `events.json` in the data directory,
-//! rewritten atomically before the command that made the event is logged
-//! (so before its answer). Each event carries the log position of its
-//! command; on start, events whose command did not reach the log (a crash
-//! between the two writes) are dropped, so none is lost or duplicated.
+//! The queues are part of the host's state (see `state`): the command
+//! that made an event is the one that queued it, so a durable host's log
+//! and snapshots keep events with the changes that made them.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 use imbot_like::{Applied, BotId, Change, MessageId, ServerEngine};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::durable::HostCommand;
+use crate::state::command::EngineCommand as HostCommand;
 
 /// The most events one bot's queue holds; the oldest is dropped beyond.
 pub const QUEUE_PER_BOT: usize = 10_000;
 /// The event type of a reaction change.
 pub const REACTION_CHANGE: &str = "ONIMBOTV2REACTIONCHANGE";
-/// The file's name in the data directory.
-const FILE: &str = "events.json";
 
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Event {
     /// Its id: 1, 2, … across all bots.
     pub(crate) id: u64,
-    /// The log position of the command that made it (0 without a log).
-    pub(crate) seq: u64,
     /// The bot whose message changed.
     pub(crate) bot: u32,
     /// When, as `YYYY-MM-DDTHH:MM:SS+00:00`.
@@ -86,7 +78,7 @@ pub(crate) struct Made {
 }
 
 /// The queues, with the next id.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Queues {
     /// The next event's id.
     next: u64,
@@ -96,11 +88,10 @@ pub(crate) struct Queues {
 
 impl Queues {
     /// Adds an event for `made`, dropping the bot's oldest when full.
-    pub(crate) fn push(&mut self, made: Made, seq: u64, date: String) {
+    pub(crate) fn push(&mut self, made: Made, date: String) {
         self.next = self.next.max(1);
         let event = Event {
             id: self.next,
-            seq,
             bot: made.bot,
             date,
             reaction: made.reaction.to_owned(),
@@ -127,30 +118,6 @@ impl Queues {
         let page: Vec<&Event> = queue.range(start..).take(limit).collect();
         let more = queue.len() - start > page.len();
         (page, more)
-    }
-
-    /// Drops the events whose command is after log position `seq`, and
-    /// sets the next id past the rest.
-    fn keep_logged(&mut self, seq: u64) {
-        let mut top = 0;
-        for queue in self.bots.values_mut() {
-            queue.retain(|e| e.seq <= seq);
-            top = queue.back().map_or(top, |e| top.max(e.id));
-        }
-        self.bots.retain(|_, queue| !queue.is_empty());
-        self.next = top + 1;
-    }
-}
-
-/// The queues behind their lock.
-#[derive(Debug, Default)]
-pub(crate) struct Events(Mutex<Queues>);
-
-impl Events {
-    /// Locks the queues; every change is one push, so a poisoned lock is
-    /// taken over.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Queues> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -206,38 +173,6 @@ pub(crate) fn change(
     })
 }
 
-/// Writes the queues to `dir` atomically (temporary file, fsync, rename,
-/// fsync of the directory).
-pub(crate) fn save(dir: &Path, queues: &Queues) -> std::io::Result<()> {
-    use std::io::Write;
-    let bytes = serde_json::to_vec(queues).map_err(std::io::Error::other)?;
-    let temporary = dir.join(format!("{FILE}.part"));
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(&bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, dir.join(FILE))?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// Reads the queues from `dir`, keeping the events whose command is at
-/// or before log position `seq`; empty queues when there is no file.
-///
-/// # Errors
-/// Why the file cannot be read.
-pub(crate) fn restore(dir: &Path, seq: u64) -> Result<Queues, String> {
-    let path = dir.join(FILE);
-    let text = match std::fs::read(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Queues::default()),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let mut queues: Queues =
-        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    queues.keep_logged(seq);
-    Ok(queues)
-}
-
 /// The longest page `imbot.v2.Event.get` answers.
 pub const MAX_LIMIT: usize = 1000;
 /// The page length without `limit`.
@@ -266,7 +201,7 @@ impl crate::calls::Call<'_> {
         let refuse = |code: Code| Ok(json(code.http_status(), &Reply::from(code)));
         let app = match &self.admit(params)?.caller {
             Caller::App(app) => Some(*app),
-            Caller::Webhook(hook) => match host.webhook_bots().v2_app(hook, params) {
+            Caller::Webhook(hook) => match host.state().webhook_bots.v2_app(hook, params) {
                 Ok(app) => app,
                 Err(code) => return refuse(code),
             },
@@ -276,7 +211,7 @@ impl crate::calls::Call<'_> {
             Arg::Invalid(_) => return refuse(Code::BotNotFound),
             Arg::Given(bot) => bot,
         };
-        match host.inspect(|engine| engine.bot_owner(bot)) {
+        match host.state().engine.bot_owner(bot) {
             None => return refuse(Code::BotNotFound),
             Some(owner) if Some(owner) != app => return refuse(Code::BotOwnershipError),
             Some(_) => {}
@@ -304,8 +239,8 @@ impl crate::calls::Call<'_> {
         };
         let began = std::time::Instant::now();
         let result = {
-            let queues = host.events.lock();
-            let (page, more) = queues.after(bot.get(), offset, limit);
+            let state = host.state();
+            let (page, more) = state.events.after(bot.get(), offset, limit);
             let next = page.last().map_or(offset, |e| e.id);
             let events: Vec<Value> = page.iter().map(|e| e.to_json()).collect();
             json!({"events": events, "nextOffset": next, "hasMore": more})
@@ -337,7 +272,7 @@ mod tests {
     fn ids_grow_from_one_and_pages_follow_the_offset() {
         let mut q = Queues::default();
         for bot in [39, 40, 39] {
-            q.push(made(bot), 0, String::new());
+            q.push(made(bot), String::new());
         }
         let (page, more) = q.after(39, 0, 1);
         assert_eq!((page[0].id, more), (1, true));
@@ -351,20 +286,9 @@ mod tests {
     fn a_full_queue_drops_its_oldest() {
         let mut q = Queues::default();
         for _ in 0..=QUEUE_PER_BOT {
-            q.push(made(39), 0, String::new());
+            q.push(made(39), String::new());
         }
         let (page, _) = q.after(39, 0, 1);
         assert_eq!(page[0].id, 2);
-    }
-
-    #[test]
-    fn events_after_the_log_are_dropped_on_restore() {
-        let mut q = Queues::default();
-        q.push(made(39), 1, String::new());
-        q.push(made(39), 2, String::new());
-        q.keep_logged(1);
-        assert_eq!(q.after(39, 0, 10).0.len(), 1);
-        q.push(made(39), 2, String::new());
-        assert_eq!(q.after(39, 0, 10).0[1].id, 2);
     }
 }

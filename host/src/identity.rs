@@ -20,7 +20,7 @@
 //! `BOT_ID` was omitted and the caller can drive no bot) or
 //! `BOT_OWNERSHIP_ERROR` (v2), as for any bot of another application.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use imbot_like::wire::{
     AppDirectory, AppKind, FrameworkError, LikeParams, ReactionParams, TextArg,
@@ -34,7 +34,7 @@ use crate::auth::WebhookKey;
 pub type Apps = AppDirectory<64, 128>;
 
 /// A bot registered through a webhook.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WebhookBot {
     /// Its application (the webhook namespace's `CLIENT_ID`).
     pub(crate) app: AppId,
@@ -43,13 +43,13 @@ pub(crate) struct WebhookBot {
     /// The webhook that registered it.
     pub(crate) registered_by: WebhookKey,
     /// The webhooks allowed to drive it.
-    pub(crate) drivers: HashSet<WebhookKey>,
+    pub(crate) drivers: BTreeSet<WebhookKey>,
 }
 
 /// Every webhook-registered bot of the world.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct WebhookBots {
-    bots: HashMap<BotId, WebhookBot>,
+    bots: BTreeMap<BotId, WebhookBot>,
 }
 
 impl WebhookBots {
@@ -76,6 +76,11 @@ impl WebhookBots {
     /// A webhook-registered bot.
     pub(crate) fn get(&self, bot: BotId) -> Option<&WebhookBot> {
         self.bots.get(&bot)
+    }
+
+    /// Every webhook-registered bot, by id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (BotId, &WebhookBot)> {
+        self.bots.iter().map(|(&bot, entry)| (bot, entry))
     }
 
     /// Whether a bot token is taken.

@@ -14,8 +14,11 @@
 //! # }
 //! ```
 //!
-//! Every request is one atomic transition: the engine sits behind a mutex
-//! held only for the call itself, and a call that fails changes nothing.
+//! The host is one state machine ([`HostState`]) changed only by host
+//! commands ([`HostCommand`]): the edge decodes and authenticates a call
+//! into a command, [`Host::execute`] applies it under the state's lock
+//! (and, for a durable host, logs it), and the answer goes back through
+//! the edge. Every command is atomic, and one that fails changes nothing.
 
 mod auth;
 mod batch;
@@ -34,6 +37,7 @@ mod reply;
 mod retry;
 mod routes;
 mod server;
+pub mod state;
 pub mod world;
 // The local portal: world methods, control API, page, scenarios.
 pub mod control;
@@ -44,10 +48,11 @@ pub mod portal;
 mod portal_method;
 pub mod scenario;
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use imbot_like::{CommandError, ServerEngine};
+use imbot_like::ServerEngine;
 
 pub use auth::Method;
 pub use body::BODY_LIMIT;
@@ -58,53 +63,29 @@ pub use live_routes::{live_router, serve_live, serve_live_with};
 pub use ratelimit::{RateLimit, RateLimitError};
 pub use routes::router;
 pub use server::{serve, serve_with};
+pub use state::{Answer, HostCommand, HostState};
 pub use world::{World, WorldError};
 
 use crate::auth::{Caller, Credentials};
 use crate::clock::{Clock, Operating};
-use crate::identity::WebhookBots;
 use crate::ratelimit::RateLimiter;
-
-/// What applying a command returned.
-type Applied = Result<imbot_like::Applied, CommandError>;
 
 /// The world compiled into the host.
 pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
 
-/// The host's state: the engine and what authenticates its callers.
+/// A host: its state machine behind one lock, the log it is kept in (for a
+/// durable host), and what sits at the edges (credentials, rate limits,
+/// the clock).
 pub struct Host {
-    engine: durable::SharedEngine,
+    state: durable::SharedState,
     /// The data directory's log, when state is kept on disk.
     durable: Option<durable::Durable>,
-    /// The application directory; `imbot.register` over a webhook adds
-    /// to it.
-    apps: RwLock<Apps>,
+    /// The access tokens and webhooks of the state's seed world.
     credentials: Credentials,
-    /// Webhook-registered bots; `imbot.register` / `imbot.unregister`
-    /// change them.
-    webhook_bots: RwLock<WebhookBots>,
     operating: [Operating; Method::COUNT],
     rate_limit: Option<RateLimit>,
     rate_limiter: Option<RateLimiter>,
-    // The local portal's state: the clock, what the engine keeps no copy
-    // of (texts, titles, names), and the world the host started with.
     clock: Clock,
-    portal: portal::Registry,
-    world: World,
-    /// Each bot's reaction-change events, read with
-    /// `imbot.v2.Event.get`.
-    events: events::Events,
-}
-
-impl Host {
-    /// Reads back from `dir` what the host keeps beside the engine's log:
-    /// the world methods' data and the bots' event queues.
-    fn restore_host_side(&self, dir: &std::path::Path) -> Result<(), String> {
-        portal::restore(self, dir)?;
-        let seq = self.durable.as_ref().map_or(0, durable::Durable::appended);
-        *self.events.lock() = events::restore(dir, seq)?;
-        Ok(())
-    }
 }
 
 impl Host {
@@ -127,9 +108,6 @@ impl Host {
 
     /// A host on a world.
     ///
-    /// The engine is large (see [`ServerEngine`]), so it is built on a
-    /// thread with a stack big enough for it and moved to the heap there.
-    ///
     /// # Errors
     /// As [`Host::from_json`].
     pub fn new(world: &World) -> Result<Self, WorldError> {
@@ -142,50 +120,83 @@ impl Host {
     /// # Errors
     /// As [`Host::from_json`].
     pub fn with_clock(world: &World, deterministic: bool) -> Result<Self, WorldError> {
-        let engine = build_engine()?;
-        let mut loaded = world.load(engine)?;
-        portal::apply_reactions(&mut loaded.engine, world)?;
+        Self::from_state(HostState::from_world(world)?, deterministic)
+    }
+
+    /// A host on a state (in memory).
+    ///
+    /// # Errors
+    /// The state's seed world names a client id its directory lacks.
+    pub fn from_state(state: HostState, deterministic: bool) -> Result<Self, WorldError> {
+        let credentials = state.seed.credentials_for(&state.apps)?;
         Ok(Self {
-            engine: Arc::new(Mutex::new(loaded.engine)),
+            state: Arc::new(Mutex::new(state)),
             durable: None,
-            apps: RwLock::new(loaded.apps),
-            credentials: loaded.credentials,
-            webhook_bots: RwLock::new(loaded.webhook_bots),
+            credentials,
             operating: Default::default(),
             rate_limit: None,
             rate_limiter: None,
             clock: Clock::new(deterministic),
-            portal: portal::Registry::from_world(world),
-            world: world.clone(),
-            events: events::Events::default(),
         })
+    }
+
+    /// A host on `world` whose state lives in `dir`: recovered from it when
+    /// it holds any (the world file then only seeds nothing: a world that
+    /// differs from the one the state was seeded from is reported and
+    /// ignored), else the world's, and kept there from now on.
+    ///
+    /// # Errors
+    /// Why the world or the directory cannot be used.
+    pub fn durable_in(world: &World, dir: &Path, config: durable::Config) -> Result<Self, String> {
+        Self::durable_with_clock(world, dir, config, false)
+    }
+
+    /// As [`Host::durable_in`], with the stepped clock when
+    /// `deterministic` (see [`Settings::deterministic`]).
+    ///
+    /// # Errors
+    /// Why the world or the directory cannot be used.
+    pub fn durable_with_clock(
+        world: &World,
+        dir: &Path,
+        config: durable::Config,
+        deterministic: bool,
+    ) -> Result<Self, String> {
+        let where_ = |e: String| format!("{}: {e}", dir.display());
+        let mut storage = durable::FsStorage::new(dir).map_err(|e| where_(e.to_string()))?;
+        let (state, seq, recovered) = durable::open(world, &mut storage).map_err(where_)?;
+        durable::report(dir, recovered.as_ref());
+        if recovered.is_some() {
+            if let Some(differs) = world.differences(&state.seed) {
+                eprintln!(
+                    "{}: holds state seeded from another world; the world file is ignored \
+                     (it differs in {differs})",
+                    dir.display()
+                );
+            }
+        }
+        let mut host = Self::from_state(state, deterministic).map_err(|e| where_(e.to_string()))?;
+        let log = durable::Durable::start(storage, &host.state, seq, config).map_err(where_)?;
+        host.durable = Some(log);
+        Ok(host)
+    }
+
+    /// The durable log, for a host with a data directory.
+    pub fn durable(&self) -> Option<&durable::Durable> {
+        self.durable.as_ref()
     }
 
     /// The world now, as a world file: what `GET /__control/world`
     /// answers.
     #[must_use]
     pub fn dump(&self) -> World {
-        portal::dump(self)
+        portal::dump(&self.state())
     }
 
-    /// The application directory.
-    fn apps(&self) -> RwLockReadGuard<'_, Apps> {
-        self.apps.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The application directory, to add to it.
-    fn apps_mut(&self) -> RwLockWriteGuard<'_, Apps> {
-        self.apps.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The webhook-registered bots.
-    fn webhook_bots(&self) -> RwLockReadGuard<'_, WebhookBots> {
-        self.webhook_bots.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The webhook-registered bots, to change them.
-    fn webhook_bots_mut(&self) -> RwLockWriteGuard<'_, WebhookBots> {
-        self.webhook_bots.write().unwrap_or_else(|e| e.into_inner())
+    /// The world the state was seeded from.
+    #[must_use]
+    pub fn seed(&self) -> World {
+        self.state().seed.clone()
     }
 
     /// Limits each caller (an OAuth application, a webhook) to `limit`;
@@ -214,87 +225,54 @@ impl Host {
     /// Reads the engine's state (for tests and tools); blocks calls while
     /// `read` runs.
     pub fn inspect<R>(&self, read: impl FnOnce(&ServerEngine) -> R) -> R {
-        read(&self.lock())
+        read(&self.state().engine)
     }
 
-    /// Locks the engine. A panic while it was held cannot have left a
-    /// half-done change (each transition checks before it changes), so a
+    /// Locks the state. A panic while it was held cannot have left a
+    /// half-done change (each command checks before it changes), so a
     /// poisoned lock is taken over.
-    fn lock(&self) -> MutexGuard<'_, Box<ServerEngine>> {
-        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> MutexGuard<'_, HostState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Applies one command under the lock; its result, the time it took
+    /// Applies one command under the lock: its answer, the time it took
     /// in seconds, and for a durable host the log position the answer
-    /// must wait for. An accepted command is logged before the lock is
-    /// released, so the log's order is the order of application.
-    fn apply(&self, command: &durable::HostCommand) -> (Applied, f64, Option<u64>) {
-        let mut engine = self.lock();
+    /// must wait for (the command's own when it changed the state, else
+    /// the last one logged, which what it read may include). A command
+    /// that changed the state is logged before the lock is released, so
+    /// the log's order is the order of application.
+    pub fn execute(&self, command: &HostCommand) -> (Answer, f64, Option<u64>) {
+        let mut state = self.state();
         let began = Instant::now();
-        let (result, wait) = self.apply_locked(&mut engine, command);
-        let processing = self.clock.processing(began.elapsed().as_secs_f64());
-        (result, processing, wait)
-    }
-
-    /// Applies one command to the engine the caller has locked (a world
-    /// method applies several under one lock), and logs it when accepted;
-    /// its result and, for a durable host, the log position to wait for.
-    fn apply_locked(
-        &self,
-        engine: &mut ServerEngine,
-        command: &durable::HostCommand,
-    ) -> (Applied, Option<u64>) {
-        let before = events::message_of(command)
-            .and_then(|message| engine.message(message))
-            .map(|info| info.version);
-        let result = engine.apply(command);
-        if let Ok(applied) = &result {
-            if let Some(made) = events::change(engine, before, applied) {
-                self.record_event(made);
+        let (answer, changed) = state.apply(command);
+        let wait = self.durable.as_ref().map(|log| {
+            if changed {
+                log.append(command)
+            } else {
+                log.appended()
             }
-        }
-        let wait = self.durable.as_ref().map(|log| match result {
-            Ok(_) => log.append(command),
-            Err(_) => log.appended(),
         });
-        (result, wait)
+        drop(state);
+        let processing = self.clock.processing(began.elapsed().as_secs_f64());
+        (answer, processing, wait)
     }
 
-    /// Queues an event for a change; a durable host writes the queues
-    /// before the change's command is logged. Called with the engine
-    /// locked, so the next log position is the command's.
-    fn record_event(&self, made: events::Made) {
-        let seq = self.durable.as_ref().map_or(0, |log| log.appended() + 1);
-        let date = clock::iso8601(self.clock.latest());
-        let mut queues = self.events.lock();
-        queues.push(made, seq, date);
-        if let Some(dir) = self.durable_dir() {
-            if let Err(e) = events::save(dir, &queues) {
-                tracing::error!(error = %e, "cannot save the events");
-            }
+    /// Randomness for a command that may make a bot token: none under the
+    /// stepped clock, so runs repeat.
+    fn entropy(&self) -> Option<u64> {
+        use std::hash::{BuildHasher, Hasher};
+        if self.clock.is_stepped() {
+            return None;
         }
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(self.clock.start().to_bits());
+        Some(hasher.finish())
     }
 
     /// The operating-time window of a method.
     fn operating(&self, method: Method) -> &Operating {
         &self.operating[method.index()]
     }
-}
-
-/// An empty [`ServerEngine`] on the heap, built on a thread whose stack
-/// holds a few copies of it (a debug build moves it through the stack).
-fn build_engine() -> Result<Box<ServerEngine>, WorldError> {
-    let stack = std::mem::size_of::<ServerEngine>() * 4 + (16 << 20);
-    std::thread::Builder::new()
-        .name("engine-builder".into())
-        .stack_size(stack)
-        .spawn(|| Box::new(ServerEngine::new()))
-        .and_then(|handle| {
-            handle
-                .join()
-                .map_err(|_| std::io::Error::other("engine builder panicked"))
-        })
-        .map_err(|e| WorldError(format!("cannot build the engine: {e}")))
 }
 
 /// A shared host, as the router takes it.

@@ -77,7 +77,7 @@ impl LiveHost {
     /// host's starting world.
     #[must_use]
     pub fn new(host: Arc<Host>, settings: Settings) -> Self {
-        let initial = host.world.clone();
+        let initial = host.seed();
         let inner = router(Arc::clone(&host));
         Self {
             current: RwLock::new((host, inner)),

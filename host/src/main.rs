@@ -91,8 +91,27 @@ async fn run(options: Options, host: Host) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `--repair`: repairs the data directory and says what was dropped.
+fn repair(dir: &std::path::Path) -> ExitCode {
+    match imbot_like_host::durable::repair(dir) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let options = Options::parse();
+    if let (true, Some(dir)) = (options.repair, &options.data) {
+        return repair(dir);
+    }
     init_log(&options.log);
     let host = match load(&options) {
         Ok(host) => host,

@@ -71,6 +71,11 @@ pub struct Options {
     /// change on disk before its answer); without it, memory only.
     #[arg(long, env = "REST_HOST_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// With `--data`: cut the log at a damaged frame that intact frames
+    /// follow (corruption, which otherwise stops the host from starting),
+    /// dropping the commands after it (printed), then exit.
+    #[arg(long, requires = "data")]
+    pub repair: bool,
     /// With `--data`: write a snapshot after this many logged changes.
     #[arg(long, env = "REST_HOST_SNAPSHOT_EVERY", value_name = "CHANGES",
           default_value_t = 10_000,

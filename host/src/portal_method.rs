@@ -7,7 +7,7 @@ macro_rules! portal_methods {
     ($($variant:ident = $name:literal, $scope:literal, $actor:ident;)+) => {
         /// A method of the world that this host serves besides the like
         /// and reaction methods.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum PortalMethod {
             $(
                 #[doc = concat!("`", $name, "`")]

@@ -166,11 +166,10 @@ fn refuse(entry: String, why: impl fmt::Display) -> WorldError {
 }
 
 /// Everything a world yields: the engine, the application directory and
-/// the credentials.
+/// the webhook-registered bots.
 pub(crate) struct Loaded {
     pub(crate) engine: Box<ServerEngine>,
     pub(crate) apps: Apps,
-    pub(crate) credentials: Credentials,
     pub(crate) webhook_bots: WebhookBots,
 }
 
@@ -193,28 +192,63 @@ impl World {
         Ok(Loaded {
             engine,
             apps,
-            credentials,
             webhook_bots,
         })
     }
 
-    fn load_credentials(&self) -> Result<(Apps, Credentials), WorldError> {
-        let mut apps = Apps::new();
+    /// The world's access tokens and webhooks, with each application's
+    /// handle looked up by its client id in `apps` (the state's directory,
+    /// so file order decides nothing).
+    ///
+    /// # Errors
+    /// An application `apps` lacks, or a malformed credential.
+    pub(crate) fn credentials_for(&self, apps: &Apps) -> Result<Credentials, WorldError> {
         let mut credentials = Credentials::default();
         for (i, spec) in self.apps.iter().enumerate() {
             let entry = format!("apps[{i}] (client_id {:?})", spec.client_id);
             let app = apps
-                .register(&spec.client_id)
-                .map_err(|e| refuse(entry.clone(), e))?;
-            for (j, token) in spec.tokens.iter().enumerate() {
-                let entry = format!("{entry}.tokens[{j}] ({:?})", token.token);
-                let user = token.user_id.map(|id| user_id(id, &entry)).transpose()?;
-                let grant = Grant::new(Caller::App(app), user, &token.scopes);
-                credentials
-                    .add_token(&token.token, grant)
-                    .map_err(|e| refuse(entry, e))?;
-            }
+                .lookup(&spec.client_id)
+                .ok_or_else(|| refuse(entry.clone(), "not in the state's applications"))?;
+            self.add_tokens(&mut credentials, spec, app, &entry)?;
         }
+        self.add_webhooks(&mut credentials)?;
+        Ok(credentials)
+    }
+
+    /// Which parts of the world differ from `other`, if any: `apps`,
+    /// `webhooks`, `bots`, `chats`, `messages`.
+    #[must_use]
+    pub fn differences(&self, other: &World) -> Option<String> {
+        let (a, b) = (serde_json::to_value(self), serde_json::to_value(other));
+        let (Ok(a), Ok(b)) = (a, b) else {
+            return Some("its encoding".into());
+        };
+        let differing: Vec<&str> = ["apps", "webhooks", "bots", "chats", "messages"]
+            .into_iter()
+            .filter(|part| a.get(part) != b.get(part))
+            .collect();
+        (!differing.is_empty()).then(|| differing.join(", "))
+    }
+
+    fn add_tokens(
+        &self,
+        credentials: &mut Credentials,
+        spec: &AppSpec,
+        app: AppId,
+        entry: &str,
+    ) -> Result<(), WorldError> {
+        for (j, token) in spec.tokens.iter().enumerate() {
+            let entry = format!("{entry}.tokens[{j}] ({:?})", token.token);
+            let user = token.user_id.map(|id| user_id(id, &entry)).transpose()?;
+            let grant = Grant::new(Caller::App(app), user, &token.scopes);
+            credentials
+                .add_token(&token.token, grant)
+                .map_err(|e| refuse(entry, e))?;
+        }
+        Ok(())
+    }
+
+    fn add_webhooks(&self, credentials: &mut Credentials) -> Result<(), WorldError> {
         for (i, hook) in self.webhooks.iter().enumerate() {
             let entry = format!("webhooks[{i}] (user_id {})", hook.user_id);
             let user = user_id(hook.user_id, &entry)?;
@@ -227,6 +261,20 @@ impl World {
                 .add_webhook(key, grant)
                 .map_err(|e| refuse(entry, e))?;
         }
+        Ok(())
+    }
+
+    fn load_credentials(&self) -> Result<(Apps, Credentials), WorldError> {
+        let mut apps = Apps::new();
+        let mut credentials = Credentials::default();
+        for (i, spec) in self.apps.iter().enumerate() {
+            let entry = format!("apps[{i}] (client_id {:?})", spec.client_id);
+            let app = apps
+                .register(&spec.client_id)
+                .map_err(|e| refuse(entry.clone(), e))?;
+            self.add_tokens(&mut credentials, spec, app, &entry)?;
+        }
+        self.add_webhooks(&mut credentials)?;
         Ok((apps, credentials))
     }
 
@@ -342,7 +390,7 @@ impl BotSpec {
         let registrar = declared_webhook(by, credentials)?;
         let registrar_key = registrar.clone();
         let drivers = match &self.driven_by {
-            None => HashSet::from([registrar]),
+            None => std::collections::BTreeSet::from([registrar]),
             Some(list) => list
                 .iter()
                 .map(|hook| declared_webhook(hook, credentials))

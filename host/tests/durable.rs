@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use imbot_like::{MessageId, ServerEngine, UserId};
-use imbot_like_host::durable::recover;
+use imbot_like::{MessageId, UserId};
+use imbot_like_host::HostState;
+use imbot_like_host::durable::{FsStorage, Mode, recover};
 
 const USERS: u32 = 6;
 const MESSAGES: u64 = 4;
@@ -51,22 +52,15 @@ fn start(dir: &Path, world: &Path) -> (Child, String) {
 }
 
 /// The state in `dir`, read as a restart would (without repairing).
-fn state(dir: &Path) -> Box<ServerEngine> {
-    let dir = dir.to_path_buf();
-    std::thread::Builder::new()
-        .stack_size(std::mem::size_of::<ServerEngine>() * 4 + (16 << 20))
-        .spawn(move || {
-            let mut engine = Box::new(ServerEngine::new());
-            recover(&dir, &mut engine, false).unwrap();
-            engine
-        })
-        .unwrap()
-        .join()
-        .unwrap()
+fn state(dir: &Path) -> HostState {
+    let mut storage = FsStorage::new(dir).unwrap();
+    recover(&mut storage, Mode::ReadOnly).unwrap().unwrap().0
 }
 
-fn liked(engine: &ServerEngine, user: u32, message: u64) -> bool {
-    engine.is_liked_by(MessageId::new(message).unwrap(), UserId::new(user).unwrap())
+fn liked(state: &HostState, user: u32, message: u64) -> bool {
+    state
+        .engine()
+        .is_liked_by(MessageId::new(message).unwrap(), UserId::new(user).unwrap())
 }
 
 /// What one user's requests established.
@@ -125,7 +119,7 @@ fn drive(base: &str, user: u32, track: &Mutex<Track>, stop: &AtomicBool) {
 
 /// Checks the recovered state against what was acknowledged, and adopts
 /// it (an unanswered request may or may not have been applied).
-fn check(engine: &ServerEngine, tracks: &[Arc<Mutex<Track>>]) {
+fn check(engine: &HostState, tracks: &[Arc<Mutex<Track>>]) {
     for (i, track) in tracks.iter().enumerate() {
         let user = u32::try_from(i).unwrap() + 1;
         let mut t = track.lock().unwrap();

@@ -1,111 +1,198 @@
-//! Log records: a command's bytes framed by their length and checksum.
+//! Log frames: the commands of one flush, framed by their length and
+//! checksum.
 //!
 //! ```text
-//! record = length: u32 LE | crc: u32 LE (CRC-32/ISO-HDLC of payload) | payload
-//! payload = Command::encode(...)   (postcard, canonical)
+//! frame = length: u32 LE | crc: u32 LE (CRC-32/ISO-HDLC of body) | body
+//! body  = one or more of: length: u32 LE | HostCommand (postcard)
 //! ```
 //!
-//! A record is appended whole; a crash can leave the last one torn (cut
-//! short) or holding garbage. Reading stops at the first record that is
-//! not complete and intact, and says where, unless only zeros follow it:
-//! a log file is extended with zeros ahead of its records, so zeros are
-//! its unused space.
+//! Each flush appends one frame and syncs it before any of its commands is
+//! answered, and the next frame is written only after that sync. So only
+//! the last frame of the last log can be damaged by a crash (cut short, or
+//! holding a mix of written and unwritten blocks): a bad frame that is
+//! followed by nothing but the zeros a log is extended with is a torn
+//! write, and a bad frame followed by any intact frame is corruption.
 
-use imbot_like::{CodecError, Command};
+use crate::state::HostCommand;
+use crate::state::snapshot::CRC;
 
-/// The longest payload a record may declare: far above any command, so a
+/// The longest body a frame may declare: far above any flush, so a
 /// corrupted length is caught before it is trusted.
-const MAX_PAYLOAD: usize = 1 << 20;
+const MAX_BODY: usize = 64 << 20;
 
-/// Bytes before a record's payload.
-const FRAME: usize = 8;
+/// Bytes before a frame's body, and before a command in it.
+const HEADER: usize = 8;
 
-/// The checksum of log records (that of the snapshot trailer too).
-const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-
-/// Appends one command's record to `out`.
-pub(crate) fn append<const M: usize>(out: &mut Vec<u8>, command: &Command<M>) {
-    let mut payload = [0u8; 4096];
-    // A command is a few dozen bytes; its members list is the only
-    // variable part, bounded by M.
-    let Ok(bytes) = command.encode(&mut payload) else {
-        let mut big = vec![0u8; M * 5 + 64];
-        if let Ok(bytes) = command.encode(&mut big) {
-            push(out, bytes);
-        }
-        return;
-    };
-    push(out, bytes);
+/// Appends one command to a flush's body.
+pub(crate) fn push_command(body: &mut Vec<u8>, command: &HostCommand) {
+    let Ok(bytes) = command.encode() else { return };
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    body.extend_from_slice(&len.to_le_bytes());
+    body.extend_from_slice(&bytes);
 }
 
-fn push(out: &mut Vec<u8>, payload: &[u8]) {
-    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+/// A flush's body framed for the log.
+pub(crate) fn frame(body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+    let mut out = Vec::with_capacity(body.len() + HEADER);
     out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&CRC.checksum(payload).to_le_bytes());
-    out.extend_from_slice(payload);
+    out.extend_from_slice(&CRC.checksum(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
 }
 
 /// Where and why reading a log stopped before its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Damage {
-    /// Offset of the first bad record: the log's valid length.
+    /// Offset of the first bad frame: the log's valid length.
     pub offset: usize,
     /// Bytes from there to the last byte that is not zero.
     pub dropped: usize,
-    /// What was wrong with the record.
+    /// What was wrong with the frame.
     pub reason: &'static str,
+    /// Commands in intact frames after it, which a cut would lose (0 for a
+    /// torn write).
+    pub intact_after: usize,
+}
+
+impl Damage {
+    /// Whether intact frames follow: corruption, not a torn write.
+    #[must_use]
+    pub fn is_corruption(&self) -> bool {
+        self.intact_after > 0
+    }
 }
 
 /// The commands of a log, in order, and the damage that ended it early.
-pub(crate) fn read<const M: usize>(bytes: &[u8]) -> (Vec<Command<M>>, Option<Damage>) {
+pub(crate) fn read(bytes: &[u8]) -> (Vec<HostCommand>, Option<Damage>) {
     let mut commands = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
-        match record(bytes.get(at..).unwrap_or_default()) {
-            Ok((command, len)) => {
-                commands.push(command);
+        match frame_at(bytes, at) {
+            Ok((mut batch, len)) => {
+                commands.append(&mut batch);
                 at += len;
             }
-            Err(reason) => {
-                // Zeros after the last record are the log's unused space.
-                let last = bytes.iter().rposition(|&b| b != 0);
-                let Some(last) = last.filter(|&last| last >= at) else {
-                    return (commands, None);
-                };
-                let dropped = last + 1 - at;
-                return (
-                    commands,
-                    Some(Damage {
-                        offset: at,
-                        dropped,
-                        reason,
-                    }),
-                );
-            }
+            Err(reason) => return (commands, damage(bytes, at, reason)),
         }
     }
     (commands, None)
 }
 
-/// One record at the start of `bytes`, and its length.
-fn record<const M: usize>(bytes: &[u8]) -> Result<(Command<M>, usize), &'static str> {
-    let word = |i: usize| -> Option<u32> {
-        let b = bytes.get(i..i + 4)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let (Some(len), Some(crc)) = (word(0), word(4)) else {
-        return Err("torn record header");
+/// The damage of a bad frame at `at`, or `None` if only zeros follow it
+/// (a log's unused space).
+fn damage(bytes: &[u8], at: usize, reason: &'static str) -> Option<Damage> {
+    let last = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .filter(|&last| last >= at)?;
+    let end = last + 1;
+    let intact_after = (at + 1..end)
+        .find_map(|start| frame_at(bytes, start).ok().map(|_| start))
+        .map_or(0, |start| count_from(bytes, start));
+    Some(Damage {
+        offset: at,
+        dropped: end - at,
+        reason,
+        intact_after,
+    })
+}
+
+/// Commands in the intact frames from `at` on, up to the next bad one.
+fn count_from(bytes: &[u8], mut at: usize) -> usize {
+    let mut count = 0;
+    while let Ok((batch, len)) = frame_at(bytes, at) {
+        count += batch.len();
+        at += len;
+    }
+    count
+}
+
+/// The frame at `at`: its commands and its length.
+fn frame_at(bytes: &[u8], at: usize) -> Result<(Vec<HostCommand>, usize), &'static str> {
+    let rest = bytes.get(at..).unwrap_or_default();
+    let (Some(len), Some(crc)) = (word(rest, 0), word(rest, 4)) else {
+        return Err("torn frame header");
     };
     let len = usize::try_from(len).unwrap_or(usize::MAX);
-    if len == 0 || len > MAX_PAYLOAD {
-        return Err("impossible record length");
+    if len == 0 || len > MAX_BODY {
+        return Err("impossible frame length");
     }
-    let Some(payload) = bytes.get(FRAME..FRAME + len) else {
-        return Err("torn record");
+    let Some(body) = rest.get(HEADER..HEADER + len) else {
+        return Err("torn frame");
     };
-    if CRC.checksum(payload) != crc {
-        return Err("record checksum mismatch");
+    if CRC.checksum(body) != crc {
+        return Err("frame checksum mismatch");
     }
-    let command = Command::decode(payload).map_err(|e: CodecError| e.as_str())?;
-    Ok((command, FRAME + len))
+    Ok((commands(body)?, HEADER + len))
+}
+
+/// The commands of an intact frame's body.
+fn commands(mut body: &[u8]) -> Result<Vec<HostCommand>, &'static str> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let len = word(body, 0).ok_or("torn command length")?;
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        let bytes = body.get(4..4 + len).ok_or("command past its frame")?;
+        out.push(HostCommand::decode(bytes).map_err(|_| "command does not decode")?);
+        body = body.get(4 + len..).unwrap_or_default();
+    }
+    Ok(out)
+}
+
+fn word(bytes: &[u8], i: usize) -> Option<u32> {
+    let b = bytes.get(i..i + 4)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{frame, push_command, read};
+    use crate::state::HostCommand;
+
+    fn command(n: u64) -> HostCommand {
+        let message = imbot_like::MessageId::new(n).unwrap();
+        HostCommand::engine(n, imbot_like::Command::DeleteMessage { message })
+    }
+
+    fn log(frames: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        for n in 1..=frames {
+            let mut body = Vec::new();
+            push_command(&mut body, &command(n));
+            out.extend(frame(&body));
+        }
+        out.resize(out.len() + 64, 0);
+        out
+    }
+
+    #[test]
+    fn a_flipped_byte_before_intact_frames_is_corruption() {
+        let mut bytes = log(3);
+        let frame_len = (bytes.len() - 64) / 3;
+        bytes[frame_len + frame_len / 2] ^= 0x40;
+        let (commands, damage) = read(&bytes);
+        let damage = damage.unwrap();
+        assert_eq!(commands.len(), 1);
+        assert!(damage.is_corruption());
+        assert_eq!(damage.intact_after, 1);
+    }
+
+    #[test]
+    fn a_cut_last_frame_followed_by_zeros_is_a_torn_write() {
+        let mut bytes = log(3);
+        let end = bytes.iter().rposition(|&b| b != 0).unwrap();
+        bytes[end - 3..].fill(0);
+        let (commands, damage) = read(&bytes);
+        assert_eq!(commands.len(), 2);
+        assert!(!damage.unwrap().is_corruption());
+    }
+
+    #[test]
+    fn zeros_after_the_last_frame_are_unused_space() {
+        let (commands, damage) = read(&log(2));
+        assert_eq!((commands.len(), damage), (2, None));
+    }
 }

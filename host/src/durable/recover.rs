@@ -1,13 +1,16 @@
 //! Start-up: the newest snapshot that restores, then the logs after it.
+//!
+//! A damaged frame at the very end of the last log is a write a crash cut
+//! short: it is dropped (the log is cut there) and reported. Anything else
+//! — a damaged frame followed by intact ones, damage in a log that later
+//! logs follow, a missing log — would lose acknowledged changes, so
+//! recovery refuses, naming the file, the offset and how many logged
+//! commands a cut would lose, unless asked to repair.
 
-use std::fs::{self, OpenOptions};
-use std::path::Path;
-
-use imbot_like::ServerEngine;
-
-use super::HostCommand;
-use super::files::{self, log_name, snapshot_name};
+use super::journal::{self, log_name, snapshot_name};
 use super::log::{self, Damage};
+use super::storage::Storage;
+use crate::state::{HostCommand, HostState, build_engine};
 
 /// What recovery found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +19,11 @@ pub struct Recovered {
     pub snapshot: u64,
     /// Commands replayed from the logs after it.
     pub replayed: u64,
-    /// Damage found at the end of the last log (a torn or corrupted record
-    /// and what followed it), dropped.
+    /// A torn write at the end of the last log, dropped.
     pub torn_tail: Option<(String, Damage)>,
+    /// Corruption cut off on request (`repair`), with the logs removed
+    /// after it.
+    pub repaired: Option<(String, Damage, Vec<String>)>,
     /// Newer snapshots that were refused, with the reason, before this one
     /// restored.
     pub refused: Vec<String>,
@@ -26,130 +31,167 @@ pub struct Recovered {
 
 impl Recovered {
     /// The number of commands the state includes.
+    #[must_use]
     pub fn seq(&self) -> u64 {
         self.snapshot + self.replayed
     }
 }
 
-/// Restores `engine` from `dir`. `Ok(None)`: the directory holds no
-/// snapshot and no log, a fresh start. With `repair`, a damaged tail is cut
-/// off the log file so new records follow the last good one.
+/// What recovery may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Nothing: read the state as a start would, change no file.
+    ReadOnly,
+    /// Cut a torn tail off the last log, as a start does.
+    Start,
+    /// Also cut corruption off, removing the logs after it.
+    Repair,
+}
+
+/// The state in `storage` and what recovery did; `Ok(None)` when it holds
+/// no snapshot and no log (a fresh start). What is cut off depends on
+/// `mode`.
 ///
 /// # Errors
-/// A message saying why starting would lose acknowledged changes: no
-/// snapshot restores, a log is missing or damaged before its end, or a
-/// logged command is refused on replay.
-pub fn recover(
-    dir: &Path,
-    engine: &mut ServerEngine,
-    repair: bool,
-) -> Result<Option<Recovered>, String> {
-    let where_ = dir.display();
-    let (snapshots, logs) = files::list(dir).map_err(|e| format!("{where_}: {e}"))?;
+/// Why starting would lose acknowledged changes (corruption, unless
+/// repairing), or the storage's error.
+pub fn recover<S: Storage + ?Sized>(
+    storage: &mut S,
+    mode: Mode,
+) -> Result<Option<(HostState, Recovered)>, String> {
+    let (snapshots, logs) = journal::list(storage).map_err(|e| e.to_string())?;
     if snapshots.is_empty() && logs.is_empty() {
         return Ok(None);
     }
+    let (mut state, mut recovered) = newest_snapshot(storage, &snapshots)?;
+    replay(storage, &mut state, &logs, &mut recovered, mode)?;
+    Ok(Some((state, recovered)))
+}
+
+/// The newest snapshot that restores, and the reasons newer ones did not.
+fn newest_snapshot<S: Storage + ?Sized>(
+    storage: &S,
+    snapshots: &[u64],
+) -> Result<(HostState, Recovered), String> {
     let mut refused = Vec::new();
-    let mut chosen = None;
     for &seq in snapshots.iter().rev() {
         let name = snapshot_name(seq);
-        let outcome = fs::read(dir.join(&name))
+        let outcome = storage
+            .read(&name)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| engine.restore_into(&bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| {
+                let engine = build_engine().map_err(|e| e.to_string())?;
+                HostState::decode(&bytes, engine)
+            });
         match outcome {
-            Ok(()) => {
-                chosen = Some(seq);
-                break;
+            Ok((state, inside)) if inside == seq => {
+                let recovered = Recovered {
+                    snapshot: seq,
+                    replayed: 0,
+                    torn_tail: None,
+                    repaired: None,
+                    refused,
+                };
+                return Ok((state, recovered));
             }
+            Ok((_, inside)) => refused.push(format!("{name}: holds command {inside}")),
             Err(e) => refused.push(format!("{name}: {e}")),
         }
     }
-    let Some(snapshot) = chosen else {
-        return Err(format!(
-            "{where_}: no snapshot restores ({}); refusing to start rather than start empty",
-            if refused.is_empty() {
-                "there is none".to_owned()
-            } else {
-                refused.join("; ")
-            }
-        ));
-    };
-    let mut recovered = Recovered {
-        snapshot,
-        replayed: 0,
-        torn_tail: None,
-        refused,
-    };
-    replay(dir, engine, &logs, &mut recovered, repair)?;
-    Ok(Some(recovered))
+    Err(format!(
+        "no snapshot restores ({}); refusing to start rather than start empty",
+        if refused.is_empty() {
+            "there is none".to_owned()
+        } else {
+            refused.join("; ")
+        }
+    ))
 }
 
+/// A log after the snapshot: its first command number minus one, its
+/// commands, and the damage that ended it.
+type LogRead = (u64, Vec<HostCommand>, Option<Damage>);
+
 /// Applies the logs that follow the snapshot, in order.
-fn replay(
-    dir: &Path,
-    engine: &mut ServerEngine,
+fn replay<S: Storage + ?Sized>(
+    storage: &mut S,
+    state: &mut HostState,
     logs: &[u64],
     recovered: &mut Recovered,
-    repair: bool,
+    mode: Mode,
 ) -> Result<(), String> {
-    let mut later = Vec::new();
+    let mut later: Vec<LogRead> = Vec::new();
     for &start in logs.iter().filter(|&&s| s >= recovered.snapshot) {
-        let name = log_name(start);
-        let bytes = fs::read(dir.join(&name)).map_err(|e| format!("{name}: {e}"))?;
-        let (commands, damage) = log::read::<128>(&bytes);
-        if !commands.is_empty() || damage.is_some() {
-            later.push((start, name, commands, damage));
-        }
+        let bytes = storage
+            .read(&log_name(start))
+            .map_err(|e| format!("{}: {e}", log_name(start)))?;
+        let (commands, damage) = log::read(&bytes);
+        later.push((start, commands, damage));
     }
     let count = later.len();
-    for (i, (start, name, commands, damage)) in later.into_iter().enumerate() {
+    for (i, (start, commands, damage)) in later.into_iter().enumerate() {
+        let name = log_name(start);
         if start != recovered.seq() {
             return Err(format!(
                 "{name}: starts after command {start}, but the state holds {}: a log is missing",
                 recovered.seq()
             ));
         }
-        apply_all(engine, &name, &commands, recovered)?;
+        for command in &commands {
+            let _ = state.apply(command);
+            recovered.replayed += 1;
+        }
         let Some(damage) = damage else { continue };
-        if i + 1 != count {
-            return Err(format!(
-                "{name}: {} at byte {} and later logs follow: refusing to skip changes",
-                damage.reason, damage.offset
-            ));
+        let rest: Vec<String> = logs
+            .iter()
+            .filter(|&&s| s > start)
+            .map(|&s| log_name(s))
+            .collect();
+        let torn = i + 1 == count && !damage.is_corruption();
+        if torn {
+            if mode != Mode::ReadOnly {
+                cut(storage, &name, &damage)?;
+            }
+            recovered.torn_tail = Some((name, damage));
+            return Ok(());
         }
-        if repair {
-            cut(dir, &name, damage.offset)?;
+        if mode != Mode::Repair {
+            return Err(corruption(&name, &damage, &rest));
         }
-        recovered.torn_tail = Some((name, damage));
+        cut(storage, &name, &damage)?;
+        for doomed in &rest {
+            storage
+                .remove(doomed)
+                .map_err(|e| format!("{doomed}: {e}"))?;
+        }
+        storage.sync_dir().map_err(|e| e.to_string())?;
+        recovered.repaired = Some((name, damage, rest));
+        return Ok(());
     }
     Ok(())
 }
 
-fn apply_all(
-    engine: &mut ServerEngine,
-    name: &str,
-    commands: &[HostCommand],
-    recovered: &mut Recovered,
-) -> Result<(), String> {
-    for command in commands {
-        if let Err(e) = engine.apply(command) {
-            let n = recovered.seq() + 1;
-            return Err(format!(
-                "{name}: logged command {n} is refused on replay: {e}"
-            ));
+/// The refusal for corruption: where, and what a repair would drop.
+fn corruption(name: &str, damage: &Damage, later_logs: &[String]) -> String {
+    format!(
+        "{name}: {} at byte {}, followed by {} intact logged command(s){}: \
+         this is corruption, not a write cut short by a crash; refusing to start. \
+         `rest_host repair --data DIR` cuts the log there and drops them",
+        damage.reason,
+        damage.offset,
+        damage.intact_after,
+        if later_logs.is_empty() {
+            String::new()
+        } else {
+            format!(" and the later log(s) {}", later_logs.join(", "))
         }
-        recovered.replayed += 1;
-    }
-    Ok(())
+    )
 }
 
 /// Truncates a log to its valid length, durably.
-fn cut(dir: &Path, name: &str, len: usize) -> Result<(), String> {
-    let file = OpenOptions::new()
-        .write(true)
-        .open(dir.join(name))
-        .map_err(|e| format!("{name}: {e}"))?;
-    file.set_len(len as u64)
-        .and_then(|()| file.sync_all())
+fn cut<S: Storage + ?Sized>(storage: &mut S, name: &str, damage: &Damage) -> Result<(), String> {
+    storage
+        .truncate(name, damage.offset as u64)
+        .and_then(|()| storage.sync(name))
         .map_err(|e| format!("{name}: {e}"))
 }

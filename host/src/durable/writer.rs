@@ -1,40 +1,51 @@
-//! The log writer: one thread that appends records, fsyncs them in groups,
-//! and writes snapshots.
+//! The log writer: one thread that appends frames, syncs them, and writes
+//! snapshots.
 //!
-//! Requests append their command's record to a shared buffer while they
-//! hold the engine's lock (so the log's order is the order of application)
-//! and then wait, without the lock, until the writer reports their record
-//! durable. The writer takes everything appended so far, writes it with
-//! one `write` and one `fsync`, and wakes every waiter it covered: under
+//! Requests add their command to a shared buffer while they hold the
+//! state's lock (so the log's order is the order of application) and then
+//! wait, without the lock, until the writer reports their command durable.
+//! The writer takes everything added so far, writes it as one frame with
+//! one write and one sync, and wakes every waiter it covered: under
 //! concurrent load one flush serves many requests (group commit).
+//!
+//! A failed write or sync is never reported as durable: the writer stops,
+//! says why, and every request waiting or to come is answered with an
+//! error until the host is restarted.
 
-use std::io;
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::files;
-use super::{Config, SharedEngine};
+use super::journal::Journal;
+use super::storage::Storage;
+use super::{Config, SharedState};
 
-/// Records appended and not yet taken by the writer.
+/// Commands added and not yet taken by the writer.
 #[derive(Default)]
 pub(crate) struct Pending {
-    /// Framed records, in order.
-    pub(crate) records: Vec<u8>,
-    /// The number of the last command appended.
+    /// Their bytes, each prefixed by its length (a frame's body).
+    pub(crate) body: Vec<u8>,
+    /// The number of the last command added.
     pub(crate) last: u64,
     /// Set to make the writer write a last snapshot and stop.
     pub(crate) stop: bool,
+}
+
+/// What the writer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Flushed {
+    /// Every command up to this number is durable.
+    Upto(u64),
+    /// Writing failed: nothing more becomes durable.
+    Failed(String),
 }
 
 /// What requests and the writer share.
 pub(crate) struct Shared {
     pub(crate) pending: Mutex<Pending>,
     pub(crate) work: Condvar,
-    /// The number of the last command known durable.
-    pub(crate) flushed: watch::Sender<u64>,
+    pub(crate) flushed: watch::Sender<Flushed>,
 }
 
 impl Shared {
@@ -44,48 +55,48 @@ impl Shared {
 }
 
 /// The writer thread's own state.
-pub(crate) struct Writer {
-    pub(crate) dir: PathBuf,
+pub(crate) struct Writer<S: Storage> {
+    pub(crate) journal: Journal<S>,
     pub(crate) config: Config,
-    pub(crate) engine: SharedEngine,
+    pub(crate) state: SharedState,
     pub(crate) shared: Arc<Shared>,
-    /// The current log; `None` until the first checkpoint creates it.
-    pub(crate) log: Option<files::LogFile>,
     /// The command number the current log starts after.
     pub(crate) log_start: u64,
-    /// Reused for every snapshot.
-    pub(crate) buffer: Vec<u8>,
+    /// The engine snapshot's buffer, reused.
+    pub(crate) scratch: Vec<u8>,
     /// The number of the last command taken from [`Pending`].
     pub(crate) taken: u64,
-    /// How many records the last flush carried.
+    /// How many commands the last flush carried.
     pub(crate) last_batch: u64,
 }
 
-/// The longest a flush waits for more records once it has one.
+/// The longest a flush waits for more commands once it has one.
 const GATHER: Duration = Duration::from_micros(500);
 
-impl Writer {
-    /// Runs until asked to stop; a failed write ends the process, since
-    /// changes already applied in memory could no longer be made durable.
+impl<S: Storage> Writer<S> {
+    /// Runs until asked to stop or until a write fails, which it reports
+    /// to every waiter and on stderr.
     pub(crate) fn run(mut self) {
         if let Err(e) = self.serve() {
-            eprintln!("rest_host: data directory write failed, stopping: {e}");
-            std::process::exit(1);
+            let why =
+                format!("data directory write failed, no change is acknowledged from now on: {e}");
+            tracing::error!("{why}");
+            eprintln!("rest_host: {why}");
+            self.shared.flushed.send_replace(Flushed::Failed(why));
         }
     }
 
-    fn serve(&mut self) -> io::Result<()> {
+    fn serve(&mut self) -> Result<(), String> {
         let mut last_snapshot = Instant::now();
         loop {
-            let (records, last, stop) = self.take(last_snapshot);
-            self.write(&records, last)?;
+            let (body, last, stop) = self.take(last_snapshot);
+            self.write(&body, last)?;
             let since = last - self.log_start;
             let interval_over = last_snapshot.elapsed() >= self.config.every;
             if stop || since >= self.config.every_records || (interval_over && since > 0) {
                 self.checkpoint()?;
                 last_snapshot = Instant::now();
             } else if interval_over {
-                // Nothing logged this interval: nothing to write, start the next.
                 last_snapshot = Instant::now();
             }
             if stop {
@@ -94,18 +105,18 @@ impl Writer {
         }
     }
 
-    /// Waits for records, a stop, or the snapshot interval; takes what was
-    /// appended.
+    /// Waits for commands, a stop, or the snapshot interval; takes what
+    /// was added.
     ///
-    /// Once records are there it waits a little longer (at most
+    /// Once commands are there it waits a little longer (at most
     /// [`GATHER`]) for as many as the previous flush carried: the requests
     /// that flush answered are typically sending their next changes, and
-    /// one fsync for all of them beats one for the first and another for
-    /// the rest. A lone writer's previous batch was one record, so it
+    /// one sync for all of them beats one for the first and another for
+    /// the rest. A lone writer's previous batch was one command, so it
     /// never waits.
     fn take(&mut self, last_snapshot: Instant) -> (Vec<u8>, u64, bool) {
         let mut pending = self.shared.pending();
-        while pending.records.is_empty() && !pending.stop {
+        while pending.body.is_empty() && !pending.stop {
             let left = self.config.every.saturating_sub(last_snapshot.elapsed());
             if left.is_zero() {
                 break;
@@ -114,7 +125,7 @@ impl Writer {
             pending = waited.map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
         }
         let first = Instant::now();
-        while !pending.records.is_empty()
+        while !pending.body.is_empty()
             && !pending.stop
             && pending.last - self.taken < self.last_batch
         {
@@ -125,54 +136,45 @@ impl Writer {
             let waited = self.shared.work.wait_timeout(pending, left);
             pending = waited.map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
         }
-        if !pending.records.is_empty() {
+        if !pending.body.is_empty() {
             self.last_batch = pending.last - self.taken;
         }
         self.taken = pending.last;
         (
-            std::mem::take(&mut pending.records),
+            std::mem::take(&mut pending.body),
             pending.last,
             pending.stop,
         )
     }
 
     /// Writes a snapshot of the current state and starts a new log after
-    /// it; removes what the previous snapshot no longer needs.
-    pub(crate) fn checkpoint(&mut self) -> io::Result<()> {
-        let (len, seq, rest) = {
-            let engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
-            let len = engine
-                .snapshot(&mut self.buffer)
-                .map_err(|e| io::Error::other(e.as_str()))?
-                .len();
+    /// it. The state is copied under its lock and encoded after, so
+    /// requests wait only for the copy.
+    pub(crate) fn checkpoint(&mut self) -> Result<(), String> {
+        let (copy, seq, rest) = {
+            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let copy = state.clone();
             let mut pending = self.shared.pending();
             self.taken = pending.last;
-            (len, pending.last, std::mem::take(&mut pending.records))
+            (copy, pending.last, std::mem::take(&mut pending.body))
         };
         self.write(&rest, seq)?;
-        let bytes = self.buffer.get(..len).unwrap_or_default();
-        files::write_atomic(&self.dir, &files::snapshot_name(seq), bytes)?;
-        if self.log.is_none() || seq != self.log_start {
-            self.log = Some(files::LogFile::create(&self.dir, seq)?);
-            self.log_start = seq;
-        }
-        files::prune(&self.dir, seq)
+        let bytes = copy.encode(seq, &mut self.scratch)?;
+        drop(copy);
+        self.journal
+            .checkpoint(&bytes, seq)
+            .map_err(|e| e.to_string())?;
+        self.log_start = seq;
+        Ok(())
     }
 
-    /// Appends records to the log, fsyncs, and reports `last` durable.
-    fn write(&mut self, records: &[u8], last: u64) -> io::Result<()> {
-        if records.is_empty() {
+    /// Appends a frame, syncs, and reports `last` durable.
+    fn write(&mut self, body: &[u8], last: u64) -> Result<(), String> {
+        if body.is_empty() {
             return Ok(());
         }
-        let log = self
-            .log
-            .as_mut()
-            .ok_or_else(|| io::Error::other("no log file"))?;
-        log.append(records)?;
-        self.shared.flushed.send_replace(last);
+        self.journal.append(body).map_err(|e| e.to_string())?;
+        self.shared.flushed.send_replace(Flushed::Upto(last));
         Ok(())
     }
 }
-
-/// How long a snapshot of the default settings may wait.
-pub(crate) const DEFAULT_EVERY: Duration = Duration::from_secs(60);

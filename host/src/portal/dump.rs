@@ -7,18 +7,16 @@ use serde_json::{Value, json};
 use imbot_like::{BotId, MessageId, Reaction, ReactionRequest, ServerEngine, UserId};
 
 use super::registry::State;
-use crate::Host;
+use crate::state::HostState;
 use crate::world::{World, WorldError};
 
-/// The host's world now, as a world file would give it.
-pub(crate) fn dump(host: &Host) -> World {
-    let state = host.portal.lock();
-    let mut world = host.world.clone();
-    host.inspect(|engine| {
-        world.bots = from_values(bots(host, &state, engine));
-        world.chats = from_values(chats(&state, engine));
-        world.messages = from_values(messages(&state, engine));
-    });
+/// The state as a world file would give it: the seed's credentials, the
+/// bots, chats and messages now.
+pub(crate) fn dump(st: &HostState) -> World {
+    let mut world = st.seed.clone();
+    world.bots = from_values(bots(st));
+    world.chats = from_values(chats(&st.registry, &st.engine));
+    world.messages = from_values(messages(&st.registry, &st.engine));
     world
 }
 
@@ -34,11 +32,10 @@ fn from_values<T: serde::de::DeserializeOwned>(values: Vec<Value>) -> Vec<T> {
 /// The engine's bots: an OAuth application's with its `app`, a webhook
 /// registered one with its `client_id`, `registered_by`, `driven_by` and
 /// bot `token`; each with its `code` and `name`.
-fn bots(host: &Host, state: &State, engine: &ServerEngine) -> Vec<Value> {
-    let mut bots: Vec<(BotId, imbot_like::AppId)> = engine.bots().collect();
+fn bots(st: &HostState) -> Vec<Value> {
+    let mut bots: Vec<(BotId, imbot_like::AppId)> = st.engine.bots().collect();
     bots.sort_unstable_by_key(|(bot, _)| bot.get());
-    let apps = host.apps();
-    let webhook_bots = host.webhook_bots();
+    let (state, apps, webhook_bots) = (&st.registry, &st.apps, &st.webhook_bots);
     bots.into_iter()
         .map(|(bot, app)| {
             let id = bot.get();

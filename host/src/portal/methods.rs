@@ -15,17 +15,17 @@
 use std::collections::BTreeSet;
 
 use imbot_like::wire::AppKind;
-use imbot_like::{AppId, BotId, ChatId, CommandError, MessageId, ServerEngine, UserId};
+use imbot_like::{AppId, BotId, ChatId, CommandError, MessageId, UserId};
 use serde_json::{Value, json};
 
 use super::errors::PortalError;
 use super::params::Params;
-use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, State, pair};
+use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, pair};
 use super::{Caller, PortalMethod};
-use crate::Host;
 use crate::auth::WebhookKey;
-use crate::durable::HostCommand;
 use crate::identity::WebhookBot;
+use crate::state::HostState;
+use crate::state::command::EngineCommand;
 
 /// A method's answer: the `result` value, or the error.
 type Answer = Result<Value, PortalError>;
@@ -34,33 +34,23 @@ type Answer = Result<Value, PortalError>;
 /// character boundary).
 const MAX_TEXT: usize = 20_000;
 
-/// One call's view of the world: the locked registry and engine, and
-/// what the call changed.
+/// One call's view of the host's state, and whether the call changed it.
 pub(crate) struct Step<'a> {
-    host: &'a Host,
-    state: &'a mut State,
-    engine: &'a mut ServerEngine,
+    st: &'a mut HostState,
     params: &'a Params,
-    /// For a durable host, the log position the answer waits for.
-    pub(crate) wait: Option<u64>,
-    /// Whether the engine or the registry changed.
+    /// Randomness for a new bot token (`None`: derived from the id).
+    entropy: Option<u64>,
+    /// Whether the state changed.
     pub(crate) changed: bool,
 }
 
 impl<'a> Step<'a> {
-    /// A step on the locked registry and engine.
-    pub(crate) fn new(
-        host: &'a Host,
-        state: &'a mut State,
-        engine: &'a mut ServerEngine,
-        params: &'a Params,
-    ) -> Self {
+    /// A step of a call with `params` on the state.
+    pub(crate) fn new(st: &'a mut HostState, params: &'a Params, entropy: Option<u64>) -> Self {
         Self {
-            host,
-            state,
-            engine,
+            st,
             params,
-            wait: None,
+            entropy,
             changed: false,
         }
     }
@@ -82,13 +72,9 @@ impl<'a> Step<'a> {
         }
     }
 
-    /// Applies one engine transition through the host's command path (so
-    /// a durable host logs it), noting the log position to wait for.
-    fn exec(&mut self, command: &HostCommand) -> Result<(), CommandError> {
-        let (result, wait) = self.host.apply_locked(self.engine, command);
-        if wait.is_some() {
-            self.wait = wait;
-        }
+    /// Applies one engine transition, noting that the state changed.
+    fn exec(&mut self, command: &EngineCommand) -> Result<(), CommandError> {
+        let result = self.st.engine.apply(command);
         if result.is_ok() {
             self.changed = true;
         }
@@ -117,6 +103,7 @@ impl<'a> Step<'a> {
             Some(text) => text.trim().parse::<BotId>().ok(),
             None if required => None,
             None => self
+                .st
                 .engine
                 .bots()
                 .filter(|&(_, owner)| Some(owner) == app)
@@ -124,7 +111,7 @@ impl<'a> Step<'a> {
                 .min(),
         };
         let bot = bot.ok_or(PortalError::BotIdError)?;
-        match self.engine.bot_owner(bot) {
+        match self.st.engine.bot_owner(bot) {
             None => Err(PortalError::BotIdError),
             Some(owner) if Some(owner) == app => Ok(bot),
             Some(_) => Err(PortalError::AppIdError),
@@ -138,24 +125,46 @@ impl<'a> Step<'a> {
         if text.is_empty() {
             return Err(PortalError::MessageEmpty);
         }
+        let next_chat = self.st.registry.next_chat;
         let chat = self.enter(dialog, actor, true)?;
-        let id = self.state.next_message;
-        let (message, chat_id, author) = (message_id(id)?, chat_id(chat)?, user_id(actor)?);
-        let post = HostCommand::PostMessage {
-            message,
-            chat: chat_id,
-            author,
-        };
-        self.exec(&post)
-            .map_err(|_| PortalError::WrongRequest("Message isn't added"))?;
+        let id = self.st.registry.next_message;
+        if let Err(e) = self.post(id, chat, actor) {
+            if self.st.registry.next_chat != next_chat {
+                self.close_new_dialog(chat, next_chat);
+            }
+            return Err(e);
+        }
         let meta = MessageMeta {
             chat,
             author: actor,
             text: Some(cut(text).to_owned()),
         };
-        self.state.messages.insert(id, meta);
-        self.state.next_message = id.saturating_add(1);
+        self.st.registry.messages.insert(id, meta);
+        self.st.registry.next_message = id.saturating_add(1);
         Ok(json!(id))
+    }
+
+    /// Posts message `id` in `chat` by `actor` in the engine.
+    fn post(&mut self, id: u64, chat: u32, actor: u32) -> Result<(), PortalError> {
+        let (message, chat_id, author) = (message_id(id)?, chat_id(chat)?, user_id(actor)?);
+        let post = EngineCommand::PostMessage {
+            message,
+            chat: chat_id,
+            author,
+        };
+        self.exec(&post)
+            .map_err(|_| PortalError::WrongRequest("Message isn't added"))
+    }
+
+    /// Takes back a private dialog this call opened, when the message that
+    /// opened it was refused: the call then changes nothing.
+    fn close_new_dialog(&mut self, chat: u32, next_chat: u32) {
+        if let Some(id) = ChatId::new(chat) {
+            let _ = self.st.engine.apply(&EngineCommand::CloseChat { chat: id });
+        }
+        self.st.registry.chats.remove(&chat);
+        self.st.registry.dialogs.retain(|_, c| *c != chat);
+        self.st.registry.next_chat = next_chat;
     }
 
     /// `im.message.delete`, `imbot.message.delete`: `true`.
@@ -166,16 +175,17 @@ impl<'a> Step<'a> {
             .and_then(|t| t.trim().parse::<MessageId>().ok())
             .ok_or(PortalError::MessageIdError)?;
         let own = self
-            .state
+            .st
+            .registry
             .messages
             .get(&id.get())
             .is_some_and(|m| m.author == actor);
         if !own {
             return Err(PortalError::CantEditMessage);
         }
-        self.exec(&HostCommand::DeleteMessage { message: id })
+        self.exec(&EngineCommand::DeleteMessage { message: id })
             .map_err(|_| PortalError::CantEditMessage)?;
-        self.state.messages.remove(&id.get());
+        self.st.registry.messages.remove(&id.get());
         Ok(json!(true))
     }
 
@@ -187,13 +197,13 @@ impl<'a> Step<'a> {
             let user = text.trim().parse::<u32>().ok().filter(|&id| id > 0);
             members.insert(user.ok_or(PortalError::WrongRequest("Chat isn't created"))?);
         }
-        let id = self.state.next_chat;
+        let id = self.st.registry.next_chat;
         let not_created = PortalError::WrongRequest("Chat isn't created");
         let mut list = heapless::Vec::new();
         for user in members.into_iter().filter_map(UserId::new) {
             list.push(user).map_err(|_| not_created)?;
         }
-        let open = HostCommand::OpenChat {
+        let open = EngineCommand::OpenChat {
             chat: chat_id(id)?,
             members: list,
         };
@@ -208,8 +218,8 @@ impl<'a> Step<'a> {
             owner: Some(actor),
             private: false,
         };
-        self.state.chats.insert(id, meta);
-        self.state.next_chat = id.saturating_add(1);
+        self.st.registry.chats.insert(id, meta);
+        self.st.registry.next_chat = id.saturating_add(1);
         Ok(json!(id))
     }
 
@@ -227,17 +237,30 @@ impl<'a> Step<'a> {
             return Err(PortalError::UsersEmpty);
         }
         let id = chat_id(chat)?;
-        users.retain(|&user| !self.engine.is_member(id, user));
+        users.retain(|&user| !self.st.engine.is_member(id, user));
         if users.is_empty() {
             return Err(PortalError::WrongRequest("User already member in chat"));
         }
-        let room = self.engine.chat_members(id).map_or(0, <[UserId]>::len) + users.len();
+        let room = self.st.engine.chat_members(id).map_or(0, <[UserId]>::len) + users.len();
         if room > MAX_MEMBERS {
             return Err(PortalError::WrongRequest("Too many members in chat"));
         }
+        let mut joined = Vec::with_capacity(users.len());
         for user in users {
-            self.exec(&HostCommand::JoinChat { chat: id, user })
-                .map_err(|_| PortalError::WrongRequest("Too many members in chat"))?;
+            if self
+                .exec(&EngineCommand::JoinChat { chat: id, user })
+                .is_err()
+            {
+                // All or nothing: those who joined leave again.
+                for user in joined {
+                    let _ = self
+                        .st
+                        .engine
+                        .apply(&EngineCommand::LeaveChat { chat: id, user });
+                }
+                return Err(PortalError::WrongRequest("Too many members in chat"));
+            }
+            joined.push(user);
         }
         Ok(json!(true))
     }
@@ -250,11 +273,11 @@ impl<'a> Step<'a> {
             .text("USER_ID")
             .and_then(|t| t.trim().parse::<UserId>().ok())
             .ok_or(PortalError::UserIdEmpty)?;
-        let owner = self.state.chats.get(&chat).and_then(|c| c.owner);
+        let owner = self.st.registry.chats.get(&chat).and_then(|c| c.owner);
         if user.get() != actor && owner != Some(actor) {
             return Err(PortalError::AccessError);
         }
-        let leave = HostCommand::LeaveChat {
+        let leave = EngineCommand::LeaveChat {
             chat: chat_id(chat)?,
             user,
         };
@@ -266,7 +289,7 @@ impl<'a> Step<'a> {
     /// `im.chat.leave`, `imbot.chat.leave`: `true`.
     fn chat_leave(&mut self, actor: u32) -> Answer {
         let chat = self.group_chat(actor)?;
-        let leave = HostCommand::LeaveChat {
+        let leave = EngineCommand::LeaveChat {
             chat: chat_id(chat)?,
             user: user_id(actor)?,
         };
@@ -280,7 +303,8 @@ impl<'a> Step<'a> {
         let dialog = self.dialog()?;
         let chat = self.enter(dialog, actor, false)?;
         let messages: Vec<Value> = self
-            .state
+            .st
+            .registry
             .messages
             .iter()
             .rev()
@@ -292,7 +316,7 @@ impl<'a> Step<'a> {
 
     fn message_json(&self, id: u64, meta: &MessageMeta) -> Value {
         let likers: Vec<u32> = MessageId::new(id)
-            .and_then(|m| self.engine.likers(m))
+            .and_then(|m| self.st.engine.likers(m))
             .map(|users| users.map(UserId::get).collect())
             .unwrap_or_default();
         json!({
@@ -309,7 +333,22 @@ impl<'a> Step<'a> {
     /// webhook's `CLIENT_ID` (the webhook namespace), is driven by that
     /// webhook only, and gets a bot token for the v2 methods: `BOT_TOKEN`
     /// if given, else one the host makes (read it from the world dump).
+    /// A refusal after the webhook's application was registered takes
+    /// that registration back, so the call changes nothing.
     fn register(&mut self, app: Option<AppId>, webhook: Option<(&WebhookKey, &String)>) -> Answer {
+        let apps_before = self.st.apps.clone();
+        let answer = self.try_register(app, webhook);
+        if answer.is_err() {
+            self.st.apps = apps_before;
+        }
+        answer
+    }
+
+    fn try_register(
+        &mut self,
+        app: Option<AppId>,
+        webhook: Option<(&WebhookKey, &String)>,
+    ) -> Answer {
         let code = self.params.text("CODE").map(str::trim).unwrap_or_default();
         if code.is_empty() {
             return Err(PortalError::CodeError);
@@ -329,13 +368,14 @@ impl<'a> Step<'a> {
             (None, None) => return Err(PortalError::WrongRequest("Application not found")),
         };
         let own: Vec<BotId> = self
+            .st
             .engine
             .bots()
             .filter(|&(_, owner)| owner == app)
             .map(|(bot, _)| bot)
             .collect();
         let same_code = own.iter().find(|bot| {
-            let meta = self.state.bots.get(&bot.get());
+            let meta = self.st.registry.bots.get(&bot.get());
             meta.and_then(|m| m.code.as_deref()) == Some(code)
         });
         if let Some(bot) = same_code {
@@ -344,9 +384,9 @@ impl<'a> Step<'a> {
         if own.len() >= MAX_BOTS_PER_APP {
             return Err(PortalError::MaxCountError);
         }
-        let id = self.state.next_user;
+        let id = self.st.registry.next_user;
         let bot = BotId::new(id).ok_or(PortalError::WrongRequest("Bot isn't registered"))?;
-        self.exec(&HostCommand::RegisterBot { bot, app })
+        self.exec(&EngineCommand::RegisterBot { bot, app })
             .map_err(|_| PortalError::WrongRequest("Bot isn't registered"))?;
         if let Some((hook, _)) = webhook {
             let token = wanted_token.unwrap_or_else(|| self.new_bot_token(id));
@@ -356,15 +396,15 @@ impl<'a> Step<'a> {
                 registered_by: hook.clone(),
                 drivers: [hook.clone()].into(),
             };
-            // The token was checked free above, under the registry lock.
-            let _ = self.host.webhook_bots_mut().add(bot, entry);
+            // The token was checked free above.
+            let _ = self.st.webhook_bots.add(bot, entry);
         }
         let meta = super::registry::BotMeta {
             code: Some(code.to_owned()),
             name: Some(name),
         };
-        self.state.bots.insert(id, meta);
-        self.state.next_user = id.saturating_add(1);
+        self.st.registry.bots.insert(id, meta);
+        self.st.registry.next_user = id.saturating_add(1);
         Ok(json!(id))
     }
 
@@ -373,24 +413,22 @@ impl<'a> Step<'a> {
         let Some(token) = self.params.text("BOT_TOKEN").map(str::trim) else {
             return Ok(None);
         };
-        if token.is_empty() || self.host.webhook_bots().token_taken(token) {
+        if token.is_empty() || self.st.webhook_bots.token_taken(token) {
             return Err(PortalError::WrongRequest("BOT_TOKEN is empty or taken"));
         }
         Ok(Some(token.to_owned()))
     }
 
-    /// A fresh bot token for bot `id`: random, or under the stepped clock
-    /// derived from the id so runs repeat.
+    /// A fresh bot token for bot `id`: from the call's randomness, or
+    /// without any derived from the id, so runs repeat.
     fn new_bot_token(&self, id: u32) -> String {
-        let bots = self.host.webhook_bots();
         let mut salt = 0u64;
         loop {
-            let token = if self.host.clock.is_stepped() {
-                format!("bot-{id}-token-{salt}")
-            } else {
-                format!("bot-{id}-{:016x}", random_u64(id, salt))
+            let token = match self.entropy {
+                None => format!("bot-{id}-token-{salt}"),
+                Some(entropy) => format!("bot-{id}-{:016x}", mix(entropy, id, salt)),
             };
-            if !bots.token_taken(&token) {
+            if !self.st.webhook_bots.token_taken(&token) {
                 return token;
             }
             salt += 1;
@@ -425,14 +463,14 @@ impl<'a> Step<'a> {
     /// The application a webhook's `CLIENT_ID` names, registered on first
     /// use.
     fn webhook_app(&mut self, client: &str) -> Result<AppId, PortalError> {
-        let mut apps = self.host.apps_mut();
-        if let Some(app) = apps.lookup_as(AppKind::Webhook, client) {
+        if let Some(app) = self.st.apps.lookup_as(AppKind::Webhook, client) {
             return Ok(app);
         }
-        let app = apps
+        let app = self
+            .st
+            .apps
             .register_as(AppKind::Webhook, client)
             .map_err(|_| PortalError::WrongRequest("CLIENT_ID is not accepted"))?;
-        self.state.webhook_apps.push(client.to_owned());
         self.changed = true;
         Ok(app)
     }
@@ -440,20 +478,20 @@ impl<'a> Step<'a> {
     /// `imbot.unregister`: `true`.
     fn unregister(&mut self, bot: u32) -> Answer {
         let id = BotId::new(bot).ok_or(PortalError::BotIdError)?;
-        self.exec(&HostCommand::UnregisterBot { bot: id })
+        self.exec(&EngineCommand::UnregisterBot { bot: id })
             .map_err(|_| PortalError::BotIdError)?;
-        self.state.bots.remove(&bot);
-        self.host.webhook_bots_mut().remove(id);
+        self.st.registry.bots.remove(&bot);
+        self.st.webhook_bots.remove(id);
         Ok(json!(true))
     }
 
     /// `imbot.bot.list`: every bot by id, with `ID`, `NAME` and `CODE`.
     fn bot_list(&self) -> Value {
-        let mut bots: Vec<u32> = self.engine.bots().map(|(bot, _)| bot.get()).collect();
+        let mut bots: Vec<u32> = self.st.engine.bots().map(|(bot, _)| bot.get()).collect();
         bots.sort_unstable();
         let mut list = serde_json::Map::new();
         for id in bots {
-            let meta = self.state.bots.get(&id).cloned().unwrap_or_default();
+            let meta = self.st.registry.bots.get(&id).cloned().unwrap_or_default();
             let name = meta.name.unwrap_or_else(|| format!("Bot {id}"));
             let code = meta.code.unwrap_or_else(|| format!("bot{id}"));
             let entry = json!({ "ID": id, "NAME": name, "CODE": code, "OPENLINE": "N" });
@@ -489,13 +527,13 @@ impl<'a> Step<'a> {
     fn enter(&mut self, dialog: Dialog, actor: u32, open: bool) -> Result<u32, PortalError> {
         let chat = match dialog {
             Dialog::Chat(chat) => chat,
-            Dialog::User(user) => match self.state.dialogs.get(&pair(actor, user)) {
+            Dialog::User(user) => match self.st.registry.dialogs.get(&pair(actor, user)) {
                 Some(&chat) => chat,
                 None if open => return self.open_dialog(actor, user),
                 None => return Err(PortalError::AccessError),
             },
         };
-        if self.engine.is_member(chat_id(chat)?, user_id(actor)?) {
+        if self.st.engine.is_member(chat_id(chat)?, user_id(actor)?) {
             Ok(chat)
         } else {
             Err(PortalError::AccessError)
@@ -504,13 +542,13 @@ impl<'a> Step<'a> {
 
     /// Opens the private dialog of two users.
     fn open_dialog(&mut self, a: u32, b: u32) -> Result<u32, PortalError> {
-        let id = self.state.next_chat;
+        let id = self.st.registry.next_chat;
         let not_added = PortalError::WrongRequest("Message isn't added");
         let mut members = heapless::Vec::new();
         for user in [user_id(a)?, user_id(b)?] {
             members.push(user).map_err(|_| not_added)?;
         }
-        let open = HostCommand::OpenChat {
+        let open = EngineCommand::OpenChat {
             chat: chat_id(id)?,
             members,
         };
@@ -520,9 +558,9 @@ impl<'a> Step<'a> {
             owner: None,
             private: true,
         };
-        self.state.chats.insert(id, meta);
-        self.state.dialogs.insert(pair(a, b), id);
-        self.state.next_chat = id.saturating_add(1);
+        self.st.registry.chats.insert(id, meta);
+        self.st.registry.dialogs.insert(pair(a, b), id);
+        self.st.registry.next_chat = id.saturating_add(1);
         Ok(id)
     }
 
@@ -534,8 +572,13 @@ impl<'a> Step<'a> {
             .and_then(|t| t.trim().parse::<u32>().ok())
             .filter(|&id| id > 0)
             .ok_or(PortalError::ChatIdEmpty)?;
-        let group = self.state.chats.get(&chat).is_some_and(|c| !c.private);
-        if group && self.engine.is_member(chat_id(chat)?, user_id(actor)?) {
+        let group = self
+            .st
+            .registry
+            .chats
+            .get(&chat)
+            .is_some_and(|c| !c.private);
+        if group && self.st.engine.is_member(chat_id(chat)?, user_id(actor)?) {
             Ok(chat)
         } else {
             Err(PortalError::AccessError)
@@ -552,13 +595,13 @@ enum Dialog {
     User(u32),
 }
 
-/// 64 random bits from the standard library's per-process hash keys.
-fn random_u64(id: u32, salt: u64) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(id);
-    hasher.write_u64(salt);
-    hasher.finish()
+/// A token's 64 bits from the call's randomness, the bot id and a salt
+/// (splitmix64 steps: distinct inputs give unrelated outputs).
+fn mix(entropy: u64, id: u32, salt: u64) -> u64 {
+    let mut x = entropy ^ (u64::from(id) << 32) ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
 }
 
 /// The most members a chat holds (the server sizing's).

@@ -3,42 +3,38 @@
 //! answers and error codes.
 //!
 //! The engine keeps no message text, chat titles or bot names; the
-//! registry keeps them, with the counters that hand out new ids. Every
-//! call runs under the registry's lock, then the engine's (always in that
-//! order), so a call is one atomic step and a failed call changes nothing.
-//! Each engine change is a [`imbot_like::Command`] applied through the
-//! host's command path, so a durable host logs it before the answer; the
-//! registry is then saved beside the log (see `sidecar`).
+//! registry keeps them, with the counters that hand out new ids. A call
+//! is one host command (see `state`): applied whole to the host's state
+//! under its lock, logged by a durable host before the answer, and a
+//! failed call changes nothing.
 
 mod dump;
 mod errors;
 mod methods;
 mod params;
 mod registry;
-mod sidecar;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
 use imbot_like::wire::{FrameworkError, LikeParams};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use std::time::Instant;
 
 use crate::auth::{Caller as AuthCaller, WebhookKey};
 use crate::calls::Call;
 use crate::reply::{error, json};
+use crate::state::{Answer, HostCommand, Op, PortalCall};
 
 pub(crate) use crate::portal_method::Actor;
 pub use crate::portal_method::PortalMethod;
 pub(crate) use dump::{apply_reactions, dump};
 pub use errors::PortalError;
+pub(crate) use methods::Step;
 pub(crate) use params::Params;
-pub(crate) use registry::Registry;
-pub(crate) use sidecar::restore;
+pub(crate) use registry::State;
 
 /// The authenticated caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Caller {
     /// An `imbot` call: the caller's application (`None`: it has none, or
     /// a webhook not allowed to drive the bot it names).
@@ -82,31 +78,28 @@ fn run(
     let params = Params::read(query, headers, body)?;
     let caller = authenticate(call, method, &params)?;
     let host = call.host;
-    let mut registry = host.portal.lock();
-    let (result, processing, wait) = {
-        let mut engine = host.lock();
-        let began = Instant::now();
-        let mut step = methods::Step::new(host, &mut registry, &mut engine, &params);
-        let result = step.run(method, &caller);
-        let (wait, changed) = (step.wait, step.changed);
-        let processing = host.clock.processing(began.elapsed().as_secs_f64());
-        if changed {
-            host.save_portal(&registry, &engine);
-        }
-        (result, processing, wait)
+    let command = HostCommand {
+        at_ms: call.at_ms(),
+        op: Op::Portal(PortalCall {
+            method,
+            caller,
+            params,
+            entropy: host.entropy(),
+        }),
     };
-    drop(registry);
+    let (answer, processing, wait) = host.execute(&command);
     call.wait.set(wait);
     let time = call.time_block(processing)?;
-    Ok(match result {
-        Ok(result) => json(
+    Ok(match answer {
+        Answer::Portal(Ok(result)) => json(
             200,
             &Success {
                 result: &result,
                 time,
             },
         ),
-        Err(e) => json(e.http_status(), &e),
+        Answer::Portal(Err(e)) => json(e.http_status(), &e),
+        Answer::Engine(_) => return Err(FrameworkError::InternalServerError),
     })
 }
 
@@ -145,7 +138,8 @@ fn authenticate(
             }
         }
         (Actor::Bot, AuthCaller::Webhook(hook)) => {
-            let app = host.webhook_bots().legacy_app(hook, &auth, &host.apps())?;
+            let state = host.state();
+            let app = state.webhook_bots.legacy_app(hook, &auth, &state.apps)?;
             Ok(Caller::App(app))
         }
         (Actor::User, _) => grant

@@ -7,7 +7,9 @@
 //! `PROPERTIES[NAME]`.
 
 use crate::body::percent_decode as decode;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
@@ -15,9 +17,9 @@ use imbot_like::wire::FrameworkError;
 use serde_json::Value;
 
 /// The parameters: each upper-case name with its values in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Params {
-    values: HashMap<String, Vec<String>>,
+    values: BTreeMap<String, Vec<String>>,
 }
 
 impl Params {

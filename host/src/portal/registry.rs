@@ -2,8 +2,9 @@
 //! owners and private dialogs, bot codes and names, and the counters that
 //! hand out new ids.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::world::World;
 
@@ -11,7 +12,7 @@ use crate::world::World;
 pub const MAX_BOTS_PER_APP: usize = 5;
 
 /// A bot's metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BotMeta {
     /// `CODE`, unique within the bot's application.
     pub(crate) code: Option<String>,
@@ -20,7 +21,7 @@ pub(crate) struct BotMeta {
 }
 
 /// A chat's metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ChatMeta {
     /// `TITLE`.
     pub(crate) title: Option<String>,
@@ -31,7 +32,7 @@ pub(crate) struct ChatMeta {
 }
 
 /// A message's metadata: where, by whom, what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct MessageMeta {
     /// Its chat.
     pub(crate) chat: u32,
@@ -41,19 +42,17 @@ pub(crate) struct MessageMeta {
     pub(crate) text: Option<String>,
 }
 
-/// The registry's state.
-#[derive(Debug, Default)]
+/// The registry: part of the host's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct State {
     /// Every bot's metadata, by id.
     pub(crate) bots: BTreeMap<u32, BotMeta>,
     /// Every chat ever opened, by id.
     pub(crate) chats: BTreeMap<u32, ChatMeta>,
     /// Private dialogs: the two members, ascending, and the chat.
-    pub(crate) dialogs: HashMap<(u32, u32), u32>,
+    pub(crate) dialogs: BTreeMap<(u32, u32), u32>,
     /// Every stored message, by id.
     pub(crate) messages: BTreeMap<u64, MessageMeta>,
-    /// Client ids registered by webhook calls of `imbot.register`.
-    pub(crate) webhook_apps: Vec<String>,
     /// The next bot (user) id.
     pub(crate) next_user: u32,
     /// The next chat id.
@@ -62,13 +61,7 @@ pub(crate) struct State {
     pub(crate) next_message: u64,
 }
 
-/// The registry, behind its lock.
-#[derive(Debug, Default)]
-pub(crate) struct Registry {
-    state: Mutex<State>,
-}
-
-impl Registry {
+impl State {
     /// The registry of a world that the engine has loaded.
     pub(crate) fn from_world(world: &World) -> Self {
         let mut state = State::default();
@@ -119,15 +112,7 @@ impl Registry {
             .keys()
             .max()
             .map_or(1, |&id| id.saturating_add(1));
-        Self {
-            state: Mutex::new(state),
-        }
-    }
-
-    /// Locks the registry. Each method checks before it changes, so a
-    /// poisoned lock is taken over.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        state
     }
 }
 
