@@ -22,6 +22,8 @@
 //! the previous one are then deleted, so one older generation is always
 //! kept to fall back on.
 
+#[cfg(test)]
+mod crash_tests;
 mod journal;
 mod log;
 mod recover;

@@ -10,6 +10,8 @@
 use super::journal::{self, log_name, snapshot_name};
 use super::log::{self, Damage};
 use super::storage::Storage;
+use imbot_like::ServerEngine;
+
 use crate::state::{HostCommand, HostState, build_engine};
 
 /// What recovery found and did.
@@ -59,11 +61,23 @@ pub fn recover<S: Storage + ?Sized>(
     storage: &mut S,
     mode: Mode,
 ) -> Result<Option<(HostState, Recovered)>, String> {
+    recover_with(storage, mode, &mut || {
+        build_engine().map_err(|e| e.to_string())
+    })
+}
+
+/// As [`recover`], restoring into the engines `engine` hands out (a
+/// test reuses one instead of building a large engine each time).
+pub(crate) fn recover_with<S: Storage + ?Sized>(
+    storage: &mut S,
+    mode: Mode,
+    engine: &mut dyn FnMut() -> Result<Box<ServerEngine>, String>,
+) -> Result<Option<(HostState, Recovered)>, String> {
     let (snapshots, logs) = journal::list(storage).map_err(|e| e.to_string())?;
     if snapshots.is_empty() && logs.is_empty() {
         return Ok(None);
     }
-    let (mut state, mut recovered) = newest_snapshot(storage, &snapshots)?;
+    let (mut state, mut recovered) = newest_snapshot(storage, &snapshots, engine)?;
     replay(storage, &mut state, &logs, &mut recovered, mode)?;
     Ok(Some((state, recovered)))
 }
@@ -72,6 +86,7 @@ pub fn recover<S: Storage + ?Sized>(
 fn newest_snapshot<S: Storage + ?Sized>(
     storage: &S,
     snapshots: &[u64],
+    engine: &mut dyn FnMut() -> Result<Box<ServerEngine>, String>,
 ) -> Result<(HostState, Recovered), String> {
     let mut refused = Vec::new();
     for &seq in snapshots.iter().rev() {
@@ -79,10 +94,7 @@ fn newest_snapshot<S: Storage + ?Sized>(
         let outcome = storage
             .read(&name)
             .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                let engine = build_engine().map_err(|e| e.to_string())?;
-                HostState::decode(&bytes, engine)
-            });
+            .and_then(|bytes| HostState::decode(&bytes, engine()?));
         match outcome {
             Ok((state, inside)) if inside == seq => {
                 let recovered = Recovered {

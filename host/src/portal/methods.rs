@@ -167,11 +167,13 @@ impl<'a> Step<'a> {
         self.st.registry.next_chat = next_chat;
     }
 
-    /// `im.message.delete`, `imbot.message.delete`: `true`.
+    /// `im.message.delete`, `imbot.message.delete`: `true`. The message
+    /// is `ID`, or `MESSAGE_ID` when that is given, as portals read it.
     fn message_delete(&mut self, actor: u32) -> Answer {
         let id = self
             .params
             .text("MESSAGE_ID")
+            .or_else(|| self.params.text("ID"))
             .and_then(|t| t.trim().parse::<MessageId>().ok())
             .ok_or(PortalError::MessageIdError)?;
         let own = self
