@@ -319,3 +319,171 @@ fn durable_host_snapshots_on_its_interval_and_truncates_the_log() {
     assert!(liked(&state(&dir), 4, 2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The newest log file in `dir` (the one with the most written bytes).
+fn newest_log(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("log-"))
+        .max_by_key(|p| std::fs::read(p).unwrap().iter().filter(|&&b| b != 0).count())
+        .unwrap()
+}
+
+/// The offsets of the frames at the start of a log.
+fn frame_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while let Some(len) = bytes.get(at..at + 4) {
+        let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+        if len == 0 {
+            break;
+        }
+        starts.push(at);
+        at += 8 + len;
+    }
+    starts
+}
+
+#[test]
+fn durable_host_refuses_a_corrupted_log_and_repair_drops_what_follows_the_damage() {
+    let dir = scratch("durable-corrupt");
+    let world_file = dir.with_extension("json");
+    std::fs::write(&world_file, world()).unwrap();
+    let (mut child, base) = start(&dir, &world_file);
+    let agent = ureq::agent();
+    for m in 1..=3 {
+        let url = format!("{base}/rest/5/w5/im.message.like?MESSAGE_ID={m}&ACTION=plus");
+        agent.get(&url).call().unwrap();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = newest_log(&dir);
+    let mut bytes = std::fs::read(&log).unwrap();
+    let starts = frame_starts(&bytes);
+    assert_eq!(starts.len(), 3, "one frame per acknowledged like");
+    bytes[starts[1] + 9] ^= 0x01;
+    std::fs::write(&log, &bytes).unwrap();
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_rest_host"))
+        .args(["--port", "0", "--world"])
+        .arg(&world_file)
+        .arg("--data")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    let name = log.file_name().unwrap().to_str().unwrap();
+    for expected in [name, &format!("at byte {}", starts[1]), "1 intact", "corruption"] {
+        assert!(message.contains(expected), "{expected:?} not in {message}");
+    }
+    assert!(liked(&state_repaired_copy(&dir), 5, 1));
+
+    let repaired = Command::new(env!("CARGO_BIN_EXE_rest_host"))
+        .arg("--data")
+        .arg(&dir)
+        .arg("--repair")
+        .output()
+        .unwrap();
+    assert!(repaired.status.success());
+    let said = String::from_utf8_lossy(&repaired.stdout);
+    assert!(said.contains("dropped 1 logged command(s)"), "{said}");
+    let after = state(&dir);
+    assert!(liked(&after, 5, 1) && !liked(&after, 5, 2) && !liked(&after, 5, 3));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&world_file).unwrap();
+}
+
+/// The state a repair of a copy of `dir` gives, leaving `dir` as it is.
+fn state_repaired_copy(dir: &Path) -> HostState {
+    let copy = dir.with_extension("copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+    }
+    let mut storage = FsStorage::new(&copy).unwrap();
+    let state = recover(&mut storage, Mode::Repair).unwrap().unwrap().0;
+    std::fs::remove_dir_all(&copy).unwrap();
+    state
+}
+
+#[test]
+fn durable_host_answers_a_keyed_refusal_again_after_a_kill() {
+    let dir = scratch("durable-keyed");
+    let world_file = dir.with_extension("json");
+    std::fs::write(&world_file, world()).unwrap();
+    let (mut child, base) = start(&dir, &world_file);
+    let agent = common::agent();
+    let like = |base: &str, action: &str, key: Option<&str>| {
+        let url = format!("{base}/rest/6/w6/im.message.like?MESSAGE_ID=4&ACTION={action}");
+        let mut request = agent.get(&url);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.call().unwrap().status().as_u16()
+    };
+    assert_eq!(like(&base, "plus", None), 200);
+    assert_eq!(like(&base, "plus", Some("K")), 400, "already liked");
+    assert_eq!(like(&base, "minus", None), 200);
+    assert_eq!(like(&base, "plus", Some("K")), 400, "the retry gets the first answer");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, base) = start(&dir, &world_file);
+    assert_eq!(like(&base, "plus", Some("K")), 400, "and still after a restart");
+    assert!(!liked(&state_after_kill(&mut child, &dir), 6, 4));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&world_file).unwrap();
+}
+
+/// Kills `child` and reads the state it left in `dir`.
+fn state_after_kill(child: &mut Child, dir: &Path) -> HostState {
+    child.kill().unwrap();
+    child.wait().unwrap();
+    state(dir)
+}
+
+#[test]
+fn durable_host_identifies_applications_by_client_id_not_by_world_file_order() {
+    let dir = scratch("durable-identity");
+    let world_file = dir.with_extension("json");
+    let apps = [
+        r#"{"client_id": "app.a", "tokens": [{"token": "t-a", "scopes": ["imbot"]}]}"#,
+        r#"{"client_id": "app.b", "tokens": [{"token": "t-b", "scopes": ["imbot"]}]}"#,
+    ];
+    let world = |apps: [&str; 2]| {
+        format!(
+            r#"{{"apps": [{}, {}], "bots": [{{"id": 39, "app": "app.a"}}],
+                 "chats": [{{"id": 1, "members": [1, 39]}}],
+                 "messages": [{{"id": 1, "chat": 1, "author": 1}}]}}"#,
+            apps[0], apps[1]
+        )
+    };
+    std::fs::write(&world_file, world(apps)).unwrap();
+    let (mut child, _) = start(&dir, &world_file);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::write(&world_file, world([apps[1], apps[0]])).unwrap();
+    let (mut child, base) = start(&dir, &world_file);
+    let agent = common::agent();
+    let like = |token: &str| {
+        let url = format!("{base}/rest/imbot.message.like?auth={token}&BOT_ID=39&MESSAGE_ID=1&ACTION=auto");
+        let mut answer = agent.get(&url).call().unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();
+        body["error"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(like("t-b"), "APP_ID_ERROR", "the other application's token");
+    assert_eq!(like("t-a"), "", "the owner's token");
+    let mut report = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    while !report.contains("ignored") {
+        assert_ne!(stderr.read_line(&mut report).unwrap(), 0, "{report}");
+    }
+    assert!(report.contains("differs in apps"), "{report}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&world_file).unwrap();
+}
