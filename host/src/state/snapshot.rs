@@ -283,3 +283,63 @@ fn check_registry(engine: &ServerEngine, registry: &Registry) -> Result<(), Stri
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{CRC, HostState, VERSION};
+    use crate::state::{HostCommand, build_engine};
+    use crate::world::World;
+
+    /// The golden snapshot: the default world's state at `seq` 7.
+    const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/default-world-v1.snapshot");
+
+    fn state() -> HostState {
+        HostState::from_world(&World::from_json(crate::DEFAULT_WORLD).unwrap()).unwrap()
+    }
+
+    /// `IMBOT_BLESS=1` writes the golden file from the current encoder.
+    #[test]
+    fn the_default_world_encodes_to_the_golden_bytes_and_back() {
+        let bytes = state().encode(7, &mut Vec::new()).unwrap();
+        if std::env::var_os("IMBOT_BLESS").is_some() {
+            std::fs::write(GOLDEN, &bytes).unwrap();
+        }
+        let golden = std::fs::read(GOLDEN).unwrap();
+        assert!(bytes == golden, "the host snapshot format changed: bump VERSION");
+        let (decoded, seq) = HostState::decode(&golden, build_engine().unwrap()).unwrap();
+        assert_eq!(seq, 7);
+        assert!(decoded.encode(7, &mut Vec::new()).unwrap() == golden);
+    }
+
+    #[test]
+    fn a_changed_byte_a_wrong_version_or_a_trailing_byte_is_refused() {
+        let golden = std::fs::read(GOLDEN).unwrap();
+        let decode = |bytes: &[u8]| HostState::decode(bytes, build_engine().unwrap()).err();
+        let mut flipped = golden.clone();
+        flipped[40] ^= 1;
+        assert_eq!(decode(&flipped).unwrap(), "checksum mismatch");
+        let resealed = |mut body: Vec<u8>| {
+            let crc = CRC.checksum(&body).to_le_bytes();
+            body.extend_from_slice(&crc);
+            body
+        };
+        let mut versioned = golden[..golden.len() - 4].to_vec();
+        versioned[4] = VERSION + 1;
+        assert!(decode(&resealed(versioned)).unwrap().contains("format version"));
+        let mut longer = golden[..golden.len() - 4].to_vec();
+        longer.push(0);
+        assert_eq!(decode(&resealed(longer)).unwrap(), "bytes after the last section");
+    }
+
+    #[test]
+    fn commands_encode_to_their_golden_bytes() {
+        let message = imbot_like::MessageId::new(3).unwrap();
+        let command = HostCommand::engine(1_000, imbot_like::Command::DeleteMessage { message });
+        let bytes = command.encode().unwrap();
+        assert_eq!(bytes, [0xE8, 0x07, 0x00, 0x07, 0x03]);
+        assert_eq!(HostCommand::decode(&bytes).unwrap(), command);
+        assert!(HostCommand::decode(&[0xE8, 0x07, 0x00, 0x07, 0x03, 0x00]).is_err());
+    }
+}
