@@ -84,16 +84,23 @@ pub struct NotDurable(pub String);
 
 impl Durable {
     /// Writes a snapshot of `state` (the state after `seq` commands) to
-    /// `storage` and starts the log writer on it.
+    /// `storage` and starts the log writer on it, with a replica of the
+    /// state read back from that snapshot (see `writer`).
     ///
     /// # Errors
-    /// Why the first snapshot cannot be written.
+    /// Why the first snapshot cannot be written or read back.
     pub(crate) fn start<S: Storage + 'static>(
         storage: S,
-        state: &SharedState,
+        state: &HostState,
         seq: u64,
         config: Config,
     ) -> Result<Self, String> {
+        let mut scratch = Vec::new();
+        let bytes = state.encode(seq, &mut scratch)?;
+        let engine = crate::state::build_engine().map_err(|e| e.to_string())?;
+        let (replica, _) = HostState::decode(&bytes, engine)?;
+        let mut journal = Journal::new(storage);
+        journal.checkpoint(&bytes, seq).map_err(|e| e.to_string())?;
         let (flushed, receiver) = watch::channel(Flushed::Upto(seq));
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
@@ -103,17 +110,16 @@ impl Durable {
             work: Condvar::new(),
             flushed,
         });
-        let mut writer = Writer {
-            journal: Journal::new(storage),
+        let writer = Writer {
+            journal,
             config,
-            state: Arc::clone(state),
+            replica,
             shared: Arc::clone(&shared),
             log_start: seq,
-            scratch: Vec::new(),
+            scratch,
             taken: seq,
             last_batch: 1,
         };
-        writer.checkpoint()?;
         let thread = std::thread::Builder::new()
             .name("log-writer".into())
             .spawn(move || writer.run())

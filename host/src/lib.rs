@@ -176,7 +176,7 @@ impl Host {
             }
         }
         let mut host = Self::from_state(state, deterministic).map_err(|e| where_(e.to_string()))?;
-        let log = durable::Durable::start(storage, &host.state, seq, config).map_err(where_)?;
+        let log = durable::Durable::start(storage, &host.state(), seq, config).map_err(where_)?;
         host.durable = Some(log);
         Ok(host)
     }

@@ -174,7 +174,7 @@ fn no_crash_loses_an_acknowledged_change_or_makes_recovery_refuse() {
     };
     let mut at_ms = 0;
     let mut refusals_checked = 0;
-    let mut spare = Some(fresh.clone().engine);
+    let mut spare = Some(fresh.try_clone().unwrap().engine);
     for round in 0..rounds {
         let (mut state, seq) = recovered(
             &disk,

@@ -128,7 +128,7 @@ fn frame_at(bytes: &[u8], at: usize) -> Result<(Vec<HostCommand>, usize), &'stat
 }
 
 /// The commands of an intact frame's body.
-fn commands(mut body: &[u8]) -> Result<Vec<HostCommand>, &'static str> {
+pub(crate) fn commands(mut body: &[u8]) -> Result<Vec<HostCommand>, &'static str> {
     let mut out = Vec::new();
     while !body.is_empty() {
         let len = word(body, 0).ok_or("torn command length")?;

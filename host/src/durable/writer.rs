@@ -8,6 +8,12 @@
 //! one write and one sync, and wakes every waiter it covered: under
 //! concurrent load one flush serves many requests (group commit).
 //!
+//! Snapshots never hold the requests' lock: the writer keeps a replica of
+//! the state, made from the first snapshot it wrote, and applies to it
+//! every command it has made durable. The state machine is deterministic,
+//! so the replica after command `n` is the host's state after command `n`;
+//! a snapshot is the replica encoded, while requests go on.
+//!
 //! A failed write or sync is never reported as durable: the writer stops,
 //! says why, and every request waiting or to come is answered with an
 //! error until the host is restarted.
@@ -17,9 +23,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::Config;
 use super::journal::Journal;
+use super::log;
 use super::storage::Storage;
-use super::{Config, SharedState};
+use crate::state::HostState;
 
 /// Commands added and not yet taken by the writer.
 #[derive(Default)]
@@ -58,7 +66,8 @@ impl Shared {
 pub(crate) struct Writer<S: Storage> {
     pub(crate) journal: Journal<S>,
     pub(crate) config: Config,
-    pub(crate) state: SharedState,
+    /// The state after the last command written.
+    pub(crate) replica: HostState,
     pub(crate) shared: Arc<Shared>,
     /// The command number the current log starts after.
     pub(crate) log_start: u64,
@@ -147,20 +156,16 @@ impl<S: Storage> Writer<S> {
         )
     }
 
-    /// Writes a snapshot of the current state and starts a new log after
-    /// it. The state is copied under its lock and encoded after, so
-    /// requests wait only for the copy.
-    pub(crate) fn checkpoint(&mut self) -> Result<(), String> {
-        let (copy, seq, rest) = {
-            let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let copy = state.clone();
+    /// Writes what was added so far, then a snapshot of the replica, and
+    /// starts a new log after it.
+    fn checkpoint(&mut self) -> Result<(), String> {
+        let (rest, seq) = {
             let mut pending = self.shared.pending();
             self.taken = pending.last;
-            (copy, pending.last, std::mem::take(&mut pending.body))
+            (std::mem::take(&mut pending.body), pending.last)
         };
         self.write(&rest, seq)?;
-        let bytes = copy.encode(seq, &mut self.scratch)?;
-        drop(copy);
+        let bytes = self.replica.encode(seq, &mut self.scratch)?;
         self.journal
             .checkpoint(&bytes, seq)
             .map_err(|e| e.to_string())?;
@@ -168,13 +173,17 @@ impl<S: Storage> Writer<S> {
         Ok(())
     }
 
-    /// Appends a frame, syncs, and reports `last` durable.
+    /// Appends a frame, syncs, reports `last` durable, and brings the
+    /// replica to it.
     fn write(&mut self, body: &[u8], last: u64) -> Result<(), String> {
         if body.is_empty() {
             return Ok(());
         }
         self.journal.append(body).map_err(|e| e.to_string())?;
         self.shared.flushed.send_replace(Flushed::Upto(last));
+        for command in log::commands(body).map_err(str::to_owned)? {
+            let _ = self.replica.apply(&command);
+        }
         Ok(())
     }
 }

@@ -52,6 +52,15 @@ impl Params {
         Ok(params)
     }
 
+    /// Parameters from decoded name, value pairs, read as a form's.
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        let mut params = Self::default();
+        for (name, value) in pairs {
+            params.add_form_pair(name.to_ascii_uppercase(), (*value).to_owned());
+        }
+        params
+    }
+
     /// The last value of `name` (upper case), if any.
     pub(crate) fn text(&self, name: &str) -> Option<&str> {
         self.values.get(name)?.last().map(String::as_str)
@@ -82,14 +91,17 @@ impl Params {
     fn apply_form(&mut self, raw: &str) -> Result<(), FrameworkError> {
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = decode(name)?.to_ascii_uppercase();
-            let value = decode(value)?;
-            match list_name(&name) {
-                Some(base) => self.push(base.to_owned(), value),
-                None => self.set(name, value),
-            }
+            self.add_form_pair(decode(name)?.to_ascii_uppercase(), decode(value)?);
         }
         Ok(())
+    }
+
+    /// A form's `name=value`: a list entry adds, a single value replaces.
+    fn add_form_pair(&mut self, name: String, value: String) {
+        match list_name(&name) {
+            Some(base) => self.push(base.to_owned(), value),
+            None => self.set(name, value),
+        }
     }
 
     fn apply_json(&mut self, name: &str, value: &Value) {

@@ -75,6 +75,27 @@ impl HostCommand {
         }
     }
 
+    /// A world method called by `user` with `params` (name, value pairs
+    /// as a form would send them, decoded), received at `at_ms`: for tools
+    /// and benchmarks that build a state without HTTP.
+    #[must_use]
+    pub fn user_call(
+        at_ms: u64,
+        method: PortalMethod,
+        user: imbot_like::UserId,
+        params: &[(&str, &str)],
+    ) -> Self {
+        Self {
+            at_ms,
+            op: Op::Portal(PortalCall {
+                method,
+                caller: Caller::User(user),
+                params: Params::from_pairs(params),
+                entropy: None,
+            }),
+        }
+    }
+
     /// The command as the log stores it.
     ///
     /// # Errors

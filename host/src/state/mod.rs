@@ -80,20 +80,23 @@ impl HostState {
     }
 }
 
-impl Clone for HostState {
-    /// A copy; the engine is copied heap to heap (see [`on_big_stack`]).
-    fn clone(&self) -> Self {
+impl HostState {
+    /// A copy of the state. The engine is copied on a thread with a stack
+    /// that holds it (see `on_big_stack`), never through this thread's.
+    ///
+    /// # Errors
+    /// That thread could not be started.
+    pub fn try_clone(&self) -> std::io::Result<Self> {
         let engine = &self.engine;
-        let engine =
-            on_big_stack(|| Box::new((**engine).clone())).unwrap_or_else(|_| self.engine.clone());
-        Self {
+        let engine = on_big_stack(|| Box::new((**engine).clone()))?;
+        Ok(Self {
             engine,
             registry: self.registry.clone(),
             apps: self.apps.clone(),
             webhook_bots: self.webhook_bots.clone(),
             events: self.events.clone(),
             seed: self.seed.clone(),
-        }
+        })
     }
 }
 
