@@ -121,7 +121,10 @@ fn drive(base: &str, seconds: f64, path: fn(u32, u64) -> String) -> (f64, Vec<Du
         client.join().expect("a client");
     }
     let latencies = std::mem::take(&mut *latencies.lock().expect("latencies"));
-    (latencies.len() as f64 / began.elapsed().as_secs_f64(), latencies)
+    (
+        latencies.len() as f64 / began.elapsed().as_secs_f64(),
+        latencies,
+    )
 }
 
 fn post(user: u32, n: u64) -> String {
@@ -129,7 +132,10 @@ fn post(user: u32, n: u64) -> String {
 }
 
 fn like(user: u32, n: u64) -> String {
-    format!("/rest/{user}/w{user}/im.message.like?MESSAGE_ID={}", 1 + n % 64)
+    format!(
+        "/rest/{user}/w{user}/im.message.like?MESSAGE_ID={}",
+        1 + n % 64
+    )
 }
 
 /// The `q` quantile of latencies, in milliseconds.
@@ -160,7 +166,10 @@ fn watch_snapshots(
         let before: Vec<String> = names(&dir);
         while watching.load(Ordering::Relaxed) {
             for name in names(&dir) {
-                if name.starts_with("snapshot-") && name.ends_with(".bin") && !before.contains(&name) {
+                if name.starts_with("snapshot-")
+                    && name.ends_with(".bin")
+                    && !before.contains(&name)
+                {
                     seen.insert(name);
                 }
             }

@@ -18,9 +18,10 @@
 //! every read's answer held until what it saw is durable. Every
 //! [`Config::every_records`] commands or [`Config::every`] a snapshot is
 //! written atomically (temporary file, sync, rename, sync of the
-//! directory) and a new log started after it; the snapshot and log before
-//! the previous one are then deleted, so one older generation is always
-//! kept to fall back on.
+//! directory) from a replica of the state, while the log goes on, and a
+//! new log started after it; what the snapshot before it does not need is
+//! then deleted, so one older generation is always kept to fall back on.
+//! The format of every file is in `docs/host-format.md`.
 
 #[cfg(test)]
 mod crash_tests;
@@ -32,7 +33,7 @@ mod storage;
 mod writer;
 
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -44,7 +45,7 @@ pub use recover::{Mode, Recovered, recover};
 pub use storage::{FsStorage, Storage};
 
 use crate::state::{HostCommand, HostState};
-use writer::{Flushed, Pending, Shared, Writer};
+use writer::{Flushed, Pending, Shared, Snapshotter, Writer};
 
 /// The state as the host and the log writer share it.
 pub(crate) type SharedState = Arc<Mutex<HostState>>;
@@ -61,7 +62,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            every_records: 100_000,
+            every_records: 10_000,
             every: DEFAULT_EVERY,
         }
     }
@@ -89,7 +90,7 @@ impl Durable {
     ///
     /// # Errors
     /// Why the first snapshot cannot be written or read back.
-    pub(crate) fn start<S: Storage + 'static>(
+    pub(crate) fn start<S: Storage + Clone + 'static>(
         storage: S,
         state: &HostState,
         seq: u64,
@@ -99,7 +100,7 @@ impl Durable {
         let bytes = state.encode(seq, &mut scratch)?;
         let engine = crate::state::build_engine().map_err(|e| e.to_string())?;
         let (replica, _) = HostState::decode(&bytes, engine)?;
-        let mut journal = Journal::new(storage);
+        let mut journal = Journal::new(storage.clone());
         journal.checkpoint(&bytes, seq).map_err(|e| e.to_string())?;
         let (flushed, receiver) = watch::channel(Flushed::Upto(seq));
         let shared = Arc::new(Shared {
@@ -110,20 +111,29 @@ impl Durable {
             work: Condvar::new(),
             flushed,
         });
-        let writer = Writer {
-            journal,
+        let (frames, frames_in) = mpsc::channel();
+        let (done, snapshots) = mpsc::channel();
+        let snapshotter = Snapshotter {
+            storage,
             config,
             replica,
-            shared: Arc::clone(&shared),
-            log_start: seq,
+            seq,
+            snapshot: seq,
             scratch,
+            frames: frames_in,
+            done,
+        };
+        let snapshotter = spawn("snapshotter", move || snapshotter.run())?;
+        let writer = Writer {
+            journal,
+            shared: Arc::clone(&shared),
+            frames,
+            snapshots,
+            snapshotter: Some(snapshotter),
             taken: seq,
             last_batch: 1,
         };
-        let thread = std::thread::Builder::new()
-            .name("log-writer".into())
-            .spawn(move || writer.run())
-            .map_err(|e| e.to_string())?;
+        let thread = spawn("log-writer", move || writer.run())?;
         Ok(Self {
             shared,
             flushed: receiver,
@@ -175,6 +185,14 @@ impl Durable {
             let _ = thread.join();
         }
     }
+}
+
+/// Starts a named thread.
+fn spawn(name: &str, run: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(run)
+        .map_err(|e| format!("{name}: {e}"))
 }
 
 /// Opens the state kept in `dir`: recovered when it holds any (the world

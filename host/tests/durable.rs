@@ -326,7 +326,13 @@ fn newest_log(dir: &Path) -> std::path::PathBuf {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("log-"))
-        .max_by_key(|p| std::fs::read(p).unwrap().iter().filter(|&&b| b != 0).count())
+        .max_by_key(|p| {
+            std::fs::read(p)
+                .unwrap()
+                .iter()
+                .filter(|&&b| b != 0)
+                .count()
+        })
         .unwrap()
 }
 
@@ -375,7 +381,12 @@ fn durable_host_refuses_a_corrupted_log_and_repair_drops_what_follows_the_damage
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     let name = log.file_name().unwrap().to_str().unwrap();
-    for expected in [name, &format!("at byte {}", starts[1]), "1 intact", "corruption"] {
+    for expected in [
+        name,
+        &format!("at byte {}", starts[1]),
+        "1 intact",
+        "corruption",
+    ] {
         assert!(message.contains(expected), "{expected:?} not in {message}");
     }
     assert!(liked(&state_repaired_copy(&dir), 5, 1));
@@ -427,11 +438,19 @@ fn durable_host_answers_a_keyed_refusal_again_after_a_kill() {
     assert_eq!(like(&base, "plus", None), 200);
     assert_eq!(like(&base, "plus", Some("K")), 400, "already liked");
     assert_eq!(like(&base, "minus", None), 200);
-    assert_eq!(like(&base, "plus", Some("K")), 400, "the retry gets the first answer");
+    assert_eq!(
+        like(&base, "plus", Some("K")),
+        400,
+        "the retry gets the first answer"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let (mut child, base) = start(&dir, &world_file);
-    assert_eq!(like(&base, "plus", Some("K")), 400, "and still after a restart");
+    assert_eq!(
+        like(&base, "plus", Some("K")),
+        400,
+        "and still after a restart"
+    );
     assert!(!liked(&state_after_kill(&mut child, &dir), 6, 4));
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&world_file).unwrap();
@@ -468,7 +487,9 @@ fn durable_host_identifies_applications_by_client_id_not_by_world_file_order() {
     let (mut child, base) = start(&dir, &world_file);
     let agent = common::agent();
     let like = |token: &str| {
-        let url = format!("{base}/rest/imbot.message.like?auth={token}&BOT_ID=39&MESSAGE_ID=1&ACTION=auto");
+        let url = format!(
+            "{base}/rest/imbot.message.like?auth={token}&BOT_ID=39&MESSAGE_ID=1&ACTION=auto"
+        );
         let mut answer = agent.get(&url).call().unwrap();
         let body: serde_json::Value =
             serde_json::from_str(&answer.body_mut().read_to_string().unwrap()).unwrap();

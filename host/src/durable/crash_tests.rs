@@ -26,7 +26,7 @@ use imbot_like::{
     ReactionRequest, UserId, UserLikeRequest,
 };
 
-use super::journal::{Journal, log_name};
+use super::journal::{Journal, log_name, write_snapshot};
 use super::log::push_command;
 use super::recover::{Mode, recover, recover_with};
 use super::sim::SimDisk;
@@ -261,8 +261,9 @@ fn recovered(
 }
 
 /// Logs random commands until the disk fails: a first snapshot (as a
-/// start writes), then frames of one to three commands, a snapshot now
-/// and then.
+/// start writes), then frames of one to three commands; now and then a
+/// snapshot, written while the log goes on, and a new log started up to
+/// two frames later (as the snapshotter and the writer do).
 fn run_until_failure(
     disk: &SimDisk,
     state: &mut HostState,
@@ -279,6 +280,7 @@ fn run_until_failure(
     {
         return;
     }
+    let mut rotate_in: Option<u64> = None;
     loop {
         let mut body = Vec::new();
         for _ in 0..=rng.below(3) {
@@ -294,24 +296,30 @@ fn run_until_failure(
             return;
         }
         history.acked = usize::try_from(seq).unwrap();
-        if rng.below(12) == 0
-            && journal
-                .checkpoint(&state.encode(seq, scratch).unwrap(), seq)
-                .is_err()
-        {
-            return;
+        match rotate_in {
+            Some(0) if journal.rotate(seq).is_err() => return,
+            Some(0) => rotate_in = None,
+            Some(n) => rotate_in = Some(n - 1),
+            None if rng.below(12) == 0 => {
+                let bytes = state.encode(seq, scratch).unwrap();
+                if write_snapshot(&mut disk.clone(), &bytes, seq).is_err() {
+                    return;
+                }
+                rotate_in = Some(rng.below(3));
+            }
+            None => {}
         }
     }
 }
 
-/// Flips a byte inside the first frame of the log after the newest
-/// snapshot when an intact frame follows it; checks that recovery refuses, and flips it back.
+/// Flips a byte inside the first frame of the newest log, when it starts
+/// at or after the newest snapshot and an intact frame follows the first; checks that recovery refuses, and flips it back.
 /// Whether it found such a log.
 fn corrupt_and_check(disk: &SimDisk, rng: &mut Rng) -> bool {
     let mut storage = disk.clone();
     let (snapshots, logs) = super::journal::list(&storage).unwrap();
     let newest = match (snapshots.last(), logs.last()) {
-        (Some(&snapshot), Some(&log)) if log == snapshot => log,
+        (Some(&snapshot), Some(&log)) if log >= snapshot => log,
         _ => return false,
     };
     let name = log_name(newest);

@@ -2,8 +2,10 @@
 //!
 //! `snapshot-<seq>.bin` holds the state after the first `seq` logged
 //! commands; `log-<seq>.bin` holds the commands numbered `seq + 1` onwards,
-//! until the next snapshot. `seq` is written with 20 digits so names sort
-//! as numbers do.
+//! until the next log. A snapshot is written while the log goes on, so the
+//! log after a snapshot may start before it: recovery skips the commands
+//! the snapshot holds. `seq` is written with 20 digits so names sort as
+//! numbers do.
 
 use std::io;
 
@@ -110,24 +112,30 @@ impl<S: Storage> Journal<S> {
         self.storage.sync(name)
     }
 
-    /// Writes `snapshot` (the state after `seq` commands) atomically —
-    /// a temporary file, sync, rename, sync of the directory — and starts
-    /// a new log after it; removes what the previous snapshot no longer
-    /// needs.
+    /// Writes `snapshot` (the state after `seq` commands), starts a new
+    /// log after it and removes what the previous snapshot no longer
+    /// needs: [`write_snapshot`], then [`Journal::rotate`].
     ///
     /// # Errors
     /// A write, sync, rename or removal failed.
     pub fn checkpoint(&mut self, snapshot: &[u8], seq: u64) -> io::Result<()> {
-        let name = snapshot_name(seq);
-        let temporary = format!("{name}.tmp");
-        self.storage.write_at(&temporary, 0, snapshot)?;
-        self.storage.sync(&temporary)?;
-        self.storage.rename(&temporary, &name)?;
-        self.storage.sync_dir()?;
+        write_snapshot(&mut self.storage, snapshot, seq)?;
+        self.rotate(seq)
+    }
+
+    /// Once snapshot `snapshot` is durable: continues in a new log after
+    /// command `seq` (the last one written, at least `snapshot`), and
+    /// removes every snapshot before the one preceding `snapshot` (kept as
+    /// a fallback), every log that only holds commands before that one,
+    /// and any temporary file of a snapshot that is not newer.
+    ///
+    /// # Errors
+    /// A write, sync or removal failed.
+    pub fn rotate(&mut self, seq: u64) -> io::Result<()> {
         if self.log != Some(seq) {
             self.start_log(seq)?;
         }
-        self.prune(seq)
+        self.prune()
     }
 
     /// Creates (or empties) log `seq`, durably, and writes to it from now.
@@ -141,27 +149,36 @@ impl<S: Storage> Journal<S> {
         self.storage.sync_dir()
     }
 
-    /// After snapshot `newest` was written: removes every snapshot and log
-    /// older than the snapshot before it (kept, with its log, as a
-    /// fallback) and any leftover temporary file.
-    fn prune(&mut self, newest: u64) -> io::Result<()> {
+    /// See [`Journal::rotate`].
+    fn prune(&mut self) -> io::Result<()> {
         let (snapshots, logs) = list(&self.storage)?;
-        let keep = snapshots
+        let Some(&newest) = snapshots.last() else {
+            return Ok(());
+        };
+        let fallback = snapshots
             .iter()
             .copied()
             .filter(|&s| s < newest)
             .max()
             .unwrap_or(newest);
+        let first_log = logs
+            .iter()
+            .copied()
+            .filter(|&l| l <= fallback)
+            .max()
+            .unwrap_or(0);
         let old_snapshots = snapshots
             .into_iter()
-            .filter(|&s| s < keep)
+            .filter(|&s| s < fallback)
             .map(snapshot_name);
-        let old_logs = logs.into_iter().filter(|&s| s < keep).map(log_name);
-        let temporaries = self
-            .storage
-            .list()?
-            .into_iter()
-            .filter(|name| name.ends_with(".tmp"));
+        let old_logs = logs.into_iter().filter(|&l| l < first_log).map(log_name);
+        let temporaries = self.storage.list()?.into_iter().filter(|name| {
+            let seq = name
+                .strip_prefix("snapshot-")
+                .and_then(|rest| rest.strip_suffix(".bin.tmp"))
+                .and_then(|seq| seq.parse::<u64>().ok());
+            seq.is_some_and(|seq| seq <= newest)
+        });
         let doomed: Vec<String> = old_snapshots.chain(old_logs).chain(temporaries).collect();
         for name in &doomed {
             self.storage.remove(name)?;
@@ -172,4 +189,23 @@ impl<S: Storage> Journal<S> {
             self.storage.sync_dir()
         }
     }
+}
+
+/// Writes `snapshot` (the state after `seq` commands) atomically: a
+/// temporary file, sync, rename, sync of the directory.
+///
+/// # Errors
+/// A write, sync or rename failed.
+pub fn write_snapshot<S: Storage + ?Sized>(
+    storage: &mut S,
+    snapshot: &[u8],
+    seq: u64,
+) -> io::Result<()> {
+    let name = snapshot_name(seq);
+    let temporary = format!("{name}.tmp");
+    storage.truncate(&temporary, 0)?;
+    storage.write_at(&temporary, 0, snapshot)?;
+    storage.sync(&temporary)?;
+    storage.rename(&temporary, &name)?;
+    storage.sync_dir()
 }

@@ -120,11 +120,19 @@ fn newest_snapshot<S: Storage + ?Sized>(
     ))
 }
 
-/// A log after the snapshot: its first command number minus one, its
-/// commands, and the damage that ended it.
+/// A log that may hold commands after the snapshot: its first command
+/// number minus one, its commands, and the damage that ended it.
 type LogRead = (u64, Vec<HostCommand>, Option<Damage>);
 
-/// Applies the logs that follow the snapshot, in order.
+/// The logs that may hold commands after `snapshot`: the last one that
+/// starts at or before it, and every one after.
+fn relevant(logs: &[u64], snapshot: u64) -> &[u64] {
+    let first = logs.iter().rposition(|&l| l <= snapshot).unwrap_or(0);
+    logs.get(first..).unwrap_or_default()
+}
+
+/// Applies the logs that follow the snapshot, in order, skipping the
+/// commands the snapshot holds.
 fn replay<S: Storage + ?Sized>(
     storage: &mut S,
     state: &mut HostState,
@@ -133,7 +141,7 @@ fn replay<S: Storage + ?Sized>(
     mode: Mode,
 ) -> Result<(), String> {
     let mut later: Vec<LogRead> = Vec::new();
-    for &start in logs.iter().filter(|&&s| s >= recovered.snapshot) {
+    for &start in relevant(logs, recovered.snapshot) {
         let bytes = storage
             .read(&log_name(start))
             .map_err(|e| format!("{}: {e}", log_name(start)))?;
@@ -143,13 +151,14 @@ fn replay<S: Storage + ?Sized>(
     let count = later.len();
     for (i, (start, commands, damage)) in later.into_iter().enumerate() {
         let name = log_name(start);
-        if start != recovered.seq() {
+        if start > recovered.seq() {
             return Err(format!(
                 "{name}: starts after command {start}, but the state holds {}: a log is missing",
                 recovered.seq()
             ));
         }
-        for command in &commands {
+        let held = usize::try_from(recovered.seq() - start).unwrap_or(usize::MAX);
+        for command in commands.iter().skip(held) {
             let _ = state.apply(command);
             recovered.replayed += 1;
         }

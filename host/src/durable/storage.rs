@@ -55,7 +55,8 @@ pub trait Storage: Send {
     fn sync_dir(&mut self) -> io::Result<()>;
 }
 
-/// A real directory.
+/// A real directory. A clone is another handle on the same directory
+/// (with files of its own open).
 pub struct FsStorage {
     dir: PathBuf,
     /// Files kept open for writing, by name.
@@ -87,6 +88,15 @@ impl FsStorage {
         self.open
             .get_mut(name)
             .ok_or_else(|| io::Error::other("file not open"))
+    }
+}
+
+impl Clone for FsStorage {
+    fn clone(&self) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            open: HashMap::new(),
+        }
     }
 }
 

@@ -8,23 +8,28 @@
 //! one write and one sync, and wakes every waiter it covered: under
 //! concurrent load one flush serves many requests (group commit).
 //!
-//! Snapshots never hold the requests' lock: the writer keeps a replica of
-//! the state, made from the first snapshot it wrote, and applies to it
-//! every command it has made durable. The state machine is deterministic,
-//! so the replica after command `n` is the host's state after command `n`;
-//! a snapshot is the replica encoded, while requests go on.
+//! Snapshots hold up neither requests nor the log: a second thread, the
+//! snapshotter, keeps a replica of the state, made from the first
+//! snapshot written, and applies to it every frame once it is durable.
+//! The state machine is deterministic, so the replica after command `n`
+//! is the host's state after command `n`; a snapshot is the replica
+//! encoded and written while the writer goes on appending to the current
+//! log. When a snapshot is durable the writer continues in a new log and
+//! removes what is no longer needed.
 //!
 //! A failed write or sync is never reported as durable: the writer stops,
 //! says why, and every request waiting or to come is answered with an
 //! error until the host is restarted.
 
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use super::Config;
-use super::journal::Journal;
+use super::journal::{self, Journal};
 use super::log;
 use super::storage::Storage;
 use crate::state::HostState;
@@ -65,18 +70,24 @@ impl Shared {
 /// The writer thread's own state.
 pub(crate) struct Writer<S: Storage> {
     pub(crate) journal: Journal<S>,
-    pub(crate) config: Config,
-    /// The state after the last command written.
-    pub(crate) replica: HostState,
     pub(crate) shared: Arc<Shared>,
-    /// The command number the current log starts after.
-    pub(crate) log_start: u64,
-    /// The engine snapshot's buffer, reused.
-    pub(crate) scratch: Vec<u8>,
+    /// Frames for the snapshotter, once durable.
+    pub(crate) frames: Sender<ToSnapshot>,
+    /// Snapshots the snapshotter made durable, or why it failed.
+    pub(crate) snapshots: Receiver<Result<u64, String>>,
+    pub(crate) snapshotter: Option<JoinHandle<()>>,
     /// The number of the last command taken from [`Pending`].
     pub(crate) taken: u64,
     /// How many commands the last flush carried.
     pub(crate) last_batch: u64,
+}
+
+/// What the writer tells the snapshotter.
+pub(crate) enum ToSnapshot {
+    /// A durable frame's body, and the number of its last command.
+    Frame(Vec<u8>, u64),
+    /// Write a last snapshot and stop.
+    Stop,
 }
 
 /// The longest a flush waits for more commands once it has one.
@@ -96,41 +107,32 @@ impl<S: Storage> Writer<S> {
     }
 
     fn serve(&mut self) -> Result<(), String> {
-        let mut last_snapshot = Instant::now();
         loop {
-            let (body, last, stop) = self.take(last_snapshot);
-            self.write(&body, last)?;
-            let since = last - self.log_start;
-            let interval_over = last_snapshot.elapsed() >= self.config.every;
-            if stop || since >= self.config.every_records || (interval_over && since > 0) {
-                self.checkpoint()?;
-                last_snapshot = Instant::now();
-            } else if interval_over {
-                last_snapshot = Instant::now();
-            }
+            let (body, last, stop) = self.take();
+            self.write(body, last)?;
+            self.rotate_after_snapshots()?;
             if stop {
-                return Ok(());
+                return self.stop();
             }
         }
     }
 
-    /// Waits for commands, a stop, or the snapshot interval; takes what
-    /// was added.
+    /// Waits for commands or a stop; takes what was added.
     ///
     /// Once commands are there it waits a little longer (at most
     /// [`GATHER`]) for as many as the previous flush carried: the requests
     /// that flush answered are typically sending their next changes, and
     /// one sync for all of them beats one for the first and another for
     /// the rest. A lone writer's previous batch was one command, so it
-    /// never waits.
-    fn take(&mut self, last_snapshot: Instant) -> (Vec<u8>, u64, bool) {
+    /// never waits. It wakes at least every 100 ms to look for finished
+    /// snapshots.
+    fn take(&mut self) -> (Vec<u8>, u64, bool) {
         let mut pending = self.shared.pending();
-        while pending.body.is_empty() && !pending.stop {
-            let left = self.config.every.saturating_sub(last_snapshot.elapsed());
-            if left.is_zero() {
-                break;
-            }
-            let waited = self.shared.work.wait_timeout(pending, left);
+        if pending.body.is_empty() && !pending.stop {
+            let waited = self
+                .shared
+                .work
+                .wait_timeout(pending, Duration::from_millis(100));
             pending = waited.map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
         }
         let first = Instant::now();
@@ -156,34 +158,104 @@ impl<S: Storage> Writer<S> {
         )
     }
 
-    /// Writes what was added so far, then a snapshot of the replica, and
-    /// starts a new log after it.
-    fn checkpoint(&mut self) -> Result<(), String> {
-        let (rest, seq) = {
-            let mut pending = self.shared.pending();
-            self.taken = pending.last;
-            (std::mem::take(&mut pending.body), pending.last)
-        };
-        self.write(&rest, seq)?;
-        let bytes = self.replica.encode(seq, &mut self.scratch)?;
-        self.journal
-            .checkpoint(&bytes, seq)
-            .map_err(|e| e.to_string())?;
-        self.log_start = seq;
-        Ok(())
-    }
-
-    /// Appends a frame, syncs, reports `last` durable, and brings the
-    /// replica to it.
-    fn write(&mut self, body: &[u8], last: u64) -> Result<(), String> {
+    /// Appends a frame, syncs, reports `last` durable, and hands the frame
+    /// to the snapshotter.
+    fn write(&mut self, body: Vec<u8>, last: u64) -> Result<(), String> {
         if body.is_empty() {
             return Ok(());
         }
-        self.journal.append(body).map_err(|e| e.to_string())?;
+        self.journal.append(&body).map_err(|e| e.to_string())?;
         self.shared.flushed.send_replace(Flushed::Upto(last));
-        for command in log::commands(body).map_err(str::to_owned)? {
-            let _ = self.replica.apply(&command);
+        self.frames
+            .send(ToSnapshot::Frame(body, last))
+            .map_err(|_| "the snapshotter stopped".to_owned())
+    }
+
+    /// Continues in a new log after each snapshot the snapshotter made
+    /// durable since the last look.
+    fn rotate_after_snapshots(&mut self) -> Result<(), String> {
+        let mut rotate = false;
+        while let Ok(done) = self.snapshots.try_recv() {
+            done?;
+            rotate = true;
+        }
+        if rotate {
+            self.journal.rotate(self.taken).map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// Has the snapshotter write a last snapshot, then starts the log
+    /// after it.
+    fn stop(&mut self) -> Result<(), String> {
+        let _ = self.frames.send(ToSnapshot::Stop);
+        if let Some(thread) = self.snapshotter.take() {
+            let _ = thread.join();
+        }
+        self.rotate_after_snapshots()
+    }
+}
+
+/// The snapshotter thread's own state.
+pub(crate) struct Snapshotter<S: Storage> {
+    pub(crate) storage: S,
+    pub(crate) config: Config,
+    /// The state after command `seq`.
+    pub(crate) replica: HostState,
+    pub(crate) seq: u64,
+    /// The command the newest snapshot holds.
+    pub(crate) snapshot: u64,
+    /// The engine snapshot's buffer, reused.
+    pub(crate) scratch: Vec<u8>,
+    pub(crate) frames: Receiver<ToSnapshot>,
+    pub(crate) done: Sender<Result<u64, String>>,
+}
+
+impl<S: Storage> Snapshotter<S> {
+    /// Applies frames and writes a snapshot every
+    /// [`Config::every_records`] commands or [`Config::every`], and a last
+    /// one when told to stop or when the writer is gone.
+    pub(crate) fn run(mut self) {
+        let mut since = Instant::now();
+        loop {
+            let left = self.config.every.saturating_sub(since.elapsed());
+            let stop = match self.frames.recv_timeout(left.max(Duration::from_millis(1))) {
+                Ok(ToSnapshot::Frame(body, last)) => {
+                    self.apply(&body, last);
+                    false
+                }
+                Ok(ToSnapshot::Stop) | Err(RecvTimeoutError::Disconnected) => true,
+                Err(RecvTimeoutError::Timeout) => false,
+            };
+            let due = self.seq - self.snapshot >= self.config.every_records
+                || (since.elapsed() >= self.config.every && self.seq > self.snapshot);
+            if stop || due {
+                let written = self.write();
+                let failed = written.is_err();
+                let _ = self.done.send(written);
+                since = Instant::now();
+                if stop || failed {
+                    return;
+                }
+            } else if since.elapsed() >= self.config.every {
+                since = Instant::now();
+            }
+        }
+    }
+
+    fn apply(&mut self, body: &[u8], last: u64) {
+        for command in log::commands(body).unwrap_or_default() {
+            let _ = self.replica.apply(&command);
+        }
+        self.seq = last;
+    }
+
+    /// Writes a snapshot of the replica; the command it holds.
+    fn write(&mut self) -> Result<u64, String> {
+        let bytes = self.replica.encode(self.seq, &mut self.scratch)?;
+        journal::write_snapshot(&mut self.storage, &bytes, self.seq)
+            .map_err(|e| format!("snapshot: {e}"))?;
+        self.snapshot = self.seq;
+        Ok(self.seq)
     }
 }

@@ -293,7 +293,10 @@ mod tests {
     use crate::world::World;
 
     /// The golden snapshot: the default world's state at `seq` 7.
-    const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/default-world-v1.snapshot");
+    const GOLDEN: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/default-world-v1.snapshot"
+    );
 
     fn state() -> HostState {
         HostState::from_world(&World::from_json(crate::DEFAULT_WORLD).unwrap()).unwrap()
@@ -307,7 +310,10 @@ mod tests {
             std::fs::write(GOLDEN, &bytes).unwrap();
         }
         let golden = std::fs::read(GOLDEN).unwrap();
-        assert!(bytes == golden, "the host snapshot format changed: bump VERSION");
+        assert!(
+            bytes == golden,
+            "the host snapshot format changed: bump VERSION"
+        );
         let (decoded, seq) = HostState::decode(&golden, build_engine().unwrap()).unwrap();
         assert_eq!(seq, 7);
         assert!(decoded.encode(7, &mut Vec::new()).unwrap() == golden);
@@ -327,10 +333,17 @@ mod tests {
         };
         let mut versioned = golden[..golden.len() - 4].to_vec();
         versioned[4] = VERSION + 1;
-        assert!(decode(&resealed(versioned)).unwrap().contains("format version"));
+        assert!(
+            decode(&resealed(versioned))
+                .unwrap()
+                .contains("format version")
+        );
         let mut longer = golden[..golden.len() - 4].to_vec();
         longer.push(0);
-        assert_eq!(decode(&resealed(longer)).unwrap(), "bytes after the last section");
+        assert_eq!(
+            decode(&resealed(longer)).unwrap(),
+            "bytes after the last section"
+        );
     }
 
     #[test]
