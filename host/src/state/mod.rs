@@ -81,7 +81,7 @@ impl HostState {
 }
 
 impl Clone for HostState {
-    /// A copy; the engine is copied heap to heap (see [`on_big_stack`]).
+    /// A copy; the engine is copied heap to heap (see `on_big_stack`).
     fn clone(&self) -> Self {
         let engine = &self.engine;
         let engine =
