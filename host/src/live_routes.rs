@@ -33,6 +33,12 @@ use crate::live::{LOG_ANSWER, LiveHost, LogEntry};
 /// The local portal's routes: the page at `/`, the control API under
 /// `/__control/`, and every other path to the current host's REST API,
 /// through the scenarios and the log.
+///
+/// The page and the control API pass [`crate::guard`]'s checks, which
+/// need each request to carry the peer's address
+/// ([`axum::extract::ConnectInfo`]) and the address it came in on
+/// ([`crate::guard::Listening`]); [`serve_live`] attaches both, and a
+/// request without them is refused.
 pub fn live_router(live: Arc<LiveHost>) -> Router {
     Router::new()
         .route("/", get(page::index))
