@@ -21,6 +21,13 @@
 //! is replaced by that value when it is a string, number or boolean;
 //! any other reference is left as written.
 //!
+//! Work stays bounded by the request: a substituted value may be at most
+//! [`MAX_VALUE_BYTES`] long and a command's text after substitution at
+//! most [`MAX_COMMAND_BYTES`]; a command past either is not run and
+//! answers `ERROR_BATCH_LENGTH_EXCEEDED` under its key in `result_error`
+//! (so without `halt` the batch goes on). Substitution stops at the cap,
+//! so a batch never builds a longer text than that.
+//!
 //! A batch sent with an idempotency key (see `retry`) gives command `k`
 //! the key `"{key}#{k}"`, so a retried batch acts once per command.
 
@@ -41,6 +48,38 @@ use crate::{Host, retry};
 
 /// The most commands one batch may hold.
 pub const MAX_COMMANDS: usize = 50;
+/// The longest value, in bytes before percent-encoding, that a
+/// `$result[…]` reference may be replaced by.
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+/// The longest a command's text may grow to by substitution, in bytes:
+/// the largest body a request may have on its own.
+pub const MAX_COMMAND_BYTES: usize = crate::body::BODY_LIMIT;
+
+/// Why a command's references could not be substituted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expansion {
+    /// A referenced value over [`MAX_VALUE_BYTES`].
+    ValueTooLong,
+    /// The command over [`MAX_COMMAND_BYTES`] once substituted.
+    CommandTooLong,
+}
+
+impl Expansion {
+    /// The command's answer: its error envelope.
+    fn answer(self) -> Value {
+        let description = match self {
+            Self::ValueTooLong => format!(
+                "A $result value substituted into a batch command may be at most \
+                 {MAX_VALUE_BYTES} bytes"
+            ),
+            Self::CommandTooLong => format!(
+                "A batch command may be at most {MAX_COMMAND_BYTES} bytes after \
+                 $result substitution"
+            ),
+        };
+        json!({"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": description})
+    }
+}
 
 /// A batch's parameters.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -83,8 +122,10 @@ pub(crate) async fn run(
     let began = std::time::Instant::now();
     let mut parts: [Vec<(String, Value)>; 5] = Default::default();
     for (name, text) in &batch.commands {
-        let text = substitute(text, &parts[0]);
-        let (answer, ok) = command(host, style, &batch, key.as_deref(), name, &text).await;
+        let (answer, ok) = match substitute(text, &parts[0]) {
+            Ok(text) => command(host, style, &batch, key.as_deref(), name, &text).await,
+            Err(refused) => (refused.answer(), false),
+        };
         let [results, errors, times, totals, nexts] = &mut parts;
         if ok {
             results.push((name.clone(), answer["result"].clone()));
@@ -169,27 +210,41 @@ async fn command(
 }
 
 /// `text` with each `$result[key][…]` naming a scalar in `results`
-/// replaced by it (percent-encoded).
-fn substitute(text: &str, results: &[(String, Value)]) -> String {
+/// replaced by it (percent-encoded), within [`MAX_VALUE_BYTES`] a value
+/// and [`MAX_COMMAND_BYTES`] in all (a text already longer may not grow).
+fn substitute(text: &str, results: &[(String, Value)]) -> Result<String, Expansion> {
     const MARK: &str = "$result[";
+    let cap = MAX_COMMAND_BYTES.max(text.len());
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(MARK) {
-        out.push_str(&rest[..at]);
+        push_within(&mut out, &rest[..at], cap)?;
         let tail = &rest[at..];
         match resolve(&tail[MARK.len() - 1..], results) {
+            Some((value, _)) if value.len() > MAX_VALUE_BYTES => {
+                return Err(Expansion::ValueTooLong);
+            }
             Some((value, used)) => {
-                out.push_str(&encode(&value));
+                push_within(&mut out, &encode(&value), cap)?;
                 rest = &tail[MARK.len() - 1 + used..];
             }
             None => {
-                out.push_str(MARK);
+                push_within(&mut out, MARK, cap)?;
                 rest = &tail[MARK.len()..];
             }
         }
     }
-    out.push_str(rest);
-    out
+    push_within(&mut out, rest, cap)?;
+    Ok(out)
+}
+
+/// Appends `piece` to `out` unless that makes `out` longer than `cap`.
+fn push_within(out: &mut String, piece: &str, cap: usize) -> Result<(), Expansion> {
+    if out.len() + piece.len() > cap {
+        return Err(Expansion::CommandTooLong);
+    }
+    out.push_str(piece);
+    Ok(())
 }
 
 /// Resolves `[key][field]…` at the start of `path`: the scalar's text and
@@ -418,11 +473,35 @@ mod tests {
         ];
         let text = "m?MESSAGE_ID=$result[add]&BOT_ID=$result[bot][ID]&X=$result[bot][LIST][1]";
         assert_eq!(
-            super::substitute(text, &results),
-            "m?MESSAGE_ID=4&BOT_ID=39&X=a%20b"
+            super::substitute(text, &results).as_deref(),
+            Ok("m?MESSAGE_ID=4&BOT_ID=39&X=a%20b")
         );
         let kept = "m?A=$result[none]&B=$result[bot]";
-        assert_eq!(super::substitute(kept, &results), kept);
+        assert_eq!(super::substitute(kept, &results).as_deref(), Ok(kept));
+    }
+
+    #[test]
+    fn substitution_is_capped_per_value_and_per_command() {
+        use super::{Expansion, MAX_COMMAND_BYTES, MAX_VALUE_BYTES, substitute};
+        use serde_json::json;
+        let long = "a".repeat(MAX_VALUE_BYTES + 1);
+        let fits = "a".repeat(MAX_VALUE_BYTES);
+        let results = vec![
+            ("long".to_owned(), json!(long)),
+            ("fits".to_owned(), json!(fits)),
+        ];
+        assert_eq!(
+            substitute("m?X=$result[long]", &results),
+            Err(Expansion::ValueTooLong)
+        );
+        assert!(substitute("m?X=$result[fits]", &results).is_ok());
+        let many = "&X=$result[fits]".repeat(MAX_COMMAND_BYTES / MAX_VALUE_BYTES + 1);
+        assert_eq!(substitute(&many, &results), Err(Expansion::CommandTooLong));
+        // A text already over the cap runs as sent, but may not grow.
+        let sent = "x".repeat(MAX_COMMAND_BYTES + 10);
+        assert_eq!(substitute(&sent, &results).map(|t| t.len()), Ok(sent.len()));
+        let grows = format!("{sent}$result[fits]");
+        assert_eq!(substitute(&grows, &results), Err(Expansion::CommandTooLong));
     }
 
     #[test]

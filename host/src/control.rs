@@ -2,84 +2,42 @@
 //! world as a world file (dump, load, reset) and the scenarios (add, list,
 //! clear).
 //!
-//! Access: without a control token, only loopback peers are answered; with
-//! one, only requests that carry it (header `X-Control-Token`, or `token`
-//! in the query) are, from any peer. Whoever reaches this API can read
-//! every token and webhook code of the world and replace the world, so a
-//! host listening beyond loopback must have a token (and the token travels
-//! in clear over plain HTTP).
+//! Who may call it, and how, is [`crate::guard`]'s to decide. Credentials
+//! leave it masked (see [`crate::mask`]), except in a world dump asked for
+//! with `?secrets=1` by a loopback peer, for saving a fixture.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderName;
-use axum::middleware::Next;
+use axum::extract::{Request, State};
 use axum::response::Response;
 use serde_json::json;
 
+use crate::guard::{Refusal, is_loopback, peer};
 use crate::live::LiveHost;
 use crate::reply::json;
 use crate::scenario::Scenario;
 use crate::world::World;
 
-/// The header that carries the control token.
-pub static CONTROL_TOKEN: HeaderName = HeaderName::from_static("x-control-token");
-
-/// Whether a request may use the control API: with a `token` configured,
-/// exactly when it `presented` that token; without one, exactly when the
-/// `peer` is a loopback address (an unknown peer is refused).
-#[must_use]
-pub fn allowed(token: Option<&str>, presented: Option<&str>, peer: Option<SocketAddr>) -> bool {
-    match token {
-        Some(token) => presented.is_some_and(|p| same(p.as_bytes(), token.as_bytes())),
-        None => peer.is_some_and(|p| p.ip().is_loopback()),
+/// `GET /__control/world`: the world now, as a world file, credentials
+/// masked; with `?secrets=1`, as it is, to a loopback peer only (403
+/// `ACCESS_DENIED` to any other).
+pub(crate) async fn get_world(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
+    let mut world = live.host().dump();
+    if !wants_secrets(request.uri().query()) {
+        crate::mask::world(&mut world);
+    } else if !is_loopback(peer(&request)) {
+        return Refusal::Secrets.response();
     }
+    json(200, &world)
 }
 
-/// Compares without stopping at the first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The token a request presents: the header, else `token` in the query.
-fn presented(request: &Request) -> Option<String> {
-    if let Some(value) = request.headers().get(&CONTROL_TOKEN) {
-        return value.to_str().ok().map(str::to_owned);
-    }
-    let query = request.uri().query()?;
-    query.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (name == "token").then(|| value.to_owned())
+/// Whether a query asks for the secrets: `secrets=1` (or `true`).
+fn wants_secrets(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| matches!(pair, "secrets=1" | "secrets=true"))
     })
-}
-
-/// Refuses, with 403 `ACCESS_DENIED`, what [`allowed`] refuses.
-pub(crate) async fn guard(
-    State(live): State<Arc<LiveHost>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
-    let token = live.settings.control_token.as_deref();
-    if allowed(token, presented(&request).as_deref(), peer) {
-        next.run(request).await
-    } else {
-        let body = json!({
-            "error": "ACCESS_DENIED",
-            "error_description": "The control API answers loopback peers, or the control token",
-        });
-        json(403, &body)
-    }
-}
-
-/// `GET /__control/world`: the world now, as a world file.
-pub(crate) async fn get_world(State(live): State<Arc<LiveHost>>) -> Response {
-    json(200, &live.host().dump())
 }
 
 /// `PUT` (or `POST`) `/__control/world`: replaces the world with the
@@ -132,17 +90,21 @@ fn answer(result: Result<Result<(), crate::WorldError>, tokio::task::JoinError>)
 }
 
 /// `GET /__control/scenarios`: the armed scenarios.
+/// Parameters with secret names (`botToken`, `auth`, …) are masked.
 pub(crate) async fn list_scenarios(State(live): State<Arc<LiveHost>>) -> Response {
-    json(200, &json!({ "result": live.scenarios.list() }))
+    let mut list = serde_json::to_value(live.scenarios.list()).unwrap_or_default();
+    crate::mask::json(&mut list);
+    json(200, &json!({ "result": list }))
 }
 
 /// `POST /__control/scenarios`: arms a scenario; its id.
 pub(crate) async fn add_scenario(State(live): State<Arc<LiveHost>>, body: Bytes) -> Response {
     let scenario = serde_json::from_slice::<Scenario>(&body)
         .map_err(|e| e.to_string())
-        .and_then(|s| s.checked().map_err(|e| e.to_string()));
+        .and_then(|s| s.checked().map_err(|e| e.to_string()))
+        .and_then(|s| live.scenarios.add(s).map_err(|e| e.to_string()));
     match scenario {
-        Ok(scenario) => json(200, &json!({ "result": live.scenarios.add(scenario) })),
+        Ok(id) => json(200, &json!({ "result": id })),
         Err(why) => json(
             400,
             &json!({ "error": "SCENARIO_REFUSED", "error_description": why }),
@@ -158,28 +120,14 @@ pub(crate) async fn clear_scenarios(State(live): State<Arc<LiveHost>>) -> Respon
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
-
-    use super::allowed;
-
-    fn peer(text: &str) -> Option<SocketAddr> {
-        text.parse().ok()
-    }
+    use super::wants_secrets;
 
     #[test]
-    fn without_a_token_only_loopback_peers_are_allowed() {
-        assert!(allowed(None, None, peer("127.0.0.1:5000")));
-        assert!(allowed(None, None, peer("[::1]:5000")));
-        assert!(!allowed(None, None, peer("10.0.0.7:5000")));
-        assert!(!allowed(None, Some("anything"), peer("192.168.1.2:5000")));
-        assert!(!allowed(None, None, None));
-    }
-
-    #[test]
-    fn with_a_token_only_that_token_is_allowed_from_any_peer() {
-        assert!(allowed(Some("s3"), Some("s3"), peer("10.0.0.7:5000")));
-        assert!(!allowed(Some("s3"), None, peer("127.0.0.1:5000")));
-        assert!(!allowed(Some("s3"), Some("s4"), peer("127.0.0.1:5000")));
-        assert!(!allowed(Some("s3"), Some("s"), peer("10.0.0.7:5000")));
+    fn secrets_are_given_only_when_asked_for() {
+        assert!(wants_secrets(Some("secrets=1")));
+        assert!(wants_secrets(Some("token=x&secrets=true")));
+        assert!(!wants_secrets(None));
+        assert!(!wants_secrets(Some("secrets=0")));
+        assert!(!wants_secrets(Some("nosecrets=1")));
     }
 }

@@ -41,8 +41,10 @@ pub mod state;
 pub mod world;
 // The local portal: world methods, control API, page, scenarios.
 pub mod control;
+pub mod guard;
 mod live;
 mod live_routes;
+pub mod mask;
 mod page;
 pub mod portal;
 mod portal_method;

@@ -35,6 +35,11 @@ pub struct Settings {
     /// `X-Control-Token`, or `token` in the query); without one they
     /// answer loopback peers only.
     pub control_token: Option<String>,
+    /// Names besides this host's address and the loopback names that the
+    /// `Host` header of a request to the page or the control API may
+    /// carry (with any port), as a proxy in front of the host sends them;
+    /// see [`crate::guard`].
+    pub allowed_hosts: Vec<String>,
 }
 
 /// One logged REST call.
@@ -44,7 +49,7 @@ pub struct LogEntry {
     pub id: u64,
     /// The HTTP method.
     pub verb: String,
-    /// The path and query, with `auth` values hidden.
+    /// The path and query, with credentials masked (see [`crate::mask`]).
     pub path: String,
     /// The answer's status (0: the connection was dropped).
     pub status: u16,

@@ -26,13 +26,19 @@ use crate::portal::Params;
 use crate::reply::{error, json};
 use crate::scenario::{Action, method_name};
 use crate::server::serve_routes;
-use crate::{control, page};
+use crate::{control, guard, mask, page};
 
 use crate::live::{LOG_ANSWER, LiveHost, LogEntry};
 
 /// The local portal's routes: the page at `/`, the control API under
 /// `/__control/`, and every other path to the current host's REST API,
 /// through the scenarios and the log.
+///
+/// The page and the control API pass [`crate::guard`]'s checks, which
+/// need each request to carry the peer's address
+/// ([`axum::extract::ConnectInfo`]) and the address it came in on
+/// ([`crate::guard::Listening`]); [`serve_live`] attaches both, and a
+/// request without them is refused.
 pub fn live_router(live: Arc<LiveHost>) -> Router {
     Router::new()
         .route("/", get(page::index))
@@ -52,7 +58,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&live),
-            control::guard,
+            guard::guard,
         ))
         .fallback(rest)
         .with_state(live)
@@ -97,7 +103,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
     let mut entry = LogEntry {
         id: 0,
         verb: parts.method.to_string(),
-        path: redact(&parts.uri),
+        path: mask::uri(&parts.uri),
         status: 0,
         answer: String::new(),
         scenario: action.as_ref().map(kind),
@@ -162,28 +168,6 @@ fn kind(action: &Action) -> &'static str {
     }
 }
 
-/// The path and query with the values of `auth` hidden, and a webhook
-/// URL's code too.
-fn redact(uri: &Uri) -> String {
-    let mut segments: Vec<&str> = uri.path().split('/').collect();
-    if let ["", "rest", _, code, _] = segments.as_mut_slice() {
-        *code = "***";
-    }
-    let mut text = segments.join("/");
-    if let Some(query) = uri.query() {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("auth") => format!("{name}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        text.push('?');
-        text.push_str(&pairs.join("&"));
-    }
-    text
-}
-
 /// `text` cut to the log's length at a character boundary.
 fn cut(text: &str) -> String {
     let mut end = text.len().min(LOG_ANSWER);
@@ -209,23 +193,5 @@ impl http_body::Body for Dropped {
             io::ErrorKind::ConnectionAborted,
             "the answer is dropped by a scenario",
         ))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::Uri;
-
-    use super::redact;
-
-    #[test]
-    fn the_log_hides_tokens_and_webhook_codes() {
-        let uri: Uri = "/rest/1/w-demo/im.message.add?AUTH=t&DIALOG_ID=chat7"
-            .parse()
-            .unwrap_or_default();
-        assert_eq!(
-            redact(&uri),
-            "/rest/1/***/im.message.add?AUTH=***&DIALOG_ID=chat7"
-        );
     }
 }

@@ -99,6 +99,14 @@ pub struct Options {
     #[arg(long, env = "REST_HOST_CONTROL_TOKEN", value_name = "TOKEN",
           value_parser = nonempty)]
     pub control_token: Option<String>,
+    /// A name the page and the control API also answer to in the `Host`
+    /// header (with any port), besides this host's address, `localhost`,
+    /// `127.0.0.1` and `[::1]` with its port: the name a proxy in front
+    /// of the host uses. Repeat it for more names (the environment takes
+    /// them comma-separated).
+    #[arg(long = "allow-host", env = "REST_HOST_ALLOW_HOST", value_name = "NAME",
+          value_delimiter = ',', value_parser = host_name)]
+    pub allow_host: Vec<String>,
 }
 
 impl Options {
@@ -125,12 +133,14 @@ impl Options {
         }
     }
 
-    /// How the local portal runs: the clock and the control token.
+    /// How the local portal runs: the clock, the control token and the
+    /// allowed host names.
     #[must_use]
     pub fn settings(&self) -> Settings {
         Settings {
             deterministic: self.deterministic,
             control_token: self.control_token.clone(),
+            allowed_hosts: self.allow_host.clone(),
         }
     }
 
@@ -173,6 +183,23 @@ fn nonempty(text: &str) -> Result<String, String> {
     }
 }
 
+/// A host name: letters, digits, `-` and `.` (or an IPv6 address in
+/// brackets), without a port, in lower case.
+fn host_name(text: &str) -> Result<String, String> {
+    let bracketed = text.starts_with('[') && text.ends_with(']');
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    let ipv6 = |c: char| c.is_ascii_hexdigit() || c == ':' || c == '[' || c == ']';
+    let valid = if bracketed {
+        text.chars().all(ipv6)
+    } else {
+        text.chars().all(plain)
+    };
+    if text.is_empty() || !valid {
+        return Err("a host name without a port (letters, digits, '-', '.')".into());
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
 /// A log filter `tracing-subscriber` can read.
 fn log_filter(text: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(text)
@@ -201,6 +228,8 @@ mod tests {
         let portal = parse(&["--deterministic", "--control-token", "s3"]).unwrap();
         assert!(portal.settings().deterministic);
         assert_eq!(portal.settings().control_token.as_deref(), Some("s3"));
+        let named = parse(&["--allow-host", "Dev.Box", "--allow-host", "[::2]"]).unwrap();
+        assert_eq!(named.settings().allowed_hosts, ["dev.box", "[::2]"]);
         for bad in [
             &["--port", "70000"][..],
             &["--header-timeout", "0"],
@@ -212,6 +241,9 @@ mod tests {
             &["--log", "a=b=c"],
             &["--nope"],
             &["--control-token", ""],
+            &["--allow-host", ""],
+            &["--allow-host", "dev.box:8080"],
+            &["--allow-host", "evil/x"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_FRAME_OPTIONS,
+};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -16,18 +18,29 @@ use crate::reply::json;
 /// The page.
 const PAGE: &str = include_str!("page.html");
 
+/// What the page may do: its own inline script and style, requests to
+/// its own origin only, no frames around it.
+const POLICY: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+     style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'none'";
+
 /// `GET /`: the page.
 pub(crate) async fn index() -> Response {
     let headers = [
         (CONTENT_TYPE, "text/html; charset=utf-8"),
         (CACHE_CONTROL, "no-store"),
+        (CONTENT_SECURITY_POLICY, POLICY),
+        (X_FRAME_OPTIONS, "DENY"),
+        (REFERRER_POLICY, "no-referrer"),
     ];
     (headers, PAGE).into_response()
 }
 
 /// `GET /__control/view`: what the page shows, as JSON: `world` (as
-/// `GET /__control/world`) and `requests` (the last calls, oldest first).
+/// `GET /__control/world`, credentials masked) and `requests` (the last
+/// calls, oldest first, credentials masked when they were logged).
 pub(crate) async fn view(State(live): State<Arc<LiveHost>>) -> Response {
-    let world = live.host().dump();
+    let mut world = live.host().dump();
+    crate::mask::world(&mut world);
     json(200, &json!({ "world": world, "requests": live.log() }))
 }

@@ -12,6 +12,8 @@ use crate::portal::Params;
 
 /// The longest delay a scenario may ask for, in milliseconds.
 pub const MAX_DELAY_MS: u64 = 60_000;
+/// The most scenarios armed at once.
+pub const MAX_ARMED: usize = 256;
 
 /// A scenario as the control API takes it:
 /// `{"method": "imbot.message.like", "params": {"MESSAGE_ID": "5"},
@@ -97,6 +99,8 @@ pub enum ScenarioError {
     NoCode,
     /// A delay above [`MAX_DELAY_MS`].
     DelayTooLong,
+    /// [`MAX_ARMED`] scenarios are armed already.
+    TooMany,
 }
 
 impl ScenarioError {
@@ -109,6 +113,7 @@ impl ScenarioError {
             Self::BadStatus => "status must be in 400..=599",
             Self::NoCode => "code must not be empty",
             Self::DelayTooLong => "ms must be at most 60000",
+            Self::TooMany => "at most 256 scenarios may be armed at once",
         }
     }
 }
@@ -178,8 +183,14 @@ impl Scenarios {
     }
 
     /// Arms a checked scenario; its id.
-    pub(crate) fn add(&self, scenario: Scenario) -> u64 {
+    ///
+    /// # Errors
+    /// [`ScenarioError::TooMany`] when [`MAX_ARMED`] are armed.
+    pub(crate) fn add(&self, scenario: Scenario) -> Result<u64, ScenarioError> {
         let mut state = self.lock();
+        if state.1.len() >= MAX_ARMED {
+            return Err(ScenarioError::TooMany);
+        }
         state.0 += 1;
         let id = state.0;
         let remaining = scenario.times;
@@ -188,7 +199,7 @@ impl Scenarios {
             remaining,
             scenario,
         });
-        id
+        Ok(id)
     }
 
     /// The armed scenarios.

@@ -35,8 +35,9 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::envelope::{ParserErrorBodies, fill_error_body};
+use crate::guard::Listening;
 use crate::limits::Limits;
-use crate::{SharedHost, router};
+use crate::{SharedHost, mask, router};
 
 /// Serves the host's routes on `listener` with the default [`Limits`]
 /// until the process ends.
@@ -96,8 +97,9 @@ pub(crate) async fn serve_routes(
             },
             () = &mut stop => break,
         };
+        let local = stream.local_addr().ok().map(Listening);
         let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
-        let app = TowerToHyperService::new(service(routes.clone(), &limits, peer));
+        let app = TowerToHyperService::new(service(routes.clone(), &limits, peer, local));
         let connection = graceful.watch(http.serve_connection(io, app));
         tokio::spawn(async move {
             let _ = connection.await;
@@ -128,12 +130,14 @@ fn connection_io(
 }
 
 /// The routes in their layers, outermost first: repeated slashes merged,
-/// one log line per request, the peer's address attached, the URI length
-/// checked, error bodies filled, the body and call timed.
+/// one log line per request, the peer's address and the address the
+/// connection came in on attached, the URI length checked, error bodies
+/// filled, the body and call timed.
 fn service(
     routes: Router,
     limits: &Limits,
     peer: SocketAddr,
+    local: Option<Listening>,
 ) -> impl tower::Service<
     Request<hyper::body::Incoming>,
     Response = Response<
@@ -161,6 +165,9 @@ fn service(
         .map_request(move |request: Request<hyper::body::Incoming>| {
             let mut request = request.map(Body::new);
             request.extensions_mut().insert(ConnectInfo(peer));
+            if let Some(local) = local {
+                request.extensions_mut().insert(local);
+            }
             request
         })
         .layer(middleware::from_fn(move |request: Request, next: Next| {
@@ -174,7 +181,8 @@ fn service(
         .service(routes)
 }
 
-/// The span of one request: its method, path and request id.
+/// The span of one request: its method, path (a webhook code masked) and
+/// request id.
 fn request_span<B>(request: &Request<B>) -> Span {
     let id = request
         .headers()
@@ -184,7 +192,7 @@ fn request_span<B>(request: &Request<B>) -> Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %mask::path(request.uri().path()),
         request_id = %id,
     )
 }

@@ -1,6 +1,7 @@
 //! `batch`: named and listed commands as form fields or JSON, each
 //! answered as on its own under the batch's credentials; `halt`; a
-//! failing command among successes; the 50-command limit; no nesting.
+//! failing command among successes; the 50-command limit; no nesting;
+//! the cap on a substituted value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -181,4 +182,42 @@ fn result_references_take_an_earlier_commands_value() {
     let posted = posted.unwrap_or_else(|| panic!("{answer:?}"));
     assert_eq!(answer.body["result"]["result"]["like"], true, "{answer:?}");
     assert!(s.liked(posted, 1));
+}
+
+/// A JSON batch of named commands (run in the order of their names, as
+/// `serde_json` writes an object's members sorted).
+fn named(commands: &[(&str, String)]) -> String {
+    let cmd: serde_json::Map<String, Value> = commands
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), Value::String(text.clone())))
+        .collect();
+    json!({ "halt": 0, "cmd": cmd }).to_string()
+}
+
+#[test]
+fn a_substituted_value_over_the_cap_is_refused() {
+    let s = Server::default_world();
+    let text = "b".repeat(9_000);
+    let copy = "im.message.add?DIALOG_ID=chat7&MESSAGE=$result[b_read][messages][0][text]";
+    let body = named(&[
+        (
+            "a_post",
+            format!("im.message.add?DIALOG_ID=chat7&MESSAGE={text}"),
+        ),
+        (
+            "b_read",
+            "im.dialog.messages.get?DIALOG_ID=chat7".to_owned(),
+        ),
+        ("c_copy", copy.to_owned()),
+        (
+            "d_small",
+            "im.message.add?DIALOG_ID=chat7&MESSAGE=$result[a_post]".to_owned(),
+        ),
+    ]);
+    let answer = s.json("/rest/1/w-demo/batch", &body);
+    let result = &answer.body["result"];
+    let error = &result["result_error"]["c_copy"]["error"];
+    assert_eq!(error, "ERROR_BATCH_LENGTH_EXCEEDED", "{answer:?}");
+    // Without halt, the batch goes on; a small value is substituted.
+    assert_eq!(result["result"]["d_small"], 5, "{answer:?}");
 }

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use common::{Server, agent, start_live};
+use imbot_like_host::guard::Listening;
 use imbot_like_host::{DEFAULT_WORLD, LiveHost, Settings, World, live_router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -46,12 +47,12 @@ fn the_world_is_dumped_reset_and_loaded_again() {
     let (s, live) = live();
     s.get("/rest/1/w-demo/im.message.add?DIALOG_ID=chat7&MESSAGE=keep+me");
     like(&s, 4);
-    let dump = s.get("/__control/world");
+    let dump = s.get("/__control/world?secrets=1");
     assert_eq!(dump.status, 200);
     let saved = dump.body.to_string();
     assert_eq!(dump.body["messages"][3]["text"], "keep me");
     assert_eq!(dump.body["messages"][3]["likes"], json!([1]));
-    let reset = s.post("/__control/reset", "text/plain", "");
+    let reset = s.json("/__control/reset", "");
     assert_eq!(reset.status, 200, "{reset:?}");
     assert_eq!(message_count(&live), 3);
     let put = agent()
@@ -61,7 +62,7 @@ fn the_world_is_dumped_reset_and_loaded_again() {
         .unwrap();
     assert_eq!(put.status().as_u16(), 200);
     assert_eq!(message_count(&live), 4);
-    assert_eq!(s.get("/__control/world").body.to_string(), saved);
+    assert_eq!(s.get("/__control/world?secrets=1").body.to_string(), saved);
     // A like through the loaded world sees the loaded like.
     like(&s, 4).assert_true();
     assert!(!liked(&live, 4, 1));
@@ -82,11 +83,11 @@ fn reactions_other_than_like_survive_a_dump_and_load() {
         "/rest/imbot.v2.Chat.Message.Reaction.add?auth=t-demo&botId=39&messageId=1&reaction=fire",
     )
     .assert_true();
-    let dump = s.get("/__control/world").body;
+    let dump = s.get("/__control/world?secrets=1").body;
     assert_eq!(dump["messages"][0]["reactions"], json!({"fire": [39]}));
     let world = World::from_json(&dump.to_string()).unwrap();
     live.load(&world).unwrap();
-    assert_eq!(s.get("/__control/world").body, dump);
+    assert_eq!(s.get("/__control/world?secrets=1").body, dump);
 }
 
 #[test]
@@ -164,6 +165,7 @@ fn scenarios_match_parameters_and_are_listed_and_cleared() {
     assert_eq!(list[0]["remaining"], 4);
     let cleared = agent()
         .delete(&s.url("/__control/scenarios"))
+        .header("Content-Type", "application/json")
         .call()
         .unwrap();
     assert_eq!(cleared.status().as_u16(), 200);
@@ -192,13 +194,15 @@ fn malformed_scenarios_are_refused() {
 fn from_peer(settings: Settings, peer: &str, token: Option<&str>, path: &str) -> u16 {
     let world = World::from_json(DEFAULT_WORLD).unwrap();
     let live = Arc::new(LiveHost::from_world(&world, settings).unwrap());
-    let mut request = Request::get(path);
+    let mut request = Request::get(path).header("Host", "127.0.0.1:8080");
     if let Some(token) = token {
         request = request.header("X-Control-Token", token);
     }
     let mut request = request.body(Body::empty()).unwrap();
     let peer: SocketAddr = peer.parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(peer));
+    let local = SocketAddr::from(([127, 0, 0, 1], 8080));
+    request.extensions_mut().insert(Listening(local));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -111,7 +111,7 @@ fn portal_changes_and_their_host_side_data_survive_a_kill() {
     host.wait().unwrap();
 
     let (mut host, base) = start(&dir);
-    let world = get(&base, "/__control/world").body;
+    let world = get(&base, "/__control/world?secrets=1").body;
     let bot = entry(&world, "bots", 43);
     assert_eq!(bot["client_id"], "my.app", "{bot}");
     assert_eq!(bot["registered_by"], "1/w-demo", "{bot}");
@@ -145,7 +145,11 @@ fn portal_changes_and_their_host_side_data_survive_a_kill() {
         .header("Content-Type", "application/json")
         .send(world.to_string());
     Answer::from(put).assert_error(409, "DATA_DIRECTORY_IN_USE");
-    form(&base, "/__control/reset", "").assert_error(409, "DATA_DIRECTORY_IN_USE");
+    let reset = agent()
+        .post(&format!("{base}/__control/reset"))
+        .header("Content-Type", "application/json")
+        .send("");
+    Answer::from(reset).assert_error(409, "DATA_DIRECTORY_IN_USE");
     host.kill().unwrap();
     host.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
