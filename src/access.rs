@@ -22,11 +22,13 @@ pub(crate) enum MessageDenied {
     NotAMember,
 }
 
-/// A message a user may react to: its row number and its chat.
+/// A message a user may react to: its row number, its chat, and the
+/// user's rank among the chat's members (the bit of their like).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Reachable {
     pub(crate) row: usize,
     pub(crate) chat: ChatId,
+    pub(crate) rank: usize,
 }
 
 impl<S: Sizing> Engine<S> {
@@ -42,21 +44,16 @@ impl<S: Sizing> Engine<S> {
 
     /// The message `user` may react to: it exists and `user` is a member of
     /// its chat. One hash lookup reaches the message; its row names the
-    /// chat's row. O(1) expected, plus O(log MEMBERS).
+    /// chat's row, whose member index gives the user's rank. O(1)
+    /// expected.
     pub(crate) fn reachable_message(
         &self,
         user: UserId,
         id: MessageId,
     ) -> Result<Reachable, MessageDenied> {
-        let row = self.messages.position(id).ok_or(MessageDenied::Unknown)?;
-        let (_, message) = self
-            .messages
-            .rows()
-            .get(row)
-            .ok_or(MessageDenied::Unknown)?;
-        match self.chat_of(message) {
-            Some((chat, members)) if members.contains(user) => Ok(Reachable { row, chat }),
-            _ => Err(MessageDenied::NotAMember),
-        }
+        let (row, message) = self.messages.lookup(id).ok_or(MessageDenied::Unknown)?;
+        let (chat, members) = self.chat_of(message).ok_or(MessageDenied::NotAMember)?;
+        let rank = members.rank(user).ok_or(MessageDenied::NotAMember)?;
+        Ok(Reachable { row, chat, rank })
     }
 }

@@ -61,6 +61,8 @@
 mod access;
 mod action;
 mod array;
+mod bits;
+mod chain;
 mod command;
 mod engine;
 mod error;
@@ -112,6 +114,6 @@ pub use outcome::{Change, Outcome};
 pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
 pub use reaction::{Reaction, UnknownReaction};
 pub use request::{BotPolicy, LikeRequest, UserLikeRequest};
-pub use sizing::{Capacity, Server, Sizing, Small, pool_for};
+pub use sizing::{Capacity, Server, Sizing, Small, mask_words, pool_for};
 pub use snapshot::{RestoreError, SnapshotError};
 pub use v2::{ReactionError, ReactionErrorCode, ReactionOutcome, ReactionRequest};

@@ -30,7 +30,7 @@ impl<S: Sizing> Engine<S> {
     /// nothing changes.
     ///
     /// # Cost
-    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    /// O(1) expected for a like, O(LIKES) for another kind.
     pub fn add_reaction(
         &mut self,
         request: &ReactionRequest,
@@ -43,10 +43,17 @@ impl<S: Sizing> Engine<S> {
         let (_, row) = rows
             .get_mut(target.row)
             .ok_or(ReactionError::MessageNotFound)?;
-        let Err(pos) = row.find(pool, checked.reaction, user) else {
-            return Err(ReactionError::AlreadySet);
+        let added = if checked.reaction == Reaction::Like {
+            if row.liked_by_rank(target.rank) {
+                return Err(ReactionError::AlreadySet);
+            }
+            row.like_rank(pool, target.rank, S::LIKES)
+        } else {
+            let Err(pos) = row.find(pool, checked.reaction, user) else {
+                return Err(ReactionError::AlreadySet);
+            };
+            row.add(pool, pos, (checked.reaction, user), S::LIKES)
         };
-        let added = row.add(pool, pos, (checked.reaction, user), S::LIKES);
         added.map_err(|e| match e {
             AddError::Full => ReactionError::ReactionsFull,
             AddError::PoolFull => ReactionError::PoolFull,
@@ -63,7 +70,7 @@ impl<S: Sizing> Engine<S> {
     /// [`ReactionError::ReactionsFull`]. On error nothing changes.
     ///
     /// # Cost
-    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    /// O(1) expected for a like, O(LIKES) for another kind.
     pub fn delete_reaction(
         &mut self,
         request: &ReactionRequest,
@@ -76,10 +83,17 @@ impl<S: Sizing> Engine<S> {
         let (_, row) = rows
             .get_mut(target.row)
             .ok_or(ReactionError::MessageNotFound)?;
-        let pos = row
-            .find(pool, checked.reaction, user)
-            .map_err(|_| ReactionError::NotSet)?;
-        row.remove(pool, pos, checked.reaction);
+        if checked.reaction == Reaction::Like {
+            if !row.liked_by_rank(target.rank) {
+                return Err(ReactionError::NotSet);
+            }
+            row.unlike_rank(pool, target.rank);
+        } else {
+            let pos = row
+                .find(pool, checked.reaction, user)
+                .map_err(|_| ReactionError::NotSet)?;
+            row.remove(pool, pos);
+        }
         Ok(outcome(&checked, &target, row, pool, Change::Removed))
     }
 
@@ -123,10 +137,10 @@ impl<S: Sizing> Engine<S> {
 }
 
 /// Builds the outcome from the message's state after the change.
-fn outcome<E: Array<u64>>(
+fn outcome<M: Array<u64>, E: Array<u64>>(
     checked: &Checked,
     target: &Reachable,
-    row: &MessageRow,
+    row: &MessageRow<M>,
     pool: &Pool<E>,
     change: Change,
 ) -> ReactionOutcome {
