@@ -1,6 +1,6 @@
 //! Who may act where: the checks the legacy and the v2 paths share.
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Message, Reactions};
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::sizing::Sizing;
 
@@ -22,13 +22,14 @@ pub(crate) enum MessageDenied {
     NotAMember,
 }
 
-/// A message a user may react to: its row number, its chat, and the
-/// user's rank among the chat's members (the bit of their like).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Reachable {
-    pub(crate) row: usize,
+/// A message a user may react to: its row, its chat, the user's rank
+/// among the chat's members (the bit of their like), and the reaction
+/// pool, borrowed together so the change needs no second lookup.
+pub(crate) struct Reachable<'a, S: Sizing> {
+    pub(crate) row: &'a mut Message<S>,
     pub(crate) chat: ChatId,
     pub(crate) rank: usize,
+    pub(crate) pool: &'a mut Reactions<S>,
 }
 
 impl<S: Sizing> Engine<S> {
@@ -46,14 +47,23 @@ impl<S: Sizing> Engine<S> {
     /// its chat. One hash lookup reaches the message; its row names the
     /// chat's row, whose member index gives the user's rank. O(1)
     /// expected.
+    #[inline]
     pub(crate) fn reachable_message(
-        &self,
+        &mut self,
         user: UserId,
         id: MessageId,
-    ) -> Result<Reachable, MessageDenied> {
-        let (row, message) = self.messages.lookup(id).ok_or(MessageDenied::Unknown)?;
-        let (chat, members) = self.chat_of(message).ok_or(MessageDenied::NotAMember)?;
+    ) -> Result<Reachable<'_, S>, MessageDenied> {
+        let row = self.messages.get_mut(id).ok_or(MessageDenied::Unknown)?;
+        let (chat, members) = self
+            .chats
+            .row(row.chat as usize)
+            .ok_or(MessageDenied::NotAMember)?;
         let rank = members.rank(user).ok_or(MessageDenied::NotAMember)?;
-        Ok(Reachable { row, chat, rank })
+        Ok(Reachable {
+            row,
+            chat: *chat,
+            rank,
+            pool: &mut self.pool,
+        })
     }
 }

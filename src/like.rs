@@ -4,7 +4,7 @@
 //! only mutation is the single insert or remove in [`Engine::apply_like`],
 //! after every check has passed, so an error leaves the state unchanged.
 
-use crate::access::{BotDenied, MessageDenied};
+use crate::access::{BotDenied, MessageDenied, Reachable};
 use crate::action::Action;
 use crate::engine::Engine;
 use crate::error::LikeError;
@@ -90,22 +90,24 @@ impl<S: Sizing> Engine<S> {
         id: MessageId,
         action: Action,
     ) -> Result<Outcome, LikeError> {
-        let target = self.reachable_message(user, id).map_err(|e| match e {
+        let Reachable {
+            row,
+            chat,
+            rank,
+            pool,
+        } = self.reachable_message(user, id).map_err(|e| match e {
             MessageDenied::Unknown => LikeError::MessageNotFound,
             MessageDenied::NotAMember => LikeError::NotAMember,
         })?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows.get_mut(target.row).ok_or(LikeError::MessageNotFound)?;
-        let change = match (row.liked_by_rank(target.rank), action) {
+        let change = match (row.liked_by_rank(rank), action) {
             (true, Action::Plus) => return Err(LikeError::AlreadyLiked),
             (false, Action::Minus) => return Err(LikeError::NotLiked),
             (true, _) => {
-                row.unlike_rank(pool, target.rank);
+                row.unlike_rank(pool, rank);
                 Change::Removed
             }
             (false, _) => {
-                let added = row.like_rank(pool, target.rank, S::LIKES);
+                let added = row.like_rank(pool, rank, S::LIKES);
                 added.map_err(|e| match e {
                     AddError::Full => LikeError::LikeSetFull,
                     AddError::PoolFull => LikeError::PoolFull,
@@ -115,7 +117,7 @@ impl<S: Sizing> Engine<S> {
         };
         Ok(Outcome {
             message: id,
-            chat: target.chat,
+            chat,
             actor: user,
             change,
             count: usize::from(row.likes),

@@ -175,6 +175,7 @@ impl<E: Array<u64>> Pool<E> {
 
     /// Makes room for one more reserved entry next to the `reserved` ones
     /// the block has, growing it when full. O(len).
+    #[inline]
     pub(crate) fn reserve(&mut self, block: &mut Block, reserved: usize) -> Result<(), PoolFull> {
         if block.is_full(reserved) {
             self.grow(block)?;
@@ -299,6 +300,7 @@ impl<E: Array<u64>> Pool<E> {
     }
 
     /// Moves a full block's entries into a block of twice the size.
+    #[cold]
     fn grow(&mut self, block: &mut Block) -> Result<(), PoolFull> {
         let class = if block.class == 0 {
             FIRST_CLASS

@@ -98,7 +98,17 @@ where
         Some((row, value))
     }
 
+    /// The row at row number `at`, with its key: read from the backing
+    /// array directly, so only a number of a row in use means a row.
+    /// O(1).
+    #[must_use]
+    #[inline]
+    pub fn row(&self, at: usize) -> Option<(&K, &V)> {
+        self.rows.as_slice().get(at).map(|(k, v)| (k, v))
+    }
+
     /// The row for `key`, mutably. O(1) expected.
+    #[inline]
     pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
         let (_, row) = self.find(key).ok()?;
         self.rows.as_mut_slice().get_mut(row).map(|(_, v)| v)
@@ -198,6 +208,7 @@ where
     /// always ends at an empty slot and the loop needs no step count; a
     /// slot's row is read from the backing array directly (every tag
     /// names a row in use).
+    #[inline]
     fn find(&self, key: K) -> Result<(usize, usize), usize> {
         let (mask, slots, rows) = (
             self.mask(),

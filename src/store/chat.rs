@@ -82,6 +82,7 @@ impl<L: Array<UserId>, X: Array<[u16; 2]>> ChatRow<L, X> {
     /// The user's rank among the members, or `None` for a non-member: a
     /// probe of the hash index, O(1) expected. The index is at most half
     /// full, so every probe run ends at an empty slot.
+    #[inline]
     pub(crate) fn rank(&self, user: UserId) -> Option<usize> {
         let slots = self.index.as_slice().as_flattened();
         let members = self.members.as_slice();

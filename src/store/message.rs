@@ -83,6 +83,7 @@ impl<M: Array<u64>> MessageRow<M> {
     }
 
     /// Whether the member of this rank likes the message. O(1).
+    #[inline]
     pub(crate) fn liked_by_rank(&self, rank: usize) -> bool {
         bits::test(self.mask.as_slice(), rank)
     }
@@ -90,6 +91,7 @@ impl<M: Array<u64>> MessageRow<M> {
     /// Sets the like of the member of this rank (who does not like it
     /// yet), unless the set holds `capacity` reactions. O(1), or O(LIKES)
     /// when the block grows.
+    #[inline]
     pub(crate) fn like_rank<E: Array<u64>>(
         &mut self,
         pool: &mut Pool<E>,
@@ -109,6 +111,7 @@ impl<M: Array<u64>> MessageRow<M> {
     }
 
     /// Removes the like of the member of this rank (who likes it). O(1).
+    #[inline]
     pub(crate) fn unlike_rank<E: Array<u64>>(&mut self, pool: &mut Pool<E>, rank: usize) {
         bits::clear(self.mask.as_mut_slice(), rank);
         self.likes = self.likes.wrapping_sub(1);

@@ -3,7 +3,7 @@
 use crate::access::{BotDenied, MessageDenied, Reachable};
 use crate::array::Array;
 use crate::engine::Engine;
-use crate::ids::{Arg, BotId, MessageId};
+use crate::ids::{Arg, BotId, ChatId, MessageId};
 use crate::outcome::Change;
 use crate::pool::Pool;
 use crate::reaction::Reaction;
@@ -38,11 +38,7 @@ impl<S: Sizing> Engine<S> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
         let target = self.reaction_target(&checked)?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows
-            .get_mut(target.row)
-            .ok_or(ReactionError::MessageNotFound)?;
+        let (row, pool) = (target.row, target.pool);
         let added = if checked.reaction == Reaction::Like {
             if row.liked_by_rank(target.rank) {
                 return Err(ReactionError::AlreadySet);
@@ -58,7 +54,7 @@ impl<S: Sizing> Engine<S> {
             AddError::Full => ReactionError::ReactionsFull,
             AddError::PoolFull => ReactionError::PoolFull,
         })?;
-        Ok(outcome(&checked, &target, row, pool, Change::Set))
+        Ok(outcome(&checked, target.chat, row, pool, Change::Set))
     }
 
     /// Applies `imbot.v2.Chat.Message.Reaction.delete`: the bot removes a
@@ -78,11 +74,7 @@ impl<S: Sizing> Engine<S> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
         let target = self.reaction_target(&checked)?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows
-            .get_mut(target.row)
-            .ok_or(ReactionError::MessageNotFound)?;
+        let (row, pool) = (target.row, target.pool);
         if checked.reaction == Reaction::Like {
             if !row.liked_by_rank(target.rank) {
                 return Err(ReactionError::NotSet);
@@ -94,7 +86,7 @@ impl<S: Sizing> Engine<S> {
                 .map_err(|_| ReactionError::NotSet)?;
             row.remove(pool, pos);
         }
-        Ok(outcome(&checked, &target, row, pool, Change::Removed))
+        Ok(outcome(&checked, target.chat, row, pool, Change::Removed))
     }
 
     /// Checks V1 to V5: the parameters and the bot.
@@ -126,7 +118,7 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// Check V6: the message the bot may react to.
-    fn reaction_target(&self, checked: &Checked) -> Result<Reachable, ReactionError> {
+    fn reaction_target(&mut self, checked: &Checked) -> Result<Reachable<'_, S>, ReactionError> {
         let user = checked.bot.user();
         self.reachable_message(user, checked.message)
             .map_err(|e| match e {
@@ -139,7 +131,7 @@ impl<S: Sizing> Engine<S> {
 /// Builds the outcome from the message's state after the change.
 fn outcome<M: Array<u64>, E: Array<u64>>(
     checked: &Checked,
-    target: &Reachable,
+    chat: ChatId,
     row: &MessageRow<M>,
     pool: &Pool<E>,
     change: Change,
@@ -147,7 +139,7 @@ fn outcome<M: Array<u64>, E: Array<u64>>(
     let actor = checked.bot.user();
     ReactionOutcome {
         message: checked.message,
-        chat: target.chat,
+        chat,
         actor,
         reaction: checked.reaction,
         change,
