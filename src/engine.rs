@@ -194,8 +194,8 @@ impl<S: Sizing> Clone for Engine<S> {
 
 impl<S: Sizing> PartialEq for Engine<S> {
     /// Compares content, not layout: the retry window too, entry by entry
-    /// in arrival order. O(bots + chats × MEMBERS + messages × LIKES +
-    /// KEYS) expected.
+    /// in arrival order. O(bots + chats × MEMBERS + messages × (MEMBERS /
+    /// 64 + LIKES) + KEYS) expected.
     fn eq(&self, other: &Self) -> bool {
         let same_bots = self.bots.len() == other.bots.len()
             && self.bots.iter().all(|(b, a)| other.bots.get(*b) == Some(a));

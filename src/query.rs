@@ -252,7 +252,7 @@ impl<S: Sizing> Engine<S> {
 
     /// The message's reactions grouped by kind (kind, count, users
     /// ascending), or `None` for an unknown message. O(1) expected to
-    /// start, O(LIKES) to walk.
+    /// start, O(MEMBERS / 64 + LIKES) to walk.
     #[must_use]
     pub fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
         let row = self.messages.get(message)?;
@@ -276,7 +276,8 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// The kinds `user` set on the message, or `None` for an unknown
-    /// message. O(1) expected to start, O(LIKES) to walk.
+    /// message. O(1) expected, plus O(log LIKES), to start; O(LIKES) to
+    /// walk.
     #[must_use]
     pub fn user_reactions(&self, message: MessageId, user: UserId) -> Option<UserReactions<'_>> {
         let row = self.messages.get(message)?;
@@ -339,7 +340,7 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// Whether `user` is a member of the chat; `false` for an unknown chat.
-    /// O(1) expected, plus O(log MEMBERS).
+    /// O(1) expected: a probe of the chat's member index.
     #[must_use]
     pub fn is_member(&self, chat: ChatId, user: UserId) -> bool {
         self.chats.get(chat).is_some_and(|m| m.contains(user))
