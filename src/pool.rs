@@ -415,6 +415,32 @@ mod tests {
     }
 
     #[test]
+    fn reserved_entries_size_the_block_as_stored_ones_would() {
+        let mut pool = Small::new();
+        let mut block = Block::EMPTY;
+        // Two reserved entries take the first block of two, a third grows
+        // it to four: the same as three stored entries.
+        for reserved in 0..3 {
+            pool.reserve(&mut block, reserved).unwrap();
+        }
+        assert_eq!(pool.high_water(), 6);
+        assert!(pool.entries(block).is_empty());
+        // A reserved entry is filled and taken back without growing.
+        pool.fill(&mut block, 0, Reaction::Like, 7).unwrap();
+        assert_eq!(pool.entries(block), [7]);
+        assert!(pool.take(&mut block, 0));
+        assert_eq!(pool.high_water(), 6);
+        // The block goes back to its free list when nothing is left.
+        pool.unreserve(&mut block, 0);
+        assert_eq!(block, Block::EMPTY);
+        let mut other = Block::EMPTY;
+        for reserved in 0..3 {
+            pool.reserve(&mut other, reserved).unwrap();
+        }
+        assert_eq!(pool.high_water(), 6, "the freed blocks were reused");
+    }
+
+    #[test]
     fn a_full_pool_refuses_and_keeps_the_set() {
         let mut pool = Small::new();
         let mut block = Block::EMPTY;
