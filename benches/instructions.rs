@@ -5,9 +5,11 @@
 //! Each case builds the world of N messages and applies the first 100,000
 //! requests of the stream (the setup, not counted), then counts the
 //! instructions of the next 10,000: divide the reported `Instructions` by
-//! 10,000 for the count per request. Cases: the engine, the std handler with
-//! SipHash (its keys are random, so its count can move slightly from run to
-//! run) and with Fx, at N = 4,096 and 65,536.
+//! 10,000 for the count per request. Cases: the engine (sized for N), the
+//! same world in the named server sizing (`ServerEngine`: 128 members a
+//! chat, a like mask of two words), the std handler with SipHash (its keys
+//! are random, so its count can move slightly from run to run) and with
+//! Fx, at N = 4,096 and 65,536.
 //!
 //! Run with `cargo bench --bench instructions`; it needs valgrind and
 //! `gungraun-runner` of the same version as the `gungraun` dev-dependency.
@@ -47,12 +49,24 @@ fn stream(n: u64) -> (Vec<Request>, Vec<Request>) {
 }
 
 fn engine_setup(n: u64) -> Case<Box<engine_adapter::Engine>, LikeRequest> {
+    warmed(n, engine_adapter::build)
+}
+
+fn server_setup(n: u64) -> Case<Box<engine_adapter::Engine>, LikeRequest> {
+    warmed(n, engine_adapter::build_server)
+}
+
+/// The engine `build` makes for `n` messages, after the warm-up.
+fn warmed(
+    n: u64,
+    build: fn(u64) -> Box<engine_adapter::Engine>,
+) -> Case<Box<engine_adapter::Engine>, LikeRequest> {
     assert!(
         n <= engine_adapter::MAX_MESSAGES,
         "the engine holds {n} messages"
     );
     let (warm, batch) = stream(n);
-    let mut handler = engine_adapter::build(n);
+    let mut handler = build(n);
     for request in &warm {
         engine_adapter::apply(&mut handler, &engine_adapter::prepare(request));
     }
@@ -92,6 +106,17 @@ fn engine(
 }
 
 #[library_benchmark]
+#[benches::n(args = [4096, 65_536], setup = server_setup)]
+fn server(
+    mut case: Case<Box<engine_adapter::Engine>, LikeRequest>,
+) -> Case<Box<engine_adapter::Engine>, LikeRequest> {
+    for request in &case.batch {
+        black_box(engine_adapter::apply(&mut case.handler, black_box(request)));
+    }
+    case
+}
+
+#[library_benchmark]
 #[benches::n(args = [4096, 65_536], setup = sip_setup)]
 fn std_sip(mut case: Case<SipHandler, Request>) -> Case<SipHandler, Request> {
     for request in &case.batch {
@@ -109,6 +134,9 @@ fn std_fx(mut case: Case<FxHandler, Request>) -> Case<FxHandler, Request> {
     case
 }
 
-library_benchmark_group!(name = per_request, benchmarks = [engine, std_sip, std_fx]);
+library_benchmark_group!(
+    name = per_request,
+    benchmarks = [engine, server, std_sip, std_fx]
+);
 
 main!(library_benchmark_groups = per_request);

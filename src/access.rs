@@ -1,6 +1,6 @@
 //! Who may act where: the checks the legacy and the v2 paths share.
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Message, Reactions};
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::sizing::Sizing;
 
@@ -22,11 +22,14 @@ pub(crate) enum MessageDenied {
     NotAMember,
 }
 
-/// A message a user may react to: its row number and its chat.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Reachable {
-    pub(crate) row: usize,
+/// A message a user may react to: its row, its chat, the user's rank
+/// among the chat's members (the bit of their like), and the reaction
+/// pool, borrowed together so the change needs no second lookup.
+pub(crate) struct Reachable<'a, S: Sizing> {
+    pub(crate) row: &'a mut Message<S>,
     pub(crate) chat: ChatId,
+    pub(crate) rank: usize,
+    pub(crate) pool: &'a mut Reactions<S>,
 }
 
 impl<S: Sizing> Engine<S> {
@@ -42,21 +45,25 @@ impl<S: Sizing> Engine<S> {
 
     /// The message `user` may react to: it exists and `user` is a member of
     /// its chat. One hash lookup reaches the message; its row names the
-    /// chat's row. O(1) expected, plus O(log MEMBERS).
+    /// chat's row, whose member index gives the user's rank. O(1)
+    /// expected.
+    #[inline]
     pub(crate) fn reachable_message(
-        &self,
+        &mut self,
         user: UserId,
         id: MessageId,
-    ) -> Result<Reachable, MessageDenied> {
-        let row = self.messages.position(id).ok_or(MessageDenied::Unknown)?;
-        let (_, message) = self
-            .messages
-            .rows()
-            .get(row)
-            .ok_or(MessageDenied::Unknown)?;
-        match self.chat_of(message) {
-            Some((chat, members)) if members.contains(user) => Ok(Reachable { row, chat }),
-            _ => Err(MessageDenied::NotAMember),
-        }
+    ) -> Result<Reachable<'_, S>, MessageDenied> {
+        let row = self.messages.get_mut(id).ok_or(MessageDenied::Unknown)?;
+        let (chat, members) = self
+            .chats
+            .row(row.chat as usize)
+            .ok_or(MessageDenied::NotAMember)?;
+        let rank = members.rank(user).ok_or(MessageDenied::NotAMember)?;
+        Ok(Reachable {
+            row,
+            chat: *chat,
+            rank,
+            pool: &mut self.pool,
+        })
     }
 }

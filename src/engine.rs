@@ -2,8 +2,12 @@
 
 use core::fmt;
 
+use crate::array::Array;
+use crate::bits::mask_words;
 use crate::ids::{AppId, BotId, ChatId, MessageId};
 use crate::pool::{Pool, kind_of, user_of};
+use crate::query::Users;
+use crate::reaction::Reaction;
 use crate::request::BotPolicy;
 use crate::sizing::{Server, Sizing, Small};
 use crate::store::{ChatRow, MessageRow};
@@ -16,9 +20,11 @@ use crate::window::Window;
 /// Bots, chats and messages each live in dense rows behind a hash index
 /// that is never more than half full, so finding one by id costs O(1)
 /// expected even in a full table. A message row names its chat by row
-/// number, so a like request reaches the message, its chat and its
-/// reactions with one hash lookup. A chat's members are a sorted array
-/// searched by bisection; reactions live in one shared pool (see
+/// number, so a like request reaches the message, its chat and its likes
+/// with one hash lookup. A chat's members are a sorted array with a hash
+/// index giving each member's rank; a message keeps its current members'
+/// likes as one bit per rank, and its other reactions, with the likes of
+/// members who left, in one shared pool (see
 /// [`Capacity`](crate::Capacity)). Capacities are checked at compile time
 /// by [`Engine::new`].
 ///
@@ -42,9 +48,11 @@ pub(crate) type Chat<S> = ChatRow<<S as Sizing>::MemberList, <S as Sizing>::Memb
 /// The chat table of a sizing: chat id to member list.
 pub(crate) type Chats<S> =
     Table<ChatId, Chat<S>, <S as Sizing>::ChatRows, <S as Sizing>::ChatIndex>;
+/// A message row of a sizing: its like mask has the sizing's words.
+pub(crate) type Message<S> = MessageRow<<S as Sizing>::Mask>;
 /// The message table of a sizing.
 pub(crate) type Messages<S> =
-    Table<MessageId, MessageRow, <S as Sizing>::MessageRows, <S as Sizing>::MessageIndex>;
+    Table<MessageId, Message<S>, <S as Sizing>::MessageRows, <S as Sizing>::MessageIndex>;
 /// The reaction pool of a sizing.
 pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolEntries>;
 
@@ -52,11 +60,11 @@ pub(crate) type Reactions<S> = Pool<<S as Sizing>::PoolEntries>;
 pub(crate) type Keys<S> =
     Window<<S as Sizing>::KeyRows, <S as Sizing>::KeyIndex, <S as Sizing>::KeyRing>;
 
-/// An engine for microcontrollers (see [`Small`]): about 5 KiB.
+/// An engine for microcontrollers (see [`Small`]): about 6.5 KiB.
 pub type SmallEngine = Engine<Small>;
 
 /// An engine for servers (see [`Server`]): a million messages in about
-/// 61 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
+/// 85 MiB. Keep it in a `static` (its `new` is `const`) or build it on the
 /// heap, not on a stack.
 pub type ServerEngine = Engine<Server>;
 
@@ -101,6 +109,10 @@ impl<S: Sizing> Engine<S> {
                 S::KEYS == 0 || (S::KEYS.is_power_of_two() && S::KEYS <= 1 << 20),
                 "KEYS must be 0 or a power of two, at most 2^20"
             );
+            assert!(
+                S::WORDS == mask_words(S::MEMBERS),
+                "WORDS must be mask_words(MEMBERS): one bit per member"
+            );
         }
         Self {
             policy,
@@ -120,24 +132,40 @@ impl<S: Sizing> Engine<S> {
 
     /// A message row's chat: its id and row. Every stored message's chat
     /// row exists, so this is `None` only for a row not from this engine.
-    pub(crate) fn chat_of(&self, row: &MessageRow) -> Option<(ChatId, &Chat<S>)> {
+    pub(crate) fn chat_of(&self, row: &Message<S>) -> Option<(ChatId, &Chat<S>)> {
         let (id, chat) = self.chats.rows().get(row.chat as usize)?;
         Some((*id, chat))
     }
 
+    /// The users who like a message, ascending: its chat's members whose
+    /// bit is set, merged with the likes kept by former members.
+    pub(crate) fn likers_of<'a>(&'a self, row: &'a Message<S>) -> Users<'a> {
+        let members = self.chat_of(row).map(|(_, c)| c.as_slice());
+        Users::merged(
+            row.mask.as_slice(),
+            members.unwrap_or_default(),
+            row.kept(&self.pool),
+            usize::from(row.likes),
+        )
+    }
+
     /// A message's reactions as (kind code, user) pairs, ascending.
-    pub(crate) fn entries(&self, row: &MessageRow) -> impl Iterator<Item = (u8, u32)> + '_ {
-        let entries = self.pool.entries(row.block).iter();
-        entries.map(|&e| (kind_of(e), user_of(e)))
+    pub(crate) fn entries<'a>(
+        &'a self,
+        row: &'a Message<S>,
+    ) -> impl Iterator<Item = (u8, u32)> + 'a {
+        let likes = self.likers_of(row).map(|u| (Reaction::Like as u8, u.get()));
+        let others = row.others(&self.pool).iter();
+        likes.chain(others.map(|&e| (kind_of(e), user_of(e))))
     }
 
     /// Whether two engines hold the same message `id` with the same
     /// content.
-    fn same_message(&self, other: &Self, id: MessageId, row: &MessageRow) -> bool {
+    fn same_message(&self, other: &Self, id: MessageId, row: &Message<S>) -> bool {
         let Some(theirs) = other.messages.get(id) else {
             return false;
         };
-        let chat = |e: &Self, r: &MessageRow| e.chat_of(r).map(|(c, _)| c);
+        let chat = |e: &Self, r: &Message<S>| e.chat_of(r).map(|(c, _)| c);
         chat(self, row) == chat(other, theirs)
             && row.author == theirs.author
             && row.version == theirs.version
@@ -166,8 +194,8 @@ impl<S: Sizing> Clone for Engine<S> {
 
 impl<S: Sizing> PartialEq for Engine<S> {
     /// Compares content, not layout: the retry window too, entry by entry
-    /// in arrival order. O(bots + chats × MEMBERS + messages × LIKES +
-    /// KEYS) expected.
+    /// in arrival order. O(bots + chats × MEMBERS + messages × (MEMBERS /
+    /// 64 + LIKES) + KEYS) expected.
     fn eq(&self, other: &Self) -> bool {
         let same_bots = self.bots.len() == other.bots.len()
             && self.bots.iter().all(|(b, a)| other.bots.get(*b) == Some(a));
@@ -234,7 +262,7 @@ impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Debug for DebugWith<F> 
 }
 
 /// One message row, with its chat id and reactions resolved.
-struct DebugMessage<'a, S: Sizing>(&'a Engine<S>, &'a MessageRow);
+struct DebugMessage<'a, S: Sizing>(&'a Engine<S>, &'a Message<S>);
 
 impl<S: Sizing> fmt::Debug for DebugMessage<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -18,7 +18,7 @@
 //! | L6 | [`Engine::like`], [`Engine::like_as_user`] (`apply_like`, through `reachable_message`) | [`LikeError::MessageNotFound`] | `tests/rules.rs` |
 //! | L7 | the same | [`LikeError::NotAMember`] | `tests/rules.rs` |
 //! | L8 | the same (`apply_like`) | [`LikeError::AlreadyLiked`], [`LikeError::NotLiked`] | `tests/rules.rs` |
-//! | L9 | the same (`apply_like`, the message row's `add`) | [`LikeError::LikeSetFull`], [`LikeError::PoolFull`] | `tests/rules.rs`, `tests/capacity.rs` |
+//! | L9 | the same (`apply_like`, the message row's `like_rank`) | [`LikeError::LikeSetFull`], [`LikeError::PoolFull`] | `tests/rules.rs`, `tests/capacity.rs` |
 //! | L10 | the same: the one insert or remove | success: [`Outcome`] | `tests/rules.rs` |
 //! | V1 | [`Engine::add_reaction`], [`Engine::delete_reaction`] (`check_reaction`) | [`ReactionError::BotIdRequired`], [`ReactionError::BotIdInvalid`] | `tests/reactions.rs`, `src/wire/tests/reaction_checks.rs` |
 //! | V2 | the same (`check_bot`) | [`ReactionError::BotNotFound`] | `tests/reactions.rs` |
@@ -27,7 +27,7 @@
 //! | V5 | the same (`check_reaction`); the codes in [`Reaction`] | [`ReactionError::ReactionMissing`], [`ReactionError::ReactionUnknown`] | `tests/reactions.rs` |
 //! | V6 | the same (`reaction_target`, through `reachable_message`) | [`ReactionError::MessageNotFound`], [`ReactionError::NotAMember`] | `tests/reactions.rs` |
 //! | V7 | [`Engine::add_reaction`] / [`Engine::delete_reaction`] | [`ReactionError::AlreadySet`] / [`ReactionError::NotSet`] | `tests/reactions.rs` |
-//! | V8 | [`Engine::add_reaction`] (the message row's `add`) | [`ReactionError::ReactionsFull`], [`ReactionError::PoolFull`] | `tests/reactions.rs`, `tests/capacity.rs` |
+//! | V8 | [`Engine::add_reaction`] (the message row's `like_rank` for a like, `add` for another kind) | [`ReactionError::ReactionsFull`], [`ReactionError::PoolFull`] | `tests/reactions.rs`, `tests/capacity.rs` |
 //! | retries (contract section 9) | [`Engine::like_keyed`], [`Engine::like_as_user_keyed`], [`Engine::add_reaction_keyed`], [`Engine::delete_reaction_keyed`] (`keyed`, over the retry window) | [`LikeError::KeyReused`], [`ReactionError::KeyReused`] | `tests/keys.rs`, `tests/snapshot.rs` |
 //!
 //! The host-side transitions and their refusals are tested in
@@ -61,6 +61,8 @@
 mod access;
 mod action;
 mod array;
+mod bits;
+mod chain;
 mod command;
 mod engine;
 mod error;
@@ -112,6 +114,6 @@ pub use outcome::{Change, Outcome};
 pub use query::{MessageInfo, ReactionGroup, ReactionGroups, UserReactions, Users};
 pub use reaction::{Reaction, UnknownReaction};
 pub use request::{BotPolicy, LikeRequest, UserLikeRequest};
-pub use sizing::{Capacity, Server, Sizing, Small, pool_for};
+pub use sizing::{Capacity, Server, Sizing, Small, mask_words, pool_for};
 pub use snapshot::{RestoreError, SnapshotError};
 pub use v2::{ReactionError, ReactionErrorCode, ReactionOutcome, ReactionRequest};

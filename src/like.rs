@@ -4,13 +4,12 @@
 //! only mutation is the single insert or remove in [`Engine::apply_like`],
 //! after every check has passed, so an error leaves the state unchanged.
 
-use crate::access::{BotDenied, MessageDenied};
+use crate::access::{BotDenied, MessageDenied, Reachable};
 use crate::action::Action;
 use crate::engine::Engine;
 use crate::error::LikeError;
 use crate::ids::{AppId, Arg, BotId, MessageId, UserId};
 use crate::outcome::{Change, Outcome};
-use crate::reaction::Reaction;
 use crate::request::{BotPolicy, LikeRequest, UserLikeRequest};
 use crate::sizing::Sizing;
 use crate::store::AddError;
@@ -30,9 +29,9 @@ impl<S: Sizing> Engine<S> {
     ///
     /// # Cost
     /// O(1) expected with `BOT_ID` given; O(BOTS) with it omitted (rule L2
-    /// scans the bot table); plus O(log MEMBERS) for the membership test
-    /// and O(LIKES) to shift the message's set (a bisection finds the
-    /// like in O(log LIKES)).
+    /// scans the bot table). The membership test is a probe of the chat's
+    /// member index and the like is one bit, so the rest is O(1) expected,
+    /// plus O(LIKES) when the message's pool block grows.
     pub fn like(&mut self, request: &LikeRequest) -> Result<Outcome, LikeError> {
         let bot = self.resolve_bot(request.app, request.bot)?;
         let message = require_message(request.message)?;
@@ -46,7 +45,7 @@ impl<S: Sizing> Engine<S> {
     /// As [`Engine::like`] from rule L4 on. On error nothing changes.
     ///
     /// # Cost
-    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    /// O(1) expected, plus O(LIKES) when the message's pool block grows.
     pub fn like_as_user(&mut self, request: &UserLikeRequest) -> Result<Outcome, LikeError> {
         let message = require_message(request.message)?;
         self.apply_like(request.user, message, request.action)
@@ -83,29 +82,32 @@ impl<S: Sizing> Engine<S> {
         }
     }
 
-    /// Rules L6 to L10 for an acting user.
+    /// Rules L6 to L10 for an acting user: one message lookup, the chat
+    /// row it names, the user's rank there, and the one bit of their like.
     fn apply_like(
         &mut self,
         user: UserId,
         id: MessageId,
         action: Action,
     ) -> Result<Outcome, LikeError> {
-        let target = self.reachable_message(user, id).map_err(|e| match e {
+        let Reachable {
+            row,
+            chat,
+            rank,
+            pool,
+        } = self.reachable_message(user, id).map_err(|e| match e {
             MessageDenied::Unknown => LikeError::MessageNotFound,
             MessageDenied::NotAMember => LikeError::NotAMember,
         })?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows.get_mut(target.row).ok_or(LikeError::MessageNotFound)?;
-        let change = match (row.find(pool, Reaction::Like, user), action) {
-            (Ok(_), Action::Plus) => return Err(LikeError::AlreadyLiked),
-            (Err(_), Action::Minus) => return Err(LikeError::NotLiked),
-            (Ok(pos), _) => {
-                row.remove(pool, pos, Reaction::Like);
+        let change = match (row.liked_by_rank(rank), action) {
+            (true, Action::Plus) => return Err(LikeError::AlreadyLiked),
+            (false, Action::Minus) => return Err(LikeError::NotLiked),
+            (true, _) => {
+                row.unlike_rank(pool, rank);
                 Change::Removed
             }
-            (Err(pos), _) => {
-                let added = row.add(pool, pos, (Reaction::Like, user), S::LIKES);
+            (false, _) => {
+                let added = row.like_rank(pool, rank, S::LIKES);
                 added.map_err(|e| match e {
                     AddError::Full => LikeError::LikeSetFull,
                     AddError::PoolFull => LikeError::PoolFull,
@@ -115,7 +117,7 @@ impl<S: Sizing> Engine<S> {
         };
         Ok(Outcome {
             message: id,
-            chat: target.chat,
+            chat,
             actor: user,
             change,
             count: usize::from(row.likes),
@@ -143,7 +145,7 @@ impl<S: Sizing> Engine<S> {
     /// how many were applied (the shorter of the two slices).
     ///
     /// Groups of 16 requests first look up their messages' rows and
-    /// reactions (reads only), so the memory those requests touch is
+    /// chats (reads only), so the memory those requests touch is
     /// fetched side by side instead of one miss after another, then apply
     /// in order. It pays off on tables larger than the CPU's caches.
     ///
@@ -169,11 +171,11 @@ impl<S: Sizing> Engine<S> {
         done
     }
 
-    /// Reads a message's row and the first of its reactions: the loads a
-    /// like request will make, started early.
+    /// Reads a message's row and its chat's row: the loads a like request
+    /// will make, started early.
     fn touch(&self, id: MessageId) -> Option<u64> {
         let row = self.messages.get(id)?;
-        let first = self.pool.entries(row.block).first().copied();
-        Some(first.unwrap_or(u64::from(row.chat)))
+        let chat = self.chats.rows().get(row.chat as usize);
+        Some(chat.map_or(0, |(c, _)| u64::from(c.get())))
     }
 }

@@ -7,6 +7,14 @@
 //! likes ([`Reaction::Like`], kind 0) are the run at the front whose values
 //! are the users themselves.
 //!
+//! A block may also hold *reserved* entries: room kept for likes a message
+//! holds outside the pool (as bits over its chat's members, see
+//! `crate::store`). The caller passes how many; a block grows when its
+//! entries plus its reserved ones fill it, and goes back to the free list
+//! when both are gone. So a block is exactly as large as it would be with
+//! every reaction stored in it, and a reserved entry can be filled later
+//! without growing the block.
+//!
 //! Blocks double when full and go back to a free list of their size class
 //! when emptied; a size class only ever reuses its own blocks, and new
 //! blocks come from the untouched end of the pool. So no class holds more
@@ -28,11 +36,12 @@ const FIRST_CLASS: u8 = 1;
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Block {
-    /// The block's first entry (meaningless while `len` is 0).
+    /// The block's first entry (meaningless while `class` is 0).
     start: u32,
-    /// Entries in use.
+    /// Entries in use (reserved entries not counted).
     len: u16,
-    /// The block holds `2^class` entries (meaningless while `len` is 0).
+    /// The block holds `2^class` entries; 0: the block has no storage
+    /// (no block of class 0 is ever handed out).
     class: u8,
 }
 
@@ -61,7 +70,16 @@ impl Block {
 
     /// How many entries the block's storage holds.
     fn capacity(self) -> usize {
-        if self.len == 0 { 0 } else { 1 << self.class }
+        if self.class == 0 {
+            0
+        } else {
+            1usize.checked_shl(u32::from(self.class)).unwrap_or(0)
+        }
+    }
+
+    /// Whether `len` entries plus `reserved` ones fill the block.
+    fn is_full(self, reserved: usize) -> bool {
+        self.len().wrapping_add(reserved) >= self.capacity()
     }
 }
 
@@ -142,16 +160,49 @@ impl<E: Array<u64>> Pool<E> {
     }
 
     /// Inserts (kind, user) at a position [`Self::find`] returned as
-    /// `Err`, growing the block when it is full. O(len).
+    /// `Err`, growing the block when its entries and the `reserved` ones
+    /// fill it. O(len).
     pub(crate) fn insert(
+        &mut self,
+        block: &mut Block,
+        pos: usize,
+        (kind, user): (Reaction, u32),
+        reserved: usize,
+    ) -> Result<(), PoolFull> {
+        self.reserve(block, reserved)?;
+        self.fill(block, pos, kind, user)
+    }
+
+    /// Makes room for one more reserved entry next to the `reserved` ones
+    /// the block has, growing it when full. O(len).
+    #[inline]
+    pub(crate) fn reserve(&mut self, block: &mut Block, reserved: usize) -> Result<(), PoolFull> {
+        if block.is_full(reserved) {
+            self.grow(block)?;
+        }
+        Ok(())
+    }
+
+    /// Gives back one reserved entry, `reserved` being those left; a block
+    /// with no entries and none reserved goes back to its free list. O(1).
+    pub(crate) fn unreserve(&mut self, block: &mut Block, reserved: usize) {
+        if block.len == 0 && reserved == 0 {
+            self.release(*block);
+            *block = Block::EMPTY;
+        }
+    }
+
+    /// Turns a reserved entry into (kind, user) at a position
+    /// [`Self::find`] returned as `Err`; never grows the block. O(len).
+    pub(crate) fn fill(
         &mut self,
         block: &mut Block,
         pos: usize,
         kind: Reaction,
         user: u32,
     ) -> Result<(), PoolFull> {
-        if block.len() == block.capacity() {
-            self.grow(block)?;
+        if block.len() >= block.capacity() {
+            return Err(PoolFull);
         }
         let range = block.range();
         let at = range.start.wrapping_add(pos);
@@ -169,20 +220,27 @@ impl<E: Array<u64>> Pool<E> {
     }
 
     /// Removes the entry at a position [`Self::find`] returned as `Ok`;
-    /// an emptied block goes back to its free list. O(len).
-    pub(crate) fn remove(&mut self, block: &mut Block, pos: usize) {
+    /// a block left with no entries and none of the `reserved` goes back
+    /// to its free list. O(len).
+    pub(crate) fn remove(&mut self, block: &mut Block, pos: usize, reserved: usize) {
+        if self.take(block, pos) {
+            self.unreserve(block, reserved);
+        }
+    }
+
+    /// Turns the entry at a position [`Self::find`] returned as `Ok` into
+    /// a reserved one (the block keeps its storage); `false` when there is
+    /// no such entry. O(len).
+    pub(crate) fn take(&mut self, block: &mut Block, pos: usize) -> bool {
         let range = block.range();
         let at = range.start.wrapping_add(pos);
         if at >= range.end {
-            return;
+            return false;
         }
         let next = at.wrapping_add(1);
         shift(self.entries.as_mut_slice(), next..range.end, at);
         block.len = block.len.wrapping_sub(1);
-        if block.len == 0 {
-            self.push_free(block.start, block.class);
-            *block = Block::EMPTY;
-        }
+        true
     }
 
     /// An empty block with room for `len` entries, for a set restored
@@ -197,7 +255,7 @@ impl<E: Array<u64>> Pool<E> {
             .or_else(|| self.bump(class))
             .ok_or(PoolFull)?;
         // `len` 0 with a class set: the block owns storage but holds none
-        // yet; `push` fills it.
+        // yet; `push` fills it, and what it leaves is reserved.
         Ok(Block {
             start,
             len: 0,
@@ -213,8 +271,7 @@ impl<E: Array<u64>> Pool<E> {
         kind: Reaction,
         user: u32,
     ) -> Result<(), PoolFull> {
-        let room = 1usize.checked_shl(u32::from(block.class)).unwrap_or(0);
-        if block.len() >= room {
+        if block.len() >= block.capacity() {
             return Err(PoolFull);
         }
         let at = block.range().end;
@@ -232,7 +289,7 @@ impl<E: Array<u64>> Pool<E> {
 
     /// Frees a block's storage, as when its message is deleted.
     pub(crate) fn release(&mut self, block: Block) {
-        if block.len > 0 {
+        if block.class > 0 {
             self.push_free(block.start, block.class);
         }
     }
@@ -243,8 +300,9 @@ impl<E: Array<u64>> Pool<E> {
     }
 
     /// Moves a full block's entries into a block of twice the size.
+    #[cold]
     fn grow(&mut self, block: &mut Block) -> Result<(), PoolFull> {
-        let class = if block.len == 0 {
+        let class = if block.class == 0 {
             FIRST_CLASS
         } else {
             block.class.wrapping_add(1)
@@ -318,7 +376,7 @@ mod tests {
 
     fn add(pool: &mut Small, block: &mut Block, kind: Reaction, user: u32) -> Result<(), PoolFull> {
         let pos = pool.find(*block, kind, user).unwrap_err();
-        pool.insert(block, pos, kind, user)
+        pool.insert(block, pos, (kind, user), 0)
     }
 
     #[test]
@@ -348,12 +406,38 @@ mod tests {
         let mut pool = Small::new();
         let mut a = Block::EMPTY;
         add(&mut pool, &mut a, Reaction::Like, 1).unwrap();
-        pool.remove(&mut a, 0);
+        pool.remove(&mut a, 0, 0);
         assert_eq!(a, Block::EMPTY);
         let mut b = Block::EMPTY;
         add(&mut pool, &mut b, Reaction::Like, 5).unwrap();
         assert_eq!(pool.high_water(), 2);
         assert_eq!(pool.entries(b), [5]);
+    }
+
+    #[test]
+    fn reserved_entries_size_the_block_as_stored_ones_would() {
+        let mut pool = Small::new();
+        let mut block = Block::EMPTY;
+        // Two reserved entries take the first block of two, a third grows
+        // it to four: the same as three stored entries.
+        for reserved in 0..3 {
+            pool.reserve(&mut block, reserved).unwrap();
+        }
+        assert_eq!(pool.high_water(), 6);
+        assert!(pool.entries(block).is_empty());
+        // A reserved entry is filled and taken back without growing.
+        pool.fill(&mut block, 0, Reaction::Like, 7).unwrap();
+        assert_eq!(pool.entries(block), [7]);
+        assert!(pool.take(&mut block, 0));
+        assert_eq!(pool.high_water(), 6);
+        // The block goes back to its free list when nothing is left.
+        pool.unreserve(&mut block, 0);
+        assert_eq!(block, Block::EMPTY);
+        let mut other = Block::EMPTY;
+        for reserved in 0..3 {
+            pool.reserve(&mut other, reserved).unwrap();
+        }
+        assert_eq!(pool.high_water(), 6, "the freed blocks were reused");
     }
 
     #[test]

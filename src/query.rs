@@ -5,12 +5,13 @@ use core::slice;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::bits;
+use crate::engine::{Engine, Message};
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::pool::{kind_of, user_of};
 use crate::reaction::Reaction;
 use crate::sizing::Sizing;
-use crate::store::{ChatRow, MessageRow};
+use crate::store::ChatRow;
 
 /// A stored message's chat, author and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,16 +30,57 @@ pub struct MessageInfo {
 /// Users, ascending: those who like a message ([`Engine::likers`]) or
 /// who set one reaction kind ([`ReactionGroup::users`]). A borrowed view
 /// of the engine's storage; nothing is copied.
+///
+/// Likes come from two places, merged in order: a bit per current member
+/// of the chat (bit `i` is the `i`-th member, ascending) and the likes
+/// kept by users who left, ascending.
 #[derive(Debug, Clone)]
 pub struct Users<'a> {
-    users: slice::Iter<'a, u64>,
+    /// Bits over `members`; `lo..hi` are the ranks not yet visited.
+    mask: &'a [u64],
+    members: &'a [UserId],
+    lo: usize,
+    hi: usize,
+    /// Users stored in the pool.
+    stored: slice::Iter<'a, u64>,
+    /// Users not yet visited.
+    left: usize,
 }
 
 impl<'a> Users<'a> {
+    /// The users of pool entries alone.
     fn new(entries: &'a [u64]) -> Self {
+        Self::merged(&[], &[], entries, entries.len())
+    }
+
+    /// The members whose bit is set merged with the stored users; `len`
+    /// of them in all.
+    pub(crate) fn merged(
+        mask: &'a [u64],
+        members: &'a [UserId],
+        stored: &'a [u64],
+        len: usize,
+    ) -> Self {
         Self {
-            users: entries.iter(),
+            mask,
+            members,
+            lo: 0,
+            hi: members.len(),
+            stored: stored.iter(),
+            left: len,
         }
+    }
+
+    /// The first member left with a bit set, and their rank.
+    fn front_member(&self) -> Option<(usize, UserId)> {
+        let rank = bits::next_set(self.mask, self.lo, self.hi)?;
+        Some((rank, *self.members.get(rank)?))
+    }
+
+    /// The last member left with a bit set, and their rank.
+    fn back_member(&self) -> Option<(usize, UserId)> {
+        let rank = bits::prev_set(self.mask, self.lo, self.hi)?;
+        Some((rank, *self.members.get(rank)?))
     }
 }
 
@@ -52,17 +94,35 @@ impl Iterator for Users<'_> {
     type Item = UserId;
 
     fn next(&mut self) -> Option<UserId> {
-        self.users.next().map(user)
+        let stored = self.stored.as_slice().first().map(user);
+        let next = match (self.front_member(), stored) {
+            (Some((rank, member)), s) if s.is_none_or(|s| member < s) => {
+                self.lo = rank.wrapping_add(1);
+                member
+            }
+            _ => self.stored.next().map(user)?,
+        };
+        self.left = self.left.saturating_sub(1);
+        Some(next)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.users.size_hint()
+        (self.left, Some(self.left))
     }
 }
 
 impl DoubleEndedIterator for Users<'_> {
     fn next_back(&mut self) -> Option<UserId> {
-        self.users.next_back().map(user)
+        let stored = self.stored.as_slice().last().map(user);
+        let next = match (self.back_member(), stored) {
+            (Some((rank, member)), s) if s.is_none_or(|s| member > s) => {
+                self.hi = rank;
+                member
+            }
+            _ => self.stored.next_back().map(user)?,
+        };
+        self.left = self.left.saturating_sub(1);
+        Some(next)
     }
 }
 
@@ -74,7 +134,7 @@ impl FusedIterator for Users<'_> {}
 #[derive(Debug, Clone)]
 pub struct ReactionGroup<'a> {
     reaction: Reaction,
-    users: &'a [u64],
+    users: Users<'a>,
 }
 
 impl<'a> ReactionGroup<'a> {
@@ -93,7 +153,7 @@ impl<'a> ReactionGroup<'a> {
     /// The users who set it, ascending.
     #[must_use]
     pub fn users(&self) -> Users<'a> {
-        Users::new(self.users)
+        self.users.clone()
     }
 }
 
@@ -101,6 +161,9 @@ impl<'a> ReactionGroup<'a> {
 /// Made by [`Engine::reactions`].
 #[derive(Debug, Clone)]
 pub struct ReactionGroups<'a> {
+    /// The likers, until the first group is taken.
+    likes: Option<Users<'a>>,
+    /// The other reactions' entries.
     entries: &'a [u64],
 }
 
@@ -108,11 +171,16 @@ impl<'a> Iterator for ReactionGroups<'a> {
     type Item = ReactionGroup<'a>;
 
     fn next(&mut self) -> Option<ReactionGroup<'a>> {
+        if let Some(users) = self.likes.take().filter(|u| u.len() > 0) {
+            let reaction = Reaction::Like;
+            return Some(ReactionGroup { reaction, users });
+        }
         let code = kind_of(*self.entries.first()?);
         let len = self.entries.partition_point(|&e| kind_of(e) <= code);
         let (users, rest) = self.entries.split_at_checked(len)?;
         self.entries = rest;
         let reaction = Reaction::from_index(code)?;
+        let users = Users::new(users);
         Some(ReactionGroup { reaction, users })
     }
 }
@@ -123,6 +191,9 @@ impl FusedIterator for ReactionGroups<'_> {}
 /// [`Engine::user_reactions`].
 #[derive(Debug, Clone)]
 pub struct UserReactions<'a> {
+    /// Whether the user likes the message, until the like is taken.
+    like: bool,
+    /// The other reactions' entries.
     entries: slice::Iter<'a, u64>,
     user: u32,
 }
@@ -131,6 +202,9 @@ impl Iterator for UserReactions<'_> {
     type Item = Reaction;
 
     fn next(&mut self) -> Option<Reaction> {
+        if core::mem::take(&mut self.like) {
+            return Some(Reaction::Like);
+        }
         let user = self.user;
         let entry = self.entries.find(|&&e| user_of(e) == user)?;
         Reaction::from_index(kind_of(*entry))
@@ -141,21 +215,32 @@ impl FusedIterator for UserReactions<'_> {}
 
 impl<S: Sizing> Engine<S> {
     /// The users who like a message, ascending, or `None` for an unknown
-    /// message: a borrowed view, nothing copied. O(1) expected.
+    /// message: a borrowed view, nothing copied. O(1) expected to start,
+    /// O(MEMBERS / 64 + likes) to walk.
     #[must_use]
     pub fn likers(&self, message: MessageId) -> Option<Users<'_>> {
         let row = self.messages.get(message)?;
-        let likes = self.pool.entries(row.block).get(..usize::from(row.likes));
-        Some(Users::new(likes.unwrap_or_default()))
+        Some(self.likers_of(row))
     }
 
     /// Whether `user` likes the message; `false` for an unknown message.
-    /// O(1) expected, plus O(log LIKES).
+    /// O(1) expected for a member of its chat, plus O(log LIKES) for
+    /// anyone else.
     #[must_use]
     pub fn is_liked_by(&self, message: MessageId, user: UserId) -> bool {
         self.messages
             .get(message)
-            .is_some_and(|row| row.find(&self.pool, Reaction::Like, user).is_ok())
+            .is_some_and(|row| self.likes(row, user))
+    }
+
+    /// Whether `user` likes the message of this row: a bit for a member
+    /// of its chat, a bisection of the kept likes for anyone else.
+    fn likes(&self, row: &Message<S>, user: UserId) -> bool {
+        let rank = self.chat_of(row).and_then(|(_, chat)| chat.rank(user));
+        match rank {
+            Some(rank) => row.liked_by_rank(rank),
+            None => row.kept_like(&self.pool, user),
+        }
     }
 
     /// How many users like the message, or `None` for an unknown message.
@@ -167,12 +252,13 @@ impl<S: Sizing> Engine<S> {
 
     /// The message's reactions grouped by kind (kind, count, users
     /// ascending), or `None` for an unknown message. O(1) expected to
-    /// start, O(LIKES) to walk.
+    /// start, O(MEMBERS / 64 + LIKES) to walk.
     #[must_use]
     pub fn reactions(&self, message: MessageId) -> Option<ReactionGroups<'_>> {
         let row = self.messages.get(message)?;
         Some(ReactionGroups {
-            entries: self.pool.entries(row.block),
+            likes: Some(self.likers_of(row)),
+            entries: row.others(&self.pool),
         })
     }
 
@@ -180,18 +266,24 @@ impl<S: Sizing> Engine<S> {
     /// unknown message. O(1) expected, plus O(log LIKES).
     #[must_use]
     pub fn has_reaction(&self, message: MessageId, user: UserId, reaction: Reaction) -> bool {
-        self.messages
-            .get(message)
-            .is_some_and(|row| row.find(&self.pool, reaction, user).is_ok())
+        self.messages.get(message).is_some_and(|row| {
+            if reaction == Reaction::Like {
+                self.likes(row, user)
+            } else {
+                row.find(&self.pool, reaction, user).is_ok()
+            }
+        })
     }
 
     /// The kinds `user` set on the message, or `None` for an unknown
-    /// message. O(1) expected to start, O(LIKES) to walk.
+    /// message. O(1) expected, plus O(log LIKES), to start; O(LIKES) to
+    /// walk.
     #[must_use]
     pub fn user_reactions(&self, message: MessageId, user: UserId) -> Option<UserReactions<'_>> {
         let row = self.messages.get(message)?;
         Some(UserReactions {
-            entries: self.pool.entries(row.block).iter(),
+            like: self.likes(row, user),
+            entries: row.others(&self.pool).iter(),
             user: user.get(),
         })
     }
@@ -224,7 +316,7 @@ impl<S: Sizing> Engine<S> {
         self.pool.high_water()
     }
 
-    fn info(&self, row: &MessageRow) -> Option<MessageInfo> {
+    fn info(&self, row: &Message<S>) -> Option<MessageInfo> {
         let (chat, _) = self.chat_of(row)?;
         Some(MessageInfo {
             chat,
@@ -248,7 +340,7 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// Whether `user` is a member of the chat; `false` for an unknown chat.
-    /// O(1) expected, plus O(log MEMBERS).
+    /// O(1) expected: a probe of the chat's member index.
     #[must_use]
     pub fn is_member(&self, chat: ChatId, user: UserId) -> bool {
         self.chats.get(chat).is_some_and(|m| m.contains(user))

@@ -1,7 +1,7 @@
 //! Capacities: one type parameter that fixes every table's size.
 //!
 //! An [`Engine`](crate::Engine) takes one sizing type. [`Capacity`] builds
-//! one from six numbers; the named sizings ([`Small`], [`Server`]) are
+//! one from six numbers (and two optional ones); the named sizings ([`Small`], [`Server`]) are
 //! aliases of it. Code that wraps the engine stays generic over
 //! `S: Sizing` and never repeats the numbers.
 //!
@@ -10,6 +10,7 @@
 //! semver); the trait is sealed, so [`Capacity`] is its only implementor.
 
 pub(crate) use crate::array::Array;
+pub use crate::bits::mask_words;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::store::{ChatRow, MessageRow};
 use crate::window::{Remembered, StoredKey};
@@ -25,6 +26,7 @@ use crate::window::{Remembered, StoredKey};
 /// | `LIKES`    | reactions on one message (each like is one)   | 1 ..= 65 535         |
 /// | `POOL`     | reaction entries of all messages together     | 1 ..= 2^31           |
 /// | `KEYS`     | keyed requests remembered for retries         | 0 or a power of two, ≤ 2^20 |
+/// | `WORDS`    | 64-bit words of a message's like mask         | [`mask_words`]`(MEMBERS)` |
 ///
 /// The constraints are checked at compile time by
 /// [`Engine::new`](crate::Engine::new).
@@ -44,6 +46,9 @@ pub trait Sizing: sealed::Sealed + 'static {
     /// Keyed requests remembered for retries (see
     /// [`Engine::like_keyed`](crate::Engine::like_keyed)); 0 remembers none.
     const KEYS: usize;
+    /// Words of a message's like mask, one bit per member:
+    /// [`mask_words`]`(MEMBERS)`, no more and no fewer.
+    const WORDS: usize;
 
     #[doc(hidden)]
     type BotRows: Array<(BotId, AppId)>;
@@ -58,7 +63,9 @@ pub trait Sizing: sealed::Sealed + 'static {
     #[doc(hidden)]
     type ChatIndex: Array<[u32; 2]>;
     #[doc(hidden)]
-    type MessageRows: Array<(MessageId, MessageRow)>;
+    type Mask: Array<u64>;
+    #[doc(hidden)]
+    type MessageRows: Array<(MessageId, MessageRow<Self::Mask>)>;
     #[doc(hidden)]
     type MessageIndex: Array<[u32; 2]>;
     #[doc(hidden)]
@@ -71,14 +78,28 @@ pub trait Sizing: sealed::Sealed + 'static {
     type KeyRing: Array<StoredKey>;
 }
 
-/// A sizing built from six capacities and the retry window (see
-/// [`Sizing`] for their meaning and constraints).
+/// A sizing built from six capacities, the retry window and the like
+/// mask's words (see [`Sizing`] for their meaning and constraints).
 ///
 /// `KEYS`, the seventh, defaults to 0: the engine remembers no keyed
 /// requests, its keyed entry points behave exactly as the unkeyed ones,
 /// and the window costs no memory. With `KEYS` > 0 each remembered request
 /// costs a fixed slot (see `Sizing::KEYS` and the crate's README for the
 /// figure).
+///
+/// `WORDS`, the eighth, is derived from `MEMBERS`: it must be
+/// [`mask_words`]`(MEMBERS)`, the 64-bit words that hold one bit per
+/// member, and defaults to 1, which fits up to 64 members. A sizing with
+/// more members names it (`{ mask_words(MEMBERS) }`); any other value
+/// fails to compile. Each message keeps its current members' likes as
+/// these bits, and `8 × WORDS` bytes of mask a message is their cost.
+///
+/// ```compile_fail
+/// use imbot_like::{Capacity, Engine};
+///
+/// // 100 members need two words of mask; the default of one is refused.
+/// let engine = Engine::<Capacity<4, 4, 100, 8, 4, 64>>::new();
+/// ```
 ///
 /// Reactions live in one shared pool of `POOL` entries, not in a fixed
 /// array per message, so memory follows the number of reactions actually
@@ -91,15 +112,20 @@ pub trait Sizing: sealed::Sealed + 'static {
 /// below `LIKES`.
 ///
 /// ```
-/// use imbot_like::{Capacity, Engine, pool_for};
+/// use imbot_like::{Capacity, Engine, mask_words, pool_for};
 ///
 /// /// 16 bots, 64 chats of up to 32 members, 1 024 messages of up to 32
 /// /// reactions each, and a pool that never refuses.
 /// type Kiosk = Capacity<16, 64, 32, 1024, 32, { pool_for(1024, 32) }>;
 ///
+/// /// The same with chats of up to 200 members: a like mask of four words.
+/// type Hall = Capacity<16, 64, 200, 1024, 32, { pool_for(1024, 32) }, 0, { mask_words(200) }>;
+///
 /// // `new` is a `const fn`: the engine can live in a `static`.
 /// static EMPTY: Engine<Kiosk> = Engine::new();
 /// assert_eq!(EMPTY.message_count(), 0);
+/// # let hall = Box::new(Engine::<Hall>::new());
+/// # assert_eq!(hall.message_count(), 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Capacity<
@@ -110,6 +136,7 @@ pub struct Capacity<
     const LIKES: usize,
     const POOL: usize,
     const KEYS: usize = 0,
+    const WORDS: usize = 1,
 >;
 
 impl<
@@ -120,7 +147,8 @@ impl<
     const LIKES: usize,
     const POOL: usize,
     const KEYS: usize,
-> Sizing for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS>
+    const WORDS: usize,
+> Sizing for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS, WORDS>
 {
     const BOTS: usize = BOTS;
     const CHATS: usize = CHATS;
@@ -129,6 +157,7 @@ impl<
     const LIKES: usize = LIKES;
     const POOL: usize = POOL;
     const KEYS: usize = KEYS;
+    const WORDS: usize = WORDS;
 
     type BotRows = [(BotId, AppId); BOTS];
     type BotIndex = [[u32; 2]; BOTS];
@@ -136,7 +165,8 @@ impl<
     type MemberIndex = [[u16; 2]; MEMBERS];
     type ChatRows = [(ChatId, ChatRow<[UserId; MEMBERS], [[u16; 2]; MEMBERS]>); CHATS];
     type ChatIndex = [[u32; 2]; CHATS];
-    type MessageRows = [(MessageId, MessageRow); MESSAGES];
+    type Mask = [u64; WORDS];
+    type MessageRows = [(MessageId, MessageRow<[u64; WORDS]>); MESSAGES];
     type MessageIndex = [[u32; 2]; MESSAGES];
     type PoolEntries = [u64; POOL];
     type KeyRows = [(StoredKey, Remembered); KEYS];
@@ -152,7 +182,8 @@ impl<
     const LIKES: usize,
     const POOL: usize,
     const KEYS: usize,
-> sealed::Sealed for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS>
+    const WORDS: usize,
+> sealed::Sealed for Capacity<BOTS, CHATS, MEMBERS, MESSAGES, LIKES, POOL, KEYS, WORDS>
 {
 }
 
@@ -165,7 +196,7 @@ pub const fn pool_for(messages: usize, likes: usize) -> usize {
         .saturating_mul(likes.next_power_of_two())
 }
 
-/// A sizing for microcontrollers, about 5 KiB: 4 bots, 8 chats of up to
+/// A sizing for microcontrollers, about 6.5 KiB: 4 bots, 8 chats of up to
 /// 8 members, 64 messages with up to 8 reactions each (every member of a
 /// chat may like a message), sharing a pool of 256 reaction entries (four
 /// a message on average; [`pool_for`]`(64, 8)` would never run out, at
@@ -177,9 +208,10 @@ pub type Small = Capacity<4, 8, 8, 64, 8, 256>;
 /// from every member, so its own limit never refuses a member; all
 /// messages share a pool of 2 097 152 reaction entries (two per message on
 /// average), which is what bounds memory. It remembers the last 4 096
-/// keyed requests for retries. About 61 MiB: keep it in a `static` or on
-/// the heap, not on a stack.
-pub type Server = Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }, 4096>;
+/// keyed requests for retries; a like mask of two words a message. About
+/// 85 MiB: keep it in a `static` or on the heap, not on a stack.
+pub type Server =
+    Capacity<256, 4096, 128, { 1 << 20 }, 6144, { 1 << 21 }, 4096, { mask_words(128) }>;
 
 mod sealed {
     /// Keeps [`super::Sizing`] implemented by [`super::Capacity`] only.

@@ -86,14 +86,32 @@ where
     /// The row for `key`. O(1) expected.
     #[must_use]
     pub fn get(&self, key: K) -> Option<&V> {
-        let row = self.position(key)?;
-        self.rows().get(row).map(|(_, v)| v)
+        self.lookup(key).map(|(_, v)| v)
+    }
+
+    /// The row number and row for `key`: one probe of the index, the row
+    /// read where the probe found it. O(1) expected.
+    #[must_use]
+    pub fn lookup(&self, key: K) -> Option<(usize, &V)> {
+        let (_, row) = self.find(key).ok()?;
+        let (_, value) = self.rows.as_slice().get(row)?;
+        Some((row, value))
+    }
+
+    /// The row at row number `at`, with its key: read from the backing
+    /// array directly, so only a number of a row in use means a row.
+    /// O(1).
+    #[must_use]
+    #[inline]
+    pub fn row(&self, at: usize) -> Option<(&K, &V)> {
+        self.rows.as_slice().get(at).map(|(k, v)| (k, v))
     }
 
     /// The row for `key`, mutably. O(1) expected.
+    #[inline]
     pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
-        let row = self.position(key)?;
-        self.rows_mut().get_mut(row).map(|(_, v)| v)
+        let (_, row) = self.find(key).ok()?;
+        self.rows.as_mut_slice().get_mut(row).map(|(_, v)| v)
     }
 
     /// Whether a row has this key. O(1) expected.
@@ -187,15 +205,18 @@ where
 
     /// `Ok((slot, row))` holding `key`, or `Err(slot)`: the empty slot
     /// where it would go. The index is at most half full, so a probe run
-    /// always ends at an empty slot.
+    /// always ends at an empty slot and the loop needs no step count; a
+    /// slot's row is read from the backing array directly (every tag
+    /// names a row in use).
+    #[inline]
     fn find(&self, key: K) -> Result<(usize, usize), usize> {
         let (mask, slots, rows) = (
             self.mask(),
             self.index.as_slice().as_flattened(),
-            self.rows(),
+            self.rows.as_slice(),
         );
         let mut slot = self.home(key);
-        for _ in 0..=mask {
+        loop {
             let tag = slots.get(slot).copied().unwrap_or(0);
             if tag == 0 {
                 return Err(slot);
@@ -206,7 +227,6 @@ where
             }
             slot = slot.wrapping_add(1) & mask;
         }
-        Err(slot)
     }
 
     /// Backward-shift deletion: after `hole` was emptied, moves back every

@@ -4,7 +4,8 @@
 //! one step, so an error leaves the state unchanged. A full table refuses
 //! the new entry; nothing stored is evicted or overwritten.
 
-use crate::engine::Engine;
+use crate::chain::row_of;
+use crate::engine::{Engine, Message, Reactions};
 use crate::error::{
     CloseChatError, DeleteMessageError, JoinChatError, LeaveChatError, OpenChatError,
     PostMessageError, RegisterBotError, UnregisterBotError,
@@ -70,49 +71,75 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// Closes a chat, dropping its messages and their likes; returns how
-    /// many messages were dropped. O(MESSAGES): one pass over the message
-    /// rows, which also points the messages of the chat row that moved into
-    /// the closed one's place at their chat's new row.
+    /// many messages were dropped. O(messages of the chat + messages of
+    /// the chat whose row moves into the closed one's place): the closed
+    /// chat's chain is dropped message by message, then the moved chat's
+    /// messages are pointed at its new row.
     ///
     /// # Errors
     /// [`CloseChatError::UnknownChat`].
     pub fn close_chat(&mut self, chat: ChatId) -> Result<usize, CloseChatError> {
-        let (_, closed) = self.chats.remove(chat).ok_or(CloseChatError::UnknownChat)?;
-        let moved = self.chats.len();
+        let at = self
+            .chats
+            .position(chat)
+            .ok_or(CloseChatError::UnknownChat)?;
         let mut dropped = 0usize;
-        let mut i = 0;
-        while let Some(&(id, row)) = self.messages.rows().get(i) {
-            if row.chat as usize == closed {
-                // The last row moves into `i`: look at `i` again.
-                self.drop_message(id);
-                dropped = dropped.wrapping_add(1);
-                continue;
-            }
-            if row.chat as usize == moved {
-                if let Some((_, row)) = self.messages.rows_mut().get_mut(i) {
-                    row.chat = u32::try_from(closed).unwrap_or(u32::MAX);
-                }
-            }
-            i = i.wrapping_add(1);
+        while let Some(id) = self.first_message(at) {
+            self.drop_message(id);
+            dropped = dropped.wrapping_add(1);
         }
+        self.chats.remove(chat);
+        let moved = self.chats.rows().get(at).map_or(0, |(_, c)| c.head);
+        let to = u32::try_from(at).unwrap_or(u32::MAX);
+        self.walk(moved, |row, _| row.chat = to);
         Ok(dropped)
     }
 
-    /// Adds a member to a chat. O(MEMBERS).
+    /// The id of the first message in the chain of the chat at row `chat`.
+    fn first_message(&self, chat: usize) -> Option<MessageId> {
+        let (_, chat) = self.chats.rows().get(chat)?;
+        let (id, _) = self.messages.rows().get(row_of(chat.head)?)?;
+        Some(*id)
+    }
+
+    /// Calls `visit` on every message of the chain that starts at `head`,
+    /// with the pool. O(messages in the chain).
+    fn walk(&mut self, head: u32, mut visit: impl FnMut(&mut Message<S>, &mut Reactions<S>)) {
+        let mut at = head;
+        while let Some(row) = row_of(at) {
+            let Some((_, message)) = self.messages.rows_mut().get_mut(row) else {
+                return;
+            };
+            visit(message, &mut self.pool);
+            at = message.next;
+        }
+    }
+
+    /// Adds a member to a chat. The likes they kept from an earlier
+    /// membership move back into the messages' masks. O(MEMBERS + m ×
+    /// (MEMBERS / 64 + LIKES)) for a chat of m messages: the chat's own
+    /// messages are visited, not the table's.
     ///
     /// # Errors
     /// [`JoinChatError::UnknownChat`], [`JoinChatError::AlreadyMember`],
     /// [`JoinChatError::ChatFull`].
     pub fn join_chat(&mut self, chat: ChatId, user: UserId) -> Result<(), JoinChatError> {
         let members = self.chats.get_mut(chat).ok_or(JoinChatError::UnknownChat)?;
-        members.insert(user).map_err(|e| match e {
+        let rank = members.insert(user).map_err(|e| match e {
             MemberEdit::Full => JoinChatError::ChatFull,
             MemberEdit::Present | MemberEdit::Absent => JoinChatError::AlreadyMember,
-        })
+        })?;
+        let head = members.head;
+        self.walk(head, |row, pool| row.join(pool, rank, user));
+        Ok(())
     }
 
     /// Removes a member from a chat. The likes they set there stay, but they
-    /// can no longer change them (rule L7). O(MEMBERS).
+    /// can no longer change them (rule L7): each moves from the message's
+    /// mask into the entry its pool block keeps for it, so nothing is
+    /// allocated and nothing can fail. O(MEMBERS + m × (MEMBERS / 64 +
+    /// LIKES)) for a chat of m messages: the chat's own messages are
+    /// visited, not the table's.
     ///
     /// # Errors
     /// [`LeaveChatError::UnknownChat`], [`LeaveChatError::NotAMember`].
@@ -121,11 +148,16 @@ impl<S: Sizing> Engine<S> {
             .chats
             .get_mut(chat)
             .ok_or(LeaveChatError::UnknownChat)?;
-        members.remove(user).map_err(|_| LeaveChatError::NotAMember)
+        let rank = members
+            .remove(user)
+            .map_err(|_| LeaveChatError::NotAMember)?;
+        let head = members.head;
+        self.walk(head, |row, pool| row.leave(pool, rank, user));
+        Ok(())
     }
 
     /// Records a message posted in a chat by one of its members, with no
-    /// likes. O(1) expected, plus O(log MEMBERS).
+    /// likes, first in its chat's chain. O(1) expected.
     ///
     /// # Errors
     /// [`PostMessageError::AlreadyExists`], [`PostMessageError::UnknownChat`],
@@ -149,25 +181,21 @@ impl<S: Sizing> Engine<S> {
         }
         let chat_row = place.and_then(|row| u32::try_from(row).ok());
         let chat_row = chat_row.ok_or(PostMessageError::UnknownChat)?;
-        self.messages
+        let row = self
+            .messages
             .insert(message, MessageRow::new(chat_row, author))
-            .map(|_| ())
-            .map_err(|_| PostMessageError::TableFull)
+            .map_err(|_| PostMessageError::TableFull)?;
+        self.link(row);
+        Ok(())
     }
 
-    /// Deletes a message and its likes. O(1) expected.
+    /// Deletes a message and its likes. O(1) expected (it leaves its
+    /// chat's chain in O(1)).
     ///
     /// # Errors
     /// [`DeleteMessageError::UnknownMessage`].
     pub fn delete_message(&mut self, message: MessageId) -> Result<(), DeleteMessageError> {
         self.drop_message(message)
             .ok_or(DeleteMessageError::UnknownMessage)
-    }
-
-    /// Removes a message row and frees its reactions' block.
-    fn drop_message(&mut self, message: MessageId) -> Option<()> {
-        let (row, _) = self.messages.remove(message)?;
-        self.pool.release(row.block);
-        Some(())
     }
 }

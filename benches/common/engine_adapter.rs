@@ -46,6 +46,13 @@ pub fn build(n: u64) -> Box<Engine> {
     })
 }
 
+/// The workload's world with messages `1..=n` in the named server sizing
+/// (128 members a chat, a like mask of two words), whatever `n`.
+#[allow(dead_code, reason = "the instruction bench only")]
+pub fn build_server(n: u64) -> Box<Engine> {
+    Box::new(Engine::Server(fill(n)))
+}
+
 /// Builds the world on a thread whose stack holds a few copies of the
 /// engine: `Box::default` builds the value on the stack before moving it.
 fn fill<S: Sizing>(n: u64) -> Box<imbot_like::Engine<S>> {

@@ -13,16 +13,19 @@
 //! | [`Store::message_ids`] | yes | no public iterator over messages |
 //! | [`Store::clear`] | yes | empty every table in place (no large temporary) and set the policy |
 //! | [`Store::add_chat`] | yes | builds the member list before inserting the row (one lookup per chat) |
-//! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses, and a departed member's reactions must be restorable, which the like path refuses |
+//! | [`Store::add_message`] | yes | the author may have left the chat, which `post_message` refuses, and a departed member's reactions must be restorable, which the like path refuses; a member's like goes into the mask, a departed one's into the pool block |
 //! | [`Store::window_key`], [`Store::window`] | yes | no public view of the retry window |
 //! | [`Store::remember`] | yes | restores an entry as remembered, without running its request |
 //!
 //! Each write method runs after the whole snapshot was validated, so its
 //! only failure is a table without room.
 
+use crate::array::Array;
+use crate::bits;
 use crate::engine::Engine;
 use crate::ids::{AppId, BotId, ChatId, MessageId, UserId};
 use crate::keys::IdempotencyKey;
+use crate::pool::Pool;
 use crate::query::{MessageInfo, ReactionGroups};
 use crate::reaction::Reaction;
 use crate::request::BotPolicy;
@@ -192,23 +195,43 @@ impl<S: Sizing> Store for Engine<S> {
         message: Restored,
         reactions: impl Iterator<Item = (Reaction, UserId)>,
     ) -> Result<(), NoRoom> {
-        let chat = self.chats.position(message.chat).ok_or(NoRoom)?;
-        let chat = u32::try_from(chat).map_err(|_| NoRoom)?;
-        let mut block = self.pool.block_for(message.reactions).map_err(|_| NoRoom)?;
-        let mut likes = 0u16;
+        let at = self.chats.position(message.chat).ok_or(NoRoom)?;
+        let chat = u32::try_from(at).map_err(|_| NoRoom)?;
+        let mut row = MessageRow::new(chat, message.author);
+        row.version = message.version;
+        row.block = self.pool.block_for(message.reactions).map_err(|_| NoRoom)?;
+        let (_, members) = self.chats.rows().get(at).ok_or(NoRoom)?;
         for (kind, user) in reactions {
-            // Validated input comes sorted: each entry goes last, no search.
-            self.pool
-                .push(&mut block, kind, user.get())
-                .map_err(|_| NoRoom)?;
-            if kind == Reaction::Like {
-                likes = likes.wrapping_add(1);
-            }
+            let rank = (kind == Reaction::Like).then(|| members.rank(user));
+            restore_reaction(&mut self.pool, &mut row, (kind, user), rank.flatten())?;
         }
-        let row = MessageRow::restored(chat, message.author, message.version, likes, block);
-        self.messages
-            .insert(message.id, row)
-            .map(|_| ())
-            .map_err(|_| NoRoom)
+        let row = self.messages.insert(message.id, row).map_err(|_| NoRoom)?;
+        self.link(row);
+        Ok(())
     }
+}
+
+/// Puts one restored reaction in its message: a member's like as their
+/// rank's bit (its block entry stays reserved), anything else appended to
+/// the block (validated input comes sorted: each entry goes last, no
+/// search).
+fn restore_reaction<M: Array<u64>, E: Array<u64>>(
+    pool: &mut Pool<E>,
+    row: &mut MessageRow<M>,
+    (kind, user): (Reaction, UserId),
+    rank: Option<usize>,
+) -> Result<(), NoRoom> {
+    if let Some(rank) = rank {
+        bits::set(row.mask.as_mut_slice(), rank);
+    } else {
+        pool.push(&mut row.block, kind, user.get())
+            .map_err(|_| NoRoom)?;
+        if kind == Reaction::Like {
+            row.kept = row.kept.wrapping_add(1);
+        }
+    }
+    if kind == Reaction::Like {
+        row.likes = row.likes.wrapping_add(1);
+    }
+    Ok(())
 }

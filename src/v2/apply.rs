@@ -3,7 +3,7 @@
 use crate::access::{BotDenied, MessageDenied, Reachable};
 use crate::array::Array;
 use crate::engine::Engine;
-use crate::ids::{Arg, BotId, MessageId};
+use crate::ids::{Arg, BotId, ChatId, MessageId};
 use crate::outcome::Change;
 use crate::pool::Pool;
 use crate::reaction::Reaction;
@@ -30,7 +30,7 @@ impl<S: Sizing> Engine<S> {
     /// nothing changes.
     ///
     /// # Cost
-    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    /// O(1) expected for a like, O(LIKES) for another kind.
     pub fn add_reaction(
         &mut self,
         request: &ReactionRequest,
@@ -38,20 +38,23 @@ impl<S: Sizing> Engine<S> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
         let target = self.reaction_target(&checked)?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows
-            .get_mut(target.row)
-            .ok_or(ReactionError::MessageNotFound)?;
-        let Err(pos) = row.find(pool, checked.reaction, user) else {
-            return Err(ReactionError::AlreadySet);
+        let (row, pool) = (target.row, target.pool);
+        let added = if checked.reaction == Reaction::Like {
+            if row.liked_by_rank(target.rank) {
+                return Err(ReactionError::AlreadySet);
+            }
+            row.like_rank(pool, target.rank, S::LIKES)
+        } else {
+            let Err(pos) = row.find(pool, checked.reaction, user) else {
+                return Err(ReactionError::AlreadySet);
+            };
+            row.add(pool, pos, (checked.reaction, user), S::LIKES)
         };
-        let added = row.add(pool, pos, (checked.reaction, user), S::LIKES);
         added.map_err(|e| match e {
             AddError::Full => ReactionError::ReactionsFull,
             AddError::PoolFull => ReactionError::PoolFull,
         })?;
-        Ok(outcome(&checked, &target, row, pool, Change::Set))
+        Ok(outcome(&checked, target.chat, row, pool, Change::Set))
     }
 
     /// Applies `imbot.v2.Chat.Message.Reaction.delete`: the bot removes a
@@ -63,7 +66,7 @@ impl<S: Sizing> Engine<S> {
     /// [`ReactionError::ReactionsFull`]. On error nothing changes.
     ///
     /// # Cost
-    /// O(1) expected, plus O(log MEMBERS + LIKES).
+    /// O(1) expected for a like, O(LIKES) for another kind.
     pub fn delete_reaction(
         &mut self,
         request: &ReactionRequest,
@@ -71,16 +74,19 @@ impl<S: Sizing> Engine<S> {
         let checked = self.check_reaction(request)?;
         let user = checked.bot.user();
         let target = self.reaction_target(&checked)?;
-        let pool = &mut self.pool;
-        let rows = self.messages.rows_mut();
-        let (_, row) = rows
-            .get_mut(target.row)
-            .ok_or(ReactionError::MessageNotFound)?;
-        let pos = row
-            .find(pool, checked.reaction, user)
-            .map_err(|_| ReactionError::NotSet)?;
-        row.remove(pool, pos, checked.reaction);
-        Ok(outcome(&checked, &target, row, pool, Change::Removed))
+        let (row, pool) = (target.row, target.pool);
+        if checked.reaction == Reaction::Like {
+            if !row.liked_by_rank(target.rank) {
+                return Err(ReactionError::NotSet);
+            }
+            row.unlike_rank(pool, target.rank);
+        } else {
+            let pos = row
+                .find(pool, checked.reaction, user)
+                .map_err(|_| ReactionError::NotSet)?;
+            row.remove(pool, pos);
+        }
+        Ok(outcome(&checked, target.chat, row, pool, Change::Removed))
     }
 
     /// Checks V1 to V5: the parameters and the bot.
@@ -112,7 +118,7 @@ impl<S: Sizing> Engine<S> {
     }
 
     /// Check V6: the message the bot may react to.
-    fn reaction_target(&self, checked: &Checked) -> Result<Reachable, ReactionError> {
+    fn reaction_target(&mut self, checked: &Checked) -> Result<Reachable<'_, S>, ReactionError> {
         let user = checked.bot.user();
         self.reachable_message(user, checked.message)
             .map_err(|e| match e {
@@ -123,17 +129,17 @@ impl<S: Sizing> Engine<S> {
 }
 
 /// Builds the outcome from the message's state after the change.
-fn outcome<E: Array<u64>>(
+fn outcome<M: Array<u64>, E: Array<u64>>(
     checked: &Checked,
-    target: &Reachable,
-    row: &MessageRow,
+    chat: ChatId,
+    row: &MessageRow<M>,
     pool: &Pool<E>,
     change: Change,
 ) -> ReactionOutcome {
     let actor = checked.bot.user();
     ReactionOutcome {
         message: checked.message,
-        chat: target.chat,
+        chat,
         actor,
         reaction: checked.reaction,
         change,
