@@ -204,7 +204,7 @@ async fn command(
         method,
         start: host.clock.start(),
         wait: Default::default(),
-        key: retry::key(query, &headers, b""),
+        key: retry::key_text(query, &headers, b""),
     };
     into_value(dispatch(call, query, &headers, b"").await).await
 }

@@ -31,16 +31,18 @@ pub(crate) struct Call<'a> {
     pub(crate) start: f64,
     /// For a durable host, the log position the answer waits for.
     pub(crate) wait: Cell<Option<u64>>,
-    /// The request's idempotency key, if the client sent one (see
-    /// `retry`): a like or reaction call then runs as a keyed command.
-    pub(crate) key: Option<IdempotencyKey>,
+    /// The text of the request's idempotency key, if the client sent one
+    /// (see `retry`): a like or reaction call then runs as a keyed command,
+    /// under a key of its caller's own.
+    pub(crate) key: Option<String>,
 }
 
 impl Call<'_> {
     /// `imbot.message.like`: the caller's application acts through a bot.
     pub(crate) fn bot_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
         let host = self.host;
-        let app = match &self.admit(params)?.caller {
+        let caller = &self.admit(params)?.caller;
+        let app = match caller {
             Caller::App(app) => Some(*app),
             Caller::Webhook(hook) => {
                 let state = host.state();
@@ -48,7 +50,7 @@ impl Call<'_> {
             }
         };
         let request = params.like_request(app);
-        self.run(&match self.key {
+        self.run(&match self.key_of(caller) {
             Some(key) => HostCommand::KeyedLike(key, request),
             None => HostCommand::Like(request),
         })
@@ -56,12 +58,10 @@ impl Call<'_> {
 
     /// `im.message.like`: the webhook's or the token's user acts.
     pub(crate) fn user_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
-        let user = self
-            .admit(params)?
-            .user
-            .ok_or(FrameworkError::NoAuthFound)?;
+        let grant = self.admit(params)?;
+        let user = grant.user.ok_or(FrameworkError::NoAuthFound)?;
         let request = params.user_request(user);
-        self.run(&match self.key {
+        self.run(&match self.key_of(&grant.caller) {
             Some(key) => HostCommand::KeyedLikeAsUser(key, request),
             None => HostCommand::LikeAsUser(request),
         })
@@ -76,7 +76,8 @@ impl Call<'_> {
         step: ReactionStep,
     ) -> Result<Reply, FrameworkError> {
         let host = self.host;
-        let app = match &self.admit(params)?.caller {
+        let caller = &self.admit(params)?.caller;
+        let app = match caller {
             Caller::App(app) => Some(*app),
             Caller::Webhook(hook) => match host.state().webhook_bots.v2_app(hook, params) {
                 Ok(app) => app,
@@ -84,12 +85,24 @@ impl Call<'_> {
             },
         };
         let request = params.request(app);
-        self.run(&match (step, self.key) {
+        self.run(&match (step, self.key_of(caller)) {
             (ReactionStep::Add, Some(key)) => HostCommand::KeyedAddReaction(key, request),
             (ReactionStep::Add, None) => HostCommand::AddReaction(request),
             (ReactionStep::Delete, Some(key)) => HostCommand::KeyedDeleteReaction(key, request),
             (ReactionStep::Delete, None) => HostCommand::DeleteReaction(request),
         })
+    }
+
+    /// The request's idempotency key in `caller`'s own namespace: the
+    /// same key text from two applications or webhooks names two
+    /// requests.
+    fn key_of(&self, caller: &Caller) -> Option<IdempotencyKey> {
+        let text = self.key.as_deref()?;
+        let owner = match caller {
+            Caller::App(app) => format!("app {}", app.0),
+            Caller::Webhook(hook) => format!("webhook {hook}"),
+        };
+        Some(IdempotencyKey::from_text(&format!("{owner}\n{text}")))
     }
 
     /// Applies the command and shapes its reply.

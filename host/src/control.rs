@@ -23,7 +23,10 @@ use crate::world::World;
 /// masked; with `?secrets=1`, as it is, to a loopback peer only (403
 /// `ACCESS_DENIED` to any other).
 pub(crate) async fn get_world(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
-    let mut world = live.host().dump();
+    let mut world = match live.host().durable_dump().await {
+        Ok(world) => world,
+        Err(e) => return crate::reply::not_durable(&e),
+    };
     if !wants_secrets(request.uri().query()) {
         crate::mask::world(&mut world);
     } else if !is_loopback(peer(&request)) {

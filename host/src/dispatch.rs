@@ -56,13 +56,7 @@ async fn settle(host: &Host, wait: Option<u64>, response: Response) -> Response 
     };
     match log.durable(seq).await {
         Ok(()) => response,
-        Err(e) => json(
-            503,
-            &json!({
-                "error": "INTERNAL_SERVER_ERROR",
-                "error_description": format!("The change was not saved: {}", e.0),
-            }),
-        ),
+        Err(e) => crate::reply::not_durable(&e),
     }
 }
 

@@ -53,16 +53,14 @@ pub(crate) struct WebhookBots {
 }
 
 impl WebhookBots {
-    /// Records a bot the engine registered (so never one recorded before);
-    /// a bot token is used by one bot only.
+    /// Records a bot the engine registered (so never one recorded before).
+    ///
+    /// A v2 call names its bot by `botId` and proves it with `botToken`,
+    /// so two bots may have the same token: refusing a token another bot
+    /// holds would tell a caller that the token exists.
     pub(crate) fn add(&mut self, bot: BotId, entry: WebhookBot) -> Result<(), &'static str> {
-        if let Some(token) = &entry.token {
-            if token.is_empty() {
-                return Err("empty bot token");
-            }
-            if self.bots.values().any(|b| b.token.as_ref() == Some(token)) {
-                return Err("bot token already used by another bot");
-            }
+        if entry.token.as_deref() == Some("") {
+            return Err("empty bot token");
         }
         self.bots.insert(bot, entry);
         Ok(())
@@ -83,7 +81,8 @@ impl WebhookBots {
         self.bots.iter().map(|(&bot, entry)| (bot, entry))
     }
 
-    /// Whether a bot token is taken.
+    /// Whether any bot holds this token (to make fresh tokens unique; never
+    /// an answer to a caller).
     pub(crate) fn token_taken(&self, token: &str) -> bool {
         self.bots
             .values()
@@ -143,7 +142,12 @@ impl WebhookBots {
             return Ok(None);
         };
         Ok(self.bots.get(&bot).and_then(|entry| {
-            let owns = sent.is_some() && entry.token.as_deref() == sent;
+            let owns = match (entry.token.as_deref(), sent) {
+                (Some(token), Some(sent)) => {
+                    crate::guard::constant_time_eq(token.as_bytes(), sent.as_bytes())
+                }
+                _ => false,
+            };
             (owns && entry.drivers.contains(hook)).then_some(entry.app)
         }))
     }

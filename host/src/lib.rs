@@ -195,6 +195,24 @@ impl Host {
         portal::dump(&self.state())
     }
 
+    /// The world now, as [`Host::dump`], once what it shows is durable:
+    /// a dump never shows a change a crash could undo.
+    ///
+    /// # Errors
+    /// The data directory could not be written, so the dump may show a
+    /// change that is not durable.
+    pub async fn durable_dump(&self) -> Result<World, durable::NotDurable> {
+        let (world, wait) = {
+            let state = self.state();
+            let wait = self.durable.as_ref().map(durable::Durable::appended);
+            (portal::dump(&state), wait)
+        };
+        if let (Some(log), Some(seq)) = (self.durable(), wait) {
+            log.durable(seq).await?;
+        }
+        Ok(world)
+    }
+
     /// The world the state was seeded from.
     #[must_use]
     pub fn seed(&self) -> World {

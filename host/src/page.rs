@@ -40,7 +40,10 @@ pub(crate) async fn index() -> Response {
 /// `GET /__control/world`, credentials masked) and `requests` (the last
 /// calls, oldest first, credentials masked when they were logged).
 pub(crate) async fn view(State(live): State<Arc<LiveHost>>) -> Response {
-    let mut world = live.host().dump();
+    let mut world = match live.host().durable_dump().await {
+        Ok(world) => world,
+        Err(e) => return crate::reply::not_durable(&e),
+    };
     crate::mask::world(&mut world);
     json(200, &json!({ "world": world, "requests": live.log() }))
 }

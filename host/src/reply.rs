@@ -16,3 +16,15 @@ pub(crate) fn json(status: u16, body: &impl Serialize) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(body)).into_response()
 }
+
+/// The answer when what a response would report is not durable: the data
+/// directory could not be written. 503, so clients retry later.
+pub(crate) fn not_durable(e: &crate::durable::NotDurable) -> Response {
+    json(
+        503,
+        &serde_json::json!({
+            "error": "INTERNAL_SERVER_ERROR",
+            "error_description": format!("The change was not saved: {}", e.0),
+        }),
+    )
+}

@@ -1,17 +1,17 @@
 //! A request's idempotency key, from what the client sent, in this order:
 //! the `Idempotency-Key` header; the `bx24_request_id` parameter (which
 //! the JavaScript SDK adds to every call and keeps across its own
-//! retries); the `X-Request-ID` header. The text is mapped with
-//! [`IdempotencyKey::from_text`]; an empty value counts as not sent.
+//! retries); the `X-Request-ID` header. An empty value counts as not
+//! sent. The key is the text in the caller's namespace (its application
+//! or webhook, mapped with [`imbot_like::IdempotencyKey::from_text`]), so
+//! two callers that pick the same text name two requests.
 //!
 //! A like or reaction call with a key runs as a keyed command, so a second
 //! delivery of it gets the first answer instead of acting again, and a
 //! durable host logs the key with the command.
 
-use axum::http::HeaderMap;
-use imbot_like::IdempotencyKey;
-
 use crate::portal::Params;
+use axum::http::HeaderMap;
 
 /// The header a client names a request with.
 pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -19,11 +19,6 @@ pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
 pub(crate) const BX24_REQUEST_ID: &str = "BX24_REQUEST_ID";
 /// The request id header, used when nothing better was sent.
 pub(crate) const REQUEST_ID: &str = "x-request-id";
-
-/// The key of a request with this query, headers and body, if it has one.
-pub(crate) fn key(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<IdempotencyKey> {
-    key_text(query, headers, body).map(|text| IdempotencyKey::from_text(&text))
-}
 
 /// The text the key of a request is made from, if it has one.
 pub(crate) fn key_text(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
@@ -47,10 +42,8 @@ fn parameter(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<St
 
 #[cfg(test)]
 mod tests {
-    use axum::http::{HeaderMap, HeaderValue};
-    use imbot_like::IdempotencyKey;
-
     use super::key;
+    use axum::http::{HeaderMap, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -65,7 +58,7 @@ mod tests {
         let h = headers(&[("idempotency-key", "a"), ("x-request-id", "c")]);
         assert_eq!(
             key(Some("bx24_request_id=b"), &h, b""),
-            Some(IdempotencyKey::from_text("a"))
+            Some("a".to_owned())
         );
     }
 
@@ -74,13 +67,13 @@ mod tests {
         let h = headers(&[("x-request-id", "c")]);
         assert_eq!(
             key(Some("bx24_request_id=b"), &h, b""),
-            Some(IdempotencyKey::from_text("b"))
+            Some("b".to_owned())
         );
         assert_eq!(
             key(None, &HeaderMap::new(), b"bx24_request_id=b"),
-            Some(IdempotencyKey::from_text("b"))
+            Some("b".to_owned())
         );
-        assert_eq!(key(None, &h, b""), Some(IdempotencyKey::from_text("c")));
+        assert_eq!(key(None, &h, b""), Some("c".to_owned()));
     }
 
     #[test]

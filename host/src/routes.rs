@@ -90,7 +90,7 @@ async fn handle(
         method,
         start,
         wait: Default::default(),
-        key: crate::retry::key(uri.query(), headers, &body),
+        key: crate::retry::key_text(uri.query(), headers, &body),
     };
     dispatch(call, uri.query(), headers, &body).await
 }

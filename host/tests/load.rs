@@ -170,10 +170,19 @@ fn the_host_keeps_answering_under_load_and_memory_stays_flat() {
             "memory grew: {before} -> {after} KiB"
         );
     }
-    // Still serving, and every valid call was applied exactly once:
-    // toggles of message 1 by bot 39, one in five requests.
-    let toggles = (CLIENTS * (20 + PER_CLIENT)).div_ceil(5);
-    let _ = toggles;
+    // Every valid call was applied exactly once: one in five requests
+    // toggles message 1 for bot 39, so its version counts them and the like
+    // is there exactly when their number is odd.
+    let toggles = CLIENTS * (20usize.div_ceil(5) + PER_CLIENT.div_ceil(5));
+    let message = imbot_like::MessageId::new(1).unwrap();
+    let version = s.host.inspect(|e| e.message(message).map(|m| m.version));
+    assert_eq!(
+        version,
+        Some(u32::try_from(toggles).unwrap()),
+        "one change per toggle"
+    );
+    assert_eq!(s.liked(1, 39), toggles % 2 == 1);
+    // And still serving.
     s.get("/rest/imbot.message.like?auth=t-demo&MESSAGE_ID=2")
         .assert_true();
 }

@@ -185,12 +185,20 @@ fn imbot_register_over_a_webhook_binds_the_bot_to_its_client_id_and_webhook() {
     // the bot is not app.demo's either.
     s.form("/rest/imbot.unregister", "auth=t-demo&BOT_ID=43")
         .assert_error(400, "APP_ID_ERROR");
-    // A taken BOT_TOKEN is refused.
-    s.form(
-        &format!("{HOOK}/imbot.register"),
-        "CODE=two&PROPERTIES[NAME]=T&EVENT_HANDLER=http://x.test&CLIENT_ID=my.app&BOT_TOKEN=bot-secret",
-    )
-    .assert_error(400, "WRONG_REQUEST");
+    // A BOT_TOKEN another bot holds is accepted (a refusal would say the
+    // token exists) and gives no hold on that bot: bot 42 holds
+    // `bot-secret` and only its own webhook drives it.
+    let twin = s.form(
+        &format!("{OTHER}/imbot.register"),
+        "CODE=two&PROPERTIES[NAME]=T&EVENT_HANDLER=http://x.test&CLIENT_ID=other.app&BOT_TOKEN=bot-secret",
+    );
+    assert_eq!(result(&twin), json!(44));
+    let foreign = s.form(
+        &format!("{OTHER}/{ADD}"),
+        "botToken=bot-secret&botId=42&messageId=1&reaction=like",
+    );
+    assert_eq!(foreign.error(), "BOT_OWNERSHIP_ERROR");
+    assert!(!s.liked(1, 42));
     // Its webhook unregisters it; the token goes with it.
     let gone = s.form(
         &format!("{HOOK}/imbot.unregister"),

@@ -64,6 +64,23 @@ fn retry_with_the_same_bx24_request_id_toggles_once() {
 }
 
 #[test]
+fn two_callers_with_the_same_key_text_make_two_requests() {
+    let s = Server::default_world();
+    // Bot 39 (app.demo) and bot 40 (app.other) are both in chat 7.
+    keyed(&s.base, &format!("{TOGGLE}1"), "same").assert_true();
+    let other = "/rest/imbot.message.like?auth=t-other&BOT_ID=40&ACTION=auto&MESSAGE_ID=1";
+    keyed(&s.base, other, "same").assert_true();
+    assert!(
+        s.liked(1, 39) && s.liked(1, 40),
+        "each caller's key is its own"
+    );
+    // And a webhook's key is its own too, apart from its user's tokens'.
+    let hook = "/rest/1/w-demo/im.message.like?ACTION=auto&MESSAGE_ID=1";
+    keyed(&s.base, hook, "same").assert_true();
+    assert!(s.liked(1, 1));
+}
+
+#[test]
 fn the_same_key_for_another_message_is_refused_with_422() {
     let s = Server::default_world();
     keyed(&s.base, &format!("{TOGGLE}1"), "k-1").assert_true();

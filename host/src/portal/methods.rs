@@ -410,13 +410,15 @@ impl<'a> Step<'a> {
         Ok(json!(id))
     }
 
-    /// `BOT_TOKEN`, when given: not empty and not another bot's.
+    /// `BOT_TOKEN`, when given: not empty. Another bot's token is
+    /// accepted, since `botId` and `botToken` together identify a bot; a
+    /// refusal would tell the caller that the token exists.
     fn bot_token(&self) -> Result<Option<String>, PortalError> {
         let Some(token) = self.params.text("BOT_TOKEN").map(str::trim) else {
             return Ok(None);
         };
-        if token.is_empty() || self.st.webhook_bots.token_taken(token) {
-            return Err(PortalError::WrongRequest("BOT_TOKEN is empty or taken"));
+        if token.is_empty() {
+            return Err(PortalError::WrongRequest("BOT_TOKEN is empty"));
         }
         Ok(Some(token.to_owned()))
     }
