@@ -42,7 +42,7 @@ fn parameter(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<St
 
 #[cfg(test)]
 mod tests {
-    use super::key;
+    use super::key_text as key;
     use axum::http::{HeaderMap, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

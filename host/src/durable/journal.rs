@@ -114,7 +114,7 @@ impl<S: Storage> Journal<S> {
 
     /// Writes `snapshot` (the state after `seq` commands), starts a new
     /// log after it and removes what the previous snapshot no longer
-    /// needs: [`write_snapshot`], then [`Journal::rotate`].
+    /// needs: `write_snapshot`, then [`Journal::rotate`].
     ///
     /// # Errors
     /// A write, sync, rename or removal failed.
