@@ -104,7 +104,7 @@ impl HostState {
 /// unoptimised build moves a value through the stack on its way to the
 /// heap, and an engine is far larger than a default thread stack.
 fn on_big_stack<T: Send>(make: impl FnOnce() -> T + Send) -> std::io::Result<T> {
-    let stack = std::mem::size_of::<ServerEngine>() * 4 + (16 << 20);
+    let stack = std::mem::size_of::<ServerEngine>() * 8 + (16 << 20);
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("engine-builder".into())
