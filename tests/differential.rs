@@ -37,7 +37,7 @@ use imbot_like::{
     Action, Arg, BotId, BotPolicy, Capacity, Engine, Reaction, Sizing, UserId, mask_words,
 };
 
-use common::{msg, user};
+use common::{Rng, msg, user};
 use harness::Pair;
 use reference::Model;
 use steps::{Step, Verb};
@@ -69,36 +69,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// SplitMix64: one `u64` of state, a run fixed by its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn user(&mut self) -> u32 {
-        1 + u32::try_from(self.below(u64::from(USERS))).unwrap()
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
-        let len = u64::try_from(items.len()).ok()?;
-        (len > 0).then(|| items[usize::try_from(self.below(len)).unwrap()])
-    }
-}
-
 fn some_chat(rng: &mut Rng, model: &Model) -> u32 {
     let open: Vec<u32> = model.chats.keys().copied().collect();
     match rng.pick(&open) {
@@ -124,7 +94,7 @@ fn some_member(rng: &mut Rng, model: &Model, chat: u32) -> u32 {
         .unwrap_or_default();
     match rng.pick(&members) {
         Some(user) if rng.chance(85) => user,
-        _ => rng.user(),
+        _ => rng.range_u32(1..=USERS),
     }
 }
 
@@ -135,7 +105,7 @@ fn action(rng: &mut Rng) -> Action {
 /// A chat opened with a random number of members, sometimes too many.
 fn open_chat(rng: &mut Rng, model: &Model, members: usize) -> Step {
     let count = usize::try_from(rng.below(members as u64 + 6)).unwrap();
-    let mut users: Vec<u32> = (0..count).map(|_| rng.user()).collect();
+    let mut users: Vec<u32> = (0..count).map(|_| rng.range_u32(1..=USERS)).collect();
     users.extend(1..=BOTS);
     Step::OpenChat {
         chat: some_chat(rng, model),
@@ -197,7 +167,7 @@ fn next_step(rng: &mut Rng, model: &Model, members: usize) -> Step {
         },
         100..=129 => Step::JoinChat {
             chat,
-            user: rng.user(),
+            user: rng.range_u32(1..=USERS),
         },
         130..=149 => react(rng, model),
         150..=179 => Step::PostMessage {

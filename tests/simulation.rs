@@ -40,7 +40,7 @@ use imbot_like::{
     Action, Arg, BotPolicy, IdError, LikeError, Reaction, ReactionError, Sizing, UnknownReaction,
 };
 
-use common::{bot, msg};
+use common::{Rng, bot, msg};
 use harness::{Pair, SIZING_NAMES, WithSizing, with_sizing};
 use reference::Model;
 use reply::Reply;
@@ -53,47 +53,6 @@ const DEFAULT_SEEDS: u64 = 1_200;
 const DEFAULT_OPS: u64 = 1_000;
 /// Steps between two full comparisons of the observable state.
 const OBSERVE_EVERY: u64 = 50;
-
-/// SplitMix64: a tiny, fast, well-mixed generator; one `u64` of state.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn range_u32(&mut self, range: std::ops::RangeInclusive<u32>) -> u32 {
-        let span = u64::from(range.end() - range.start()) + 1;
-        range.start() + u32::try_from(self.below(span)).unwrap_or(0)
-    }
-
-    fn range_u64(&mut self, range: std::ops::RangeInclusive<u64>) -> u64 {
-        range.start() + self.below(range.end() - range.start() + 1)
-    }
-
-    /// One element of a non-empty slice, or `None` for an empty one.
-    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
-        let len = u64::try_from(items.len()).ok()?;
-        if len == 0 {
-            return None;
-        }
-        items.get(usize::try_from(self.below(len)).ok()?).copied()
-    }
-}
 
 /// A user: mostly one the state knows of (a member, a bot), else any.
 fn some_user(rng: &mut Rng, model: &Model) -> u32 {

@@ -17,14 +17,17 @@
 //! `im.message.add` commands to the state directly and writing it as the
 //! data directory's snapshot, as a host that had served them would have.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::start;
 use imbot_like::UserId;
 use imbot_like_host::durable::{Config, FsStorage, Journal};
 use imbot_like_host::portal::PortalMethod;
-use imbot_like_host::{Host, HostCommand, HostState, World, serve};
+use imbot_like_host::{Host, HostCommand, HostState, World};
 
 const CONNECTIONS: u32 = 16;
 
@@ -40,24 +43,6 @@ fn world() -> World {
         members.join(",")
     );
     World::from_json(&text).expect("the bench world is valid")
-}
-
-/// Serves `host` on a free port from a background runtime; its base URL.
-fn start(host: Arc<Host>) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("a listener");
-            serve(listener, host).await.expect("serving");
-        });
-    });
-    base
 }
 
 /// A data directory holding a state with `messages` posted messages.

@@ -13,12 +13,15 @@
 //! connection each) toggles its own user's likes with `im.message.like`
 //! for SECONDS, so every answer is a state change.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::start;
 use imbot_like_host::durable::Config;
-use imbot_like_host::{Host, World, serve};
+use imbot_like_host::{Host, World};
 
 const CONNECTIONS: u32 = 16;
 const MESSAGES: u64 = 64;
@@ -38,25 +41,6 @@ fn world() -> World {
         messages.join(",")
     );
     World::from_json(&text).expect("the load world is valid")
-}
-
-/// Serves `host` on a free port from a background runtime; its base URL.
-fn start(host: Host) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let host = Arc::new(host);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("a listener");
-            serve(listener, host).await.expect("serving");
-        });
-    });
-    base
 }
 
 /// Changes answered per second by `base` under the load.
@@ -110,10 +94,10 @@ fn main() {
         .unwrap_or(3usize)
         .max(1);
     let world = world();
-    let memory_base = start(Host::new(&world).expect("a host"));
+    let memory_base = start(Arc::new(Host::new(&world).expect("a host")));
     let dir = std::env::temp_dir().join(format!("imbot-load-{}", std::process::id()));
     let host = Host::durable_in(&world, &dir, Config::default()).expect("a durable host");
-    let durable_base = start(host);
+    let durable_base = start(Arc::new(host));
     let (mut memory, mut durable) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         memory.push(drive(&memory_base, seconds));

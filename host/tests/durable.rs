@@ -184,33 +184,29 @@ fn durable_host_loses_no_acknowledged_change_across_kills() {
     std::fs::remove_file(&world_file).unwrap();
 }
 
-#[test]
-fn durable_host_drops_and_reports_a_torn_last_record() {
-    let dir = scratch("durable-torn");
+/// A fresh data directory and world file; a host on them where `user`
+/// likes messages 1 to 3, each acknowledged, then is killed (SIGKILL).
+fn three_likes_then_kill(name: &str, user: u32) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
     let world_file = dir.with_extension("json");
     std::fs::write(&world_file, world()).unwrap();
     let (mut child, base) = start(&dir, &world_file);
     let agent = ureq::agent();
     for m in 1..=3 {
-        let url = format!("{base}/rest/2/w2/im.message.like?MESSAGE_ID={m}&ACTION=plus");
+        let url = format!("{base}/rest/{user}/w{user}/im.message.like?MESSAGE_ID={m}&ACTION=plus");
         agent.get(&url).call().unwrap();
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    (dir, world_file)
+}
+
+#[test]
+fn durable_host_drops_and_reports_a_torn_last_record() {
+    let (dir, world_file) = three_likes_then_kill("durable-torn", 2);
     // Lose the last record's final bytes, as a crash in the middle of a
     // write does (the log's unused space after it is zeros).
-    let log = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with("log-"))
-        .max_by_key(|p| {
-            std::fs::read(p)
-                .unwrap()
-                .iter()
-                .filter(|&&b| b != 0)
-                .count()
-        })
-        .unwrap();
+    let log = newest_log(&dir);
     let mut bytes = std::fs::read(&log).unwrap();
     let last = bytes.iter().rposition(|&b| b != 0).unwrap();
     bytes[last - 2..=last].fill(0);
@@ -353,17 +349,7 @@ fn frame_starts(bytes: &[u8]) -> Vec<usize> {
 
 #[test]
 fn durable_host_refuses_a_corrupted_log_and_repair_drops_what_follows_the_damage() {
-    let dir = scratch("durable-corrupt");
-    let world_file = dir.with_extension("json");
-    std::fs::write(&world_file, world()).unwrap();
-    let (mut child, base) = start(&dir, &world_file);
-    let agent = ureq::agent();
-    for m in 1..=3 {
-        let url = format!("{base}/rest/5/w5/im.message.like?MESSAGE_ID={m}&ACTION=plus");
-        agent.get(&url).call().unwrap();
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (dir, world_file) = three_likes_then_kill("durable-corrupt", 5);
     let log = newest_log(&dir);
     let mut bytes = std::fs::read(&log).unwrap();
     let starts = frame_starts(&bytes);

@@ -95,3 +95,44 @@ pub fn like_set(e: &mut TestEngine, request: &LikeRequest) {
 pub fn user_like_set(e: &mut TestEngine, request: &UserLikeRequest) {
     assert_eq!(e.like_as_user(request).unwrap().change, Change::Set);
 }
+
+/// SplitMix64: a tiny, fast, well-mixed generator; one `u64` of state.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn range_u32(&mut self, range: std::ops::RangeInclusive<u32>) -> u32 {
+        let span = u64::from(range.end() - range.start()) + 1;
+        range.start() + u32::try_from(self.below(span)).unwrap_or(0)
+    }
+
+    pub fn range_u64(&mut self, range: std::ops::RangeInclusive<u64>) -> u64 {
+        range.start() + self.below(range.end() - range.start() + 1)
+    }
+
+    /// One element of a non-empty slice, or `None` for an empty one.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        let len = u64::try_from(items.len()).ok()?;
+        if len == 0 {
+            return None;
+        }
+        items.get(usize::try_from(self.below(len)).ok()?).copied()
+    }
+}
