@@ -148,6 +148,7 @@ pub(crate) async fn run(
         method: Method::Batch,
         start,
         wait: Default::default(),
+        rule: Default::default(),
         key: None,
     };
     let processing = host.clock.processing(began.elapsed().as_secs_f64());
@@ -204,6 +205,7 @@ async fn command(
         method,
         start: host.clock.start(),
         wait: Default::default(),
+        rule: Default::default(),
         key: retry::key_text(query, &headers, b""),
     };
     into_value(dispatch(call, query, &headers, b"").await).await

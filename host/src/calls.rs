@@ -31,6 +31,9 @@ pub(crate) struct Call<'a> {
     pub(crate) start: f64,
     /// For a durable host, the log position the answer waits for.
     pub(crate) wait: Cell<Option<u64>>,
+    /// The rule that refused the call, with a short reason, for the
+    /// `X-Imbot-Rule` header (see `rule`).
+    pub(crate) rule: Cell<Option<String>>,
     /// The text of the request's idempotency key, if the client sent one
     /// (see `retry`): a like or reaction call then runs as a keyed command,
     /// under a key of its caller's own.
@@ -110,6 +113,7 @@ impl Call<'_> {
         let command = Command::engine(self.at_ms(), command.clone());
         let (answer, processing, wait) = self.host.execute(&command);
         self.wait.set(wait);
+        self.rule.set(crate::rule::of(&answer));
         self.reply(wire_result(answer)?, processing)
     }
 

@@ -40,10 +40,11 @@ pub(crate) async fn dispatch(
         }
         Method::Batch => return nested_batch(),
     };
-    let response = match answer {
+    let mut response = match answer {
         Ok(reply) => json(reply.http_status(), &reply),
         Err(e) => error(e),
     };
+    crate::rule::add(&mut response, call.rule.take());
     settle(host, call.wait.get(), response).await
 }
 

@@ -36,6 +36,7 @@ mod ratelimit;
 mod reply;
 mod retry;
 mod routes;
+mod rule;
 mod server;
 pub mod state;
 pub mod world;

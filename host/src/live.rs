@@ -57,6 +57,8 @@ pub struct LogEntry {
     pub answer: String,
     /// The scenario applied, if any.
     pub scenario: Option<&'static str>,
+    /// The rule behind a refusal (the `X-Imbot-Rule` header), if any.
+    pub rule: Option<String>,
 }
 
 /// The local portal: a replaceable host and what lives beside it.

@@ -107,6 +107,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         status: 0,
         answer: String::new(),
         scenario: action.as_ref().map(kind),
+        rule: None,
     };
     let request = Request::from_parts(parts, Body::from(bytes));
     let response = match action {
@@ -139,6 +140,11 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
     let (head, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
     entry.status = head.status.as_u16();
+    entry.rule = head
+        .headers
+        .get(&crate::rule::X_IMBOT_RULE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     entry.answer = cut(&String::from_utf8_lossy(&bytes));
     live.record(entry);
     Response::from_parts(head, Body::from(bytes))

@@ -90,6 +90,7 @@ async fn handle(
         method,
         start,
         wait: Default::default(),
+        rule: Default::default(),
         key: crate::retry::key_text(uri.query(), headers, &body),
     };
     dispatch(call, uri.query(), headers, &body).await

@@ -197,13 +197,15 @@ fn request_span<B>(request: &Request<B>) -> Span {
     )
 }
 
-/// The request's log line: status and latency, in the request's span.
+/// The request's log line: status, latency and the rule behind a refusal
+/// (see `rule`), in the request's span.
 fn log_response<B>(response: &Response<B>, latency: Duration, _: &Span) {
-    tracing::info!(
-        status = response.status().as_u16(),
-        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        "answered"
-    );
+    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+    let status = response.status().as_u16();
+    match crate::rule::in_response(response) {
+        Some(rule) => tracing::info!(status, latency_us, rule, "answered"),
+        None => tracing::info!(status, latency_us, "answered"),
+    }
 }
 
 /// Answers 414 for a URI longer than `max` bytes.

@@ -189,3 +189,31 @@ fn rule_l10_success_in_every_style() {
     .assert_true();
     assert!(s.liked(1, 2));
 }
+
+/// The `X-Imbot-Rule` header of a call.
+fn rule_header(s: &Server, path: &str) -> Option<String> {
+    let answer = common::agent().get(&s.url(path)).call().unwrap();
+    let rule = answer.headers().get("x-imbot-rule")?;
+    Some(rule.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn rule_header_names_the_rule_behind_each_without_changes() {
+    let s = Server::default_world();
+    // Bot 41 is in chat 8 only; message 1 is in chat 7.
+    let not_member = rule_header(&s, &format!("{OAUTH}?auth=t-other&BOT_ID=41&MESSAGE_ID=1"));
+    assert!(
+        not_member.as_deref().unwrap().starts_with("L7 "),
+        "{not_member:?}"
+    );
+    let gone = rule_header(&s, &format!("{OAUTH}?auth=t-demo&MESSAGE_ID=99"));
+    assert!(gone.as_deref().unwrap().starts_with("L6 "), "{gone:?}");
+    let plus = format!("{OAUTH}?auth=t-demo&MESSAGE_ID=1&ACTION=plus");
+    assert_eq!(rule_header(&s, &plus), None, "a success carries no rule");
+    let again = rule_header(&s, &plus);
+    assert!(again.as_deref().unwrap().starts_with("L8 "), "{again:?}");
+    let reaction =
+        "/rest/imbot.v2.Chat.Message.Reaction.add?auth=t-other&botId=41&messageId=1&reaction=like";
+    let v2 = rule_header(&s, reaction);
+    assert!(v2.as_deref().unwrap().starts_with("V6 "), "{v2:?}");
+}
