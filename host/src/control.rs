@@ -104,7 +104,10 @@ pub(crate) async fn list_scenarios(State(live): State<Arc<LiveHost>>) -> Respons
 pub(crate) async fn add_scenario(State(live): State<Arc<LiveHost>>, body: Bytes) -> Response {
     let scenario = serde_json::from_slice::<Scenario>(&body)
         .map_err(|e| e.to_string())
-        .and_then(|s| s.checked().map_err(|e| e.to_string()))
+        .and_then(|s| {
+            s.checked_within(live.settings.body_timeout)
+                .map_err(|e| e.to_string())
+        })
         .and_then(|s| live.scenarios.add(s).map_err(|e| e.to_string()));
     match scenario {
         Ok(id) => json(200, &json!({ "result": id })),

@@ -40,6 +40,9 @@ pub struct Settings {
     /// carry (with any port), as a proxy in front of the host sends them;
     /// see [`crate::guard`].
     pub allowed_hosts: Vec<String>,
+    /// The longest a call may take before it is answered 408
+    /// (`--body-timeout`): a `delay` or `hold` scenario must end before it.
+    pub body_timeout: Option<std::time::Duration>,
 }
 
 /// One logged REST call.

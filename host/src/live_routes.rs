@@ -100,7 +100,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         let params = Params::read(parts.uri.query(), &parts.headers, &bytes).unwrap_or_default();
         live.scenarios.take(&method, &params)
     });
-    let mut entry = LogEntry {
+    let entry = LogEntry {
         id: 0,
         verb: parts.method.to_string(),
         path: mask::uri(&parts.uri),
@@ -133,21 +133,40 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
             return Response::new(Body::new(Dropped));
         }
         Some(Action::Delay { ms }) => {
+            let (head, bytes) = answered(apply(inner, request).await).await;
+            // Logged now: a client that gives up during the delay drops
+            // this future, and the call was applied all the same.
+            live.record(log_entry(entry, &head, &bytes));
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            return Response::from_parts(head, Body::from(bytes));
+        }
+        Some(Action::Hold { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             apply(inner, request).await
         }
     };
+    let (head, bytes) = answered(response).await;
+    live.record(log_entry(entry, &head, &bytes));
+    Response::from_parts(head, Body::from(bytes))
+}
+
+/// A response's head and whole body.
+async fn answered(response: Response) -> (axum::http::response::Parts, Bytes) {
     let (head, body) = response.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    (head, bytes)
+}
+
+/// The log entry of a call, completed with its answer.
+fn log_entry(mut entry: LogEntry, head: &axum::http::response::Parts, bytes: &[u8]) -> LogEntry {
     entry.status = head.status.as_u16();
     entry.rule = head
         .headers
         .get(&crate::rule::X_IMBOT_RULE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    entry.answer = cut(&String::from_utf8_lossy(&bytes));
-    live.record(entry);
-    Response::from_parts(head, Body::from(bytes))
+    entry.answer = cut(&String::from_utf8_lossy(bytes));
+    entry
 }
 
 /// Runs a request through the host's routes.
@@ -171,6 +190,7 @@ fn kind(action: &Action) -> &'static str {
         Action::FailAfterApply { .. } => "fail_after_apply",
         Action::DropAfterApply => "drop_after_apply",
         Action::Delay { .. } => "delay",
+        Action::Hold { .. } => "hold",
     }
 }
 

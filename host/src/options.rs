@@ -141,6 +141,7 @@ impl Options {
             deterministic: self.deterministic,
             control_token: self.control_token.clone(),
             allowed_hosts: self.allow_host.clone(),
+            body_timeout: Some(self.body_timeout),
         }
     }
 

@@ -66,10 +66,19 @@ pub enum Action {
     /// The call is applied, then the connection is closed without an
     /// answer.
     DropAfterApply,
-    /// The call is applied and answered after `ms` milliseconds (at most
-    /// [`MAX_DELAY_MS`]).
+    /// The call is applied at once and answered `ms` milliseconds later
+    /// (at most [`MAX_DELAY_MS`]), as a slow portal does: a client that
+    /// gives up first does not undo the change, and the call is in the
+    /// request log from the moment it was applied.
     Delay {
         /// The delay.
+        ms: u64,
+    },
+    /// The call is held `ms` milliseconds (at most [`MAX_DELAY_MS`]), then
+    /// applied and answered, as a slow network before the portal: a client
+    /// that gives up during the hold leaves the call unapplied.
+    Hold {
+        /// The hold.
         ms: u64,
     },
 }
@@ -99,6 +108,9 @@ pub enum ScenarioError {
     NoCode,
     /// A delay above [`MAX_DELAY_MS`].
     DelayTooLong,
+    /// A delay or hold no shorter than the body timeout, which would answer
+    /// 408 before the scenario's answer.
+    DelayPastTimeout,
     /// [`MAX_ARMED`] scenarios are armed already.
     TooMany,
 }
@@ -113,6 +125,10 @@ impl ScenarioError {
             Self::BadStatus => "status must be in 400..=599",
             Self::NoCode => "code must not be empty",
             Self::DelayTooLong => "ms must be at most 60000",
+            Self::DelayPastTimeout => {
+                "ms must be shorter than the host's body timeout (--body-timeout), \
+                 which would answer 408 REQUEST_TIMEOUT first"
+            }
             Self::TooMany => "at most 256 scenarios may be armed at once",
         }
     }
@@ -146,8 +162,32 @@ impl Scenario {
             Action::Error { code, .. } | Action::FailAfterApply { code, .. } if code.is_empty() => {
                 Err(ScenarioError::NoCode)
             }
-            Action::Delay { ms } if *ms > MAX_DELAY_MS => Err(ScenarioError::DelayTooLong),
+            Action::Delay { ms } | Action::Hold { ms } if *ms > MAX_DELAY_MS => {
+                Err(ScenarioError::DelayTooLong)
+            }
             _ => Ok(self),
+        }
+    }
+
+    /// As [`Scenario::checked`], and a delay or hold must end before
+    /// `timeout`, the host's body timeout, when there is one.
+    ///
+    /// # Errors
+    /// The first [`ScenarioError`] found.
+    pub fn checked_within(
+        self,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Self, ScenarioError> {
+        let checked = self.checked()?;
+        let ms = match checked.action {
+            Action::Delay { ms } | Action::Hold { ms } => ms,
+            _ => return Ok(checked),
+        };
+        match timeout {
+            Some(limit) if u128::from(ms) >= limit.as_millis() => {
+                Err(ScenarioError::DelayPastTimeout)
+            }
+            _ => Ok(checked),
         }
     }
 }

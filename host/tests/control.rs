@@ -153,6 +153,63 @@ fn scenario_delay_answers_late() {
 }
 
 #[test]
+fn scenario_delay_applies_at_once_so_a_client_that_gives_up_undoes_nothing() {
+    let (s, live) = live();
+    scenario(
+        &s,
+        json!({"method": "im.message.like", "kind": "delay", "ms": 1500}),
+    );
+    let impatient: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_millis(200)))
+        .build()
+        .into();
+    let gave_up = impatient
+        .get(&s.url("/rest/1/w-demo/im.message.like?MESSAGE_ID=1"))
+        .call();
+    assert!(gave_up.is_err(), "the client gave up before the answer");
+    assert!(liked(&live, 1, 1), "the call was applied all the same");
+    let log = s.get("/__control/view").body["requests"].clone();
+    assert_eq!(log[0]["scenario"], "delay");
+    assert_eq!(log[0]["status"], 200);
+}
+
+#[test]
+fn scenario_hold_applies_only_after_the_hold() {
+    let (s, live) = live();
+    scenario(
+        &s,
+        json!({"method": "im.message.like", "kind": "hold", "ms": 300}),
+    );
+    let began = Instant::now();
+    like(&s, 1).assert_true();
+    assert!(began.elapsed() >= Duration::from_millis(300));
+    assert!(liked(&live, 1, 1));
+}
+
+#[test]
+fn a_delay_past_the_body_timeout_is_refused_with_the_reason() {
+    let settings = Settings {
+        body_timeout: Some(Duration::from_secs(2)),
+        ..Settings::default()
+    };
+    let (s, _live) = start_live(DEFAULT_WORLD, settings);
+    for kind in ["delay", "hold"] {
+        let body = json!({"method": "im.message.like", "kind": kind, "ms": 2000});
+        let answer = s.json("/__control/scenarios", &body.to_string());
+        answer.assert_error(400, "SCENARIO_REFUSED");
+        let why = answer.body["error_description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(why.contains("body timeout"), "{why}");
+    }
+    let fits = json!({"method": "im.message.like", "kind": "delay", "ms": 1999});
+    assert_eq!(
+        s.json("/__control/scenarios", &fits.to_string()).status,
+        200
+    );
+}
+
+#[test]
 fn scenarios_match_parameters_and_are_listed_and_cleared() {
     let (s, _live) = live();
     let body = json!({"method": "IM.Message.Like.json", "params": {"message_id": "2"},
