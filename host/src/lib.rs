@@ -39,6 +39,7 @@ mod routes;
 mod rule;
 mod server;
 pub mod state;
+pub mod tls;
 pub mod world;
 // The local portal: world methods, control API, page, scenarios.
 pub mod control;
@@ -62,7 +63,7 @@ pub use body::BODY_LIMIT;
 pub use identity::Apps;
 pub use limits::Limits;
 pub use live::{LiveHost, LogEntry, Settings};
-pub use live_routes::{live_router, serve_live, serve_live_with};
+pub use live_routes::{live_router, serve_live, serve_live_tls, serve_live_with};
 pub use ratelimit::{RateLimit, RateLimitError};
 pub use routes::router;
 pub use server::{serve, serve_with};

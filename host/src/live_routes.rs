@@ -85,7 +85,21 @@ pub async fn serve_live_with(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_routes(listener, live_router(live), limits, stop).await
+    serve_routes(listener, live_router(live), limits, None, stop).await
+}
+
+/// As [`serve_live_with`], over HTTPS with `tls` (see [`crate::tls`]).
+///
+/// # Errors
+/// As [`crate::serve_with`].
+pub async fn serve_live_tls(
+    listener: TcpListener,
+    live: Arc<LiveHost>,
+    limits: Limits,
+    tls: tokio_rustls::TlsAcceptor,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    serve_routes(listener, live_router(live), limits, Some(tls), stop).await
 }
 
 /// A REST call: scenarios first, then the current host's routes.

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 use imbot_like_host::options::Options;
-use imbot_like_host::{Host, LiveHost, World, serve_live_with};
+use imbot_like_host::tls::Identity;
+use imbot_like_host::{Host, LiveHost, World, serve_live_tls, serve_live_with};
 
 fn load(options: &Options) -> Result<Host, String> {
     let text = match &options.world {
@@ -79,12 +80,41 @@ async fn stop_signal() {
     tracing::info!("stopping: finishing requests in flight");
 }
 
+/// The TLS acceptor the options ask for, if any: the certificate given,
+/// or one made now and written where the operator is told.
+fn tls(options: &Options) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
+    let identity = match (&options.tls_cert, &options.tls_key) {
+        (Some(cert), Some(key)) => Identity::from_files(cert, key)?,
+        _ if !options.tls => return Ok(None),
+        _ => {
+            let made = Identity::self_signed()?;
+            let path = options.tls_cert_out.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("rest_host-{}.pem", std::process::id()))
+            });
+            std::fs::write(&path, &made.certificate)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!(
+                "certificate (self-signed, 127.0.0.1 and localhost): {}",
+                path.display()
+            );
+            made
+        }
+    };
+    identity.acceptor().map(Some)
+}
+
 async fn run(options: Options, host: Host) -> std::io::Result<()> {
+    let tls = tls(&options).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
     let address = listener.local_addr()?;
-    println!("listening on http://{address}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("listening on {scheme}://{address}");
     let live = Arc::new(LiveHost::new(Arc::new(host), options.settings()));
-    serve_live_with(listener, Arc::clone(&live), options.limits(), stop_signal()).await?;
+    let (limits, stop) = (options.limits(), stop_signal());
+    match tls {
+        Some(tls) => serve_live_tls(listener, Arc::clone(&live), limits, tls, stop).await?,
+        None => serve_live_with(listener, Arc::clone(&live), limits, stop).await?,
+    }
     if let Some(durable) = live.host().durable() {
         durable.shutdown();
     }

@@ -71,6 +71,21 @@ pub struct Options {
     /// change on disk before its answer); without it, memory only.
     #[arg(long, env = "REST_HOST_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate for 127.0.0.1 and
+    /// localhost made at start (written as PEM to the path printed at
+    /// start, see --tls-cert-out), or with --tls-cert and --tls-key.
+    #[arg(long, env = "REST_HOST_TLS")]
+    pub tls: bool,
+    /// With --tls: where to write the made certificate (PEM), for clients
+    /// to trust (default: rest_host-<pid>.pem in the temporary directory).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// With `--data`: cut the log at a damaged frame that intact frames
     /// follow (corruption, which otherwise stops the host from starting),
     /// dropping the commands after it (printed), then exit.

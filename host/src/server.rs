@@ -23,12 +23,14 @@ use axum::http::{Response, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use imbot_like::wire::{FrameworkError, Reply};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_io_timeout::TimeoutStream;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceBuilder;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -61,7 +63,7 @@ pub async fn serve_with(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_routes(listener, router(host), limits, stop).await
+    serve_routes(listener, router(host), limits, None, stop).await
 }
 
 /// Serves `routes` as [`serve_with`] does; each request carries its peer's
@@ -70,6 +72,7 @@ pub(crate) async fn serve_routes(
     listener: TcpListener,
     routes: Router,
     limits: Limits,
+    tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -98,11 +101,10 @@ pub(crate) async fn serve_routes(
             () = &mut stop => break,
         };
         let local = stream.local_addr().ok().map(Listening);
-        let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
         let app = TowerToHyperService::new(service(routes.clone(), &limits, peer, local));
-        let connection = graceful.watch(http.serve_connection(io, app));
+        let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
-            let _ = connection.await;
+            connection(stream, tls, http, watcher, app, limits).await;
             drop(slot);
         });
     }
@@ -116,13 +118,49 @@ pub(crate) async fn serve_routes(
     Ok(())
 }
 
-/// A connection's socket: closed after `idle` with no byte moving, and
-/// with the HTTP parser's own error answers given the envelope.
-fn connection_io(
+/// Serves one connection: in plain HTTP, or through TLS when the host
+/// serves HTTPS; a client of the other kind is logged (and a plain request
+/// to an HTTPS port answered in plain HTTP, see `tls`).
+async fn connection<A>(
     stream: TcpStream,
-    idle: Duration,
-) -> std::pin::Pin<Box<TimeoutStream<ParserErrorBodies<TcpStream>>>> {
+    tls: Option<TlsAcceptor>,
+    http: hyper::server::conn::http1::Builder,
+    watcher: Watcher,
+    app: A,
+    limits: Limits,
+) where
+    A: hyper::service::HttpService<hyper::body::Incoming> + Send + 'static,
+    A::Future: Send + 'static,
+    A::ResBody: Send + 'static,
+    <A::ResBody as http_body::Body>::Data: Send,
+    <A::ResBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let _ = stream.set_nodelay(true);
+    let speaks_tls = crate::tls::speaks_tls(&stream, limits.header_timeout).await;
+    match (tls, speaks_tls) {
+        (_, None) => {}
+        (None, Some(true)) => crate::tls::log_tls_on_plain(),
+        (None, Some(false)) => {
+            let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
+            let _ = watcher.watch(http.serve_connection(io, app)).await;
+        }
+        (Some(_), Some(false)) => crate::tls::refuse_plain(stream).await,
+        (Some(acceptor), Some(true)) => match acceptor.accept(stream).await {
+            Ok(secured) => {
+                let io = TokioIo::new(connection_io(secured, limits.idle_timeout));
+                let _ = watcher.watch(http.serve_connection(io, app)).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "TLS handshake failed"),
+        },
+    }
+}
+
+/// A connection's stream: closed after `idle` with no byte moving, and
+/// with the HTTP parser's own error answers given the envelope.
+fn connection_io<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    idle: Duration,
+) -> std::pin::Pin<Box<TimeoutStream<ParserErrorBodies<S>>>> {
     let mut io = TimeoutStream::new(ParserErrorBodies::new(stream));
     io.set_read_timeout(Some(idle));
     io.set_write_timeout(Some(idle));
