@@ -92,6 +92,50 @@ fn answer(result: Result<Result<(), crate::WorldError>, tokio::task::JoinError>)
     }
 }
 
+/// What `POST /__control/post` takes: a user, a dialog (`chatN` or a
+/// user id) and a text.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostAs {
+    user: u32,
+    dialog: String,
+    message: String,
+}
+
+/// `POST /__control/post`: posts a message as a user, as that user's
+/// `im.message.add` would (the same checks, errors and answer), so a
+/// developer can write to a bot without a token of the user's.
+pub(crate) async fn post_as_user(State(live): State<Arc<LiveHost>>, body: Bytes) -> Response {
+    let post = match serde_json::from_slice::<PostAs>(&body) {
+        Ok(post) => post,
+        Err(e) => {
+            let body = json!({ "error": "WRONG_REQUEST", "error_description": e.to_string() });
+            return json(400, &body);
+        }
+    };
+    let Some(user) = imbot_like::UserId::new(post.user) else {
+        let body =
+            json!({ "error": "USER_ID_EMPTY", "error_description": "user must be positive" });
+        return json(400, &body);
+    };
+    let host = live.host();
+    let params = [
+        ("DIALOG_ID", post.dialog.as_str()),
+        ("MESSAGE", post.message.as_str()),
+    ];
+    let method = crate::portal::PortalMethod::UserMessageAdd;
+    let command = crate::HostCommand::user_call(host.now_ms(), method, user, &params);
+    let (answer, _, wait) = host.execute(&command);
+    if let Err(e) = host.settled(wait).await {
+        return crate::reply::not_durable(&e);
+    }
+    match answer {
+        crate::Answer::Portal(Ok(result)) => json(200, &json!({ "result": result })),
+        crate::Answer::Portal(Err(e)) => json(e.http_status(), &e),
+        crate::Answer::Engine(_) => json(500, &json!({ "error": "INTERNAL_SERVER_ERROR" })),
+    }
+}
+
 /// `GET /__control/scenarios`: the armed scenarios.
 /// Parameters with secret names (`botToken`, `auth`, …) are masked.
 pub(crate) async fn list_scenarios(State(live): State<Arc<LiveHost>>) -> Response {

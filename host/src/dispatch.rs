@@ -52,10 +52,7 @@ pub(crate) async fn dispatch(
 /// when the log cannot be written, answers 503 instead: the change is not
 /// acknowledged.
 async fn settle(host: &Host, wait: Option<u64>, response: Response) -> Response {
-    let (Some(log), Some(seq)) = (host.durable(), wait) else {
-        return response;
-    };
-    match log.durable(seq).await {
+    match host.settled(wait).await {
         Ok(()) => response,
         Err(e) => crate::reply::not_durable(&e),
     }

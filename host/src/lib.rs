@@ -279,6 +279,25 @@ impl Host {
         (answer, processing, wait)
     }
 
+    /// Now, as a command's time (the stepped clock's next call under
+    /// `--deterministic`).
+    pub(crate) fn now_ms(&self) -> u64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ms = (self.clock.start() * 1000.0) as u64;
+        ms
+    }
+
+    /// Waits until log position `wait` (from [`Host::execute`]) is durable.
+    ///
+    /// # Errors
+    /// The data directory could not be written.
+    pub(crate) async fn settled(&self, wait: Option<u64>) -> Result<(), durable::NotDurable> {
+        match (self.durable(), wait) {
+            (Some(log), Some(seq)) => log.durable(seq).await,
+            _ => Ok(()),
+        }
+    }
+
     /// Randomness for a command that may make a bot token: none under the
     /// stepped clock, so runs repeat.
     fn entropy(&self) -> Option<u64> {

@@ -50,6 +50,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
                 .post(control::put_world),
         )
         .route("/__control/reset", post(control::reset))
+        .route("/__control/post", post(control::post_as_user))
         .route(
             "/__control/scenarios",
             get(control::list_scenarios)
@@ -60,8 +61,15 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
             Arc::clone(&live),
             guard::guard,
         ))
+        .route("/favicon.ico", get(no_icon))
         .fallback(rest)
         .with_state(live)
+}
+
+/// `GET /favicon.ico`: no icon, and no entry in the request log (a
+/// browser asks for it with every page).
+async fn no_icon() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
 }
 
 /// Serves the local portal on `listener` with the default [`Limits`]

@@ -14,7 +14,7 @@ use imbot_like_host::{DEFAULT_WORLD, LiveHost, Settings};
 
 /// Every route of the page and the control API, with a body that would
 /// change something where the route changes something.
-const ROUTES: [(&str, &str, &str); 9] = [
+const ROUTES: [(&str, &str, &str); 10] = [
     ("GET", "/", ""),
     ("GET", "/__control/view", ""),
     ("GET", "/__control/world", ""),
@@ -24,7 +24,10 @@ const ROUTES: [(&str, &str, &str); 9] = [
     ("GET", "/__control/scenarios", ""),
     ("POST", "/__control/scenarios", SCENARIO),
     ("DELETE", "/__control/scenarios", ""),
+    ("POST", "/__control/post", POST_AS_USER),
 ];
+
+const POST_AS_USER: &str = r#"{"user":1,"dialog":"chat7","message":"from another site"}"#;
 
 const SCENARIO: &str = r#"{"method":"im.message.add","kind":"error","code":"E"}"#;
 

@@ -210,6 +210,36 @@ fn a_delay_past_the_body_timeout_is_refused_with_the_reason() {
 }
 
 #[test]
+fn control_post_writes_as_a_user_as_im_message_add_would() {
+    let (s, live) = live();
+    let posted = s.json(
+        "/__control/post",
+        &json!({"user": 2, "dialog": "chat7", "message": "hello bot"}).to_string(),
+    );
+    assert_eq!(posted.status, 200, "{:?}", posted.body);
+    let id = posted.body["result"].as_u64().unwrap();
+    let world = live.host().dump();
+    let message = world.messages.iter().find(|m| m.id == id).unwrap();
+    assert_eq!((message.author, message.chat), (2, 7));
+    assert_eq!(message.text.as_deref(), Some("hello bot"));
+    // The same checks as the method: user 2 is not in chat 8.
+    let refused = s.json(
+        "/__control/post",
+        &json!({"user": 2, "dialog": "chat8", "message": "x"}).to_string(),
+    );
+    refused.assert_error(400, "ACCESS_ERROR");
+}
+
+#[test]
+fn the_browsers_favicon_request_stays_out_of_the_request_log() {
+    let (s, _live) = live();
+    let icon = agent().get(&s.url("/favicon.ico")).call().unwrap();
+    assert_eq!(icon.status().as_u16(), 204);
+    let log = s.get("/__control/view").body["requests"].clone();
+    assert_eq!(log, json!([]));
+}
+
+#[test]
 fn scenarios_match_parameters_and_are_listed_and_cleared() {
     let (s, _live) = live();
     let body = json!({"method": "IM.Message.Like.json", "params": {"message_id": "2"},
