@@ -190,7 +190,7 @@ async fn command(
             query.push('&');
         }
         query.push_str("auth=");
-        query.push_str(&encode(auth));
+        query.push_str(&crate::body::percent_encode(auth));
     }
     let mut headers = HeaderMap::new();
     if let Some(key) = key {
@@ -227,7 +227,7 @@ fn substitute(text: &str, results: &[(String, Value)]) -> Result<String, Expansi
                 return Err(Expansion::ValueTooLong);
             }
             Some((value, used)) => {
-                push_within(&mut out, &encode(&value), cap)?;
+                push_within(&mut out, &crate::body::percent_encode(&value), cap)?;
                 rest = &tail[MARK.len() - 1 + used..];
             }
             None => {
@@ -422,19 +422,6 @@ fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, FrameworkError> {
             Ok((decode(name)?, decode(value)?))
         })
         .collect()
-}
-
-/// Percent-encoding of everything but unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

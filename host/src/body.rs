@@ -91,6 +91,19 @@ fn body_kind(headers: &HeaderMap, body: &[u8]) -> Result<BodyKind, FrameworkErro
     }
 }
 
+/// Percent-encoding of everything but unreserved characters.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Percent-decodes a form component (`+` is a space).
 pub(crate) fn percent_decode(raw: &str) -> Result<String, FrameworkError> {
     let bytes = raw.as_bytes();

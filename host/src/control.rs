@@ -136,6 +136,12 @@ pub(crate) async fn post_as_user(State(live): State<Arc<LiveHost>>, body: Bytes)
     }
 }
 
+/// `GET /__control/deliveries`: the events pushed to bots' handlers,
+/// oldest first, with their attempts and last status (see `deliver`).
+pub(crate) async fn deliveries(State(live): State<Arc<LiveHost>>) -> Response {
+    json(200, &json!({ "result": live.host().deliveries().list() }))
+}
+
 /// `GET /__control/scenarios`: the armed scenarios.
 /// Parameters with secret names (`botToken`, `auth`, …) are masked.
 pub(crate) async fn list_scenarios(State(live): State<Arc<LiveHost>>) -> Response {

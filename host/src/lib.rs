@@ -25,6 +25,7 @@ mod batch;
 mod body;
 mod calls;
 mod clock;
+pub mod deliver;
 mod dispatch;
 pub mod durable;
 mod envelope;
@@ -32,6 +33,7 @@ mod events;
 mod identity;
 mod limits;
 pub mod options;
+pub mod push;
 mod ratelimit;
 mod reply;
 mod retry;
@@ -83,7 +85,9 @@ pub const DEFAULT_WORLD: &str = include_str!("../default-world.json");
 pub struct Host {
     state: durable::SharedState,
     /// The data directory's log, when state is kept on disk.
-    durable: Option<durable::Durable>,
+    durable: Option<Arc<durable::Durable>>,
+    /// The events pushed to bots' handlers, being sent.
+    deliverer: deliver::Deliverer,
     /// The access tokens and webhooks of the state's seed world.
     credentials: Credentials,
     operating: [Operating; Method::COUNT],
@@ -136,6 +140,7 @@ impl Host {
         Ok(Self {
             state: Arc::new(Mutex::new(state)),
             durable: None,
+            deliverer: deliver::Deliverer::default(),
             credentials,
             operating: Default::default(),
             rate_limit: None,
@@ -181,13 +186,20 @@ impl Host {
         }
         let mut host = Self::from_state(state, deterministic).map_err(|e| where_(e.to_string()))?;
         let log = durable::Durable::start(storage, &host.state(), seq, config).map_err(where_)?;
-        host.durable = Some(log);
+        host.durable = Some(Arc::new(log));
         Ok(host)
     }
 
     /// The durable log, for a host with a data directory.
     pub fn durable(&self) -> Option<&durable::Durable> {
-        self.durable.as_ref()
+        self.durable.as_deref()
+    }
+
+    /// The events pushed to bots' handlers: where they stand, and the
+    /// domain they name.
+    #[must_use]
+    pub fn deliveries(&self) -> &deliver::Deliverer {
+        &self.deliverer
     }
 
     /// The world now, as a world file: what `GET /__control/world`
@@ -206,7 +218,7 @@ impl Host {
     pub async fn durable_dump(&self) -> Result<World, durable::NotDurable> {
         let (world, wait) = {
             let state = self.state();
-            let wait = self.durable.as_ref().map(durable::Durable::appended);
+            let wait = self.durable().map(durable::Durable::appended);
             (portal::dump(&state), wait)
         };
         if let (Some(log), Some(seq)) = (self.durable(), wait) {
@@ -262,11 +274,12 @@ impl Host {
     /// must wait for (the command's own when it changed the state, else
     /// the last one logged, which what it read may include). A command
     /// that changed the state is logged before the lock is released, so
-    /// the log's order is the order of application.
+    /// the log's order is the order of application; the events it pushes
+    /// to bots' handlers are queued then, to be sent once it is durable.
     pub fn execute(&self, command: &HostCommand) -> (Answer, f64, Option<u64>) {
         let mut state = self.state();
         let began = Instant::now();
-        let (answer, changed) = state.apply(command);
+        let (answer, changed, pushed) = state.apply_pushing(command);
         let wait = self.durable.as_ref().map(|log| {
             if changed {
                 log.append(command)
@@ -274,6 +287,11 @@ impl Host {
                 log.appended()
             }
         });
+        if !pushed.is_empty() {
+            // Queued under the lock, so each bot's events keep the order
+            // of application.
+            self.deliverer.enqueue(pushed, wait, self.durable.clone());
+        }
         drop(state);
         let processing = self.clock.processing(began.elapsed().as_secs_f64());
         (answer, processing, wait)

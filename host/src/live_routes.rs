@@ -51,6 +51,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         )
         .route("/__control/reset", post(control::reset))
         .route("/__control/post", post(control::post_as_user))
+        .route("/__control/deliveries", get(control::deliveries))
         .route(
             "/__control/scenarios",
             get(control::list_scenarios)

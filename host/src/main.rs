@@ -109,6 +109,7 @@ async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("listening on {scheme}://{address}");
+    host.deliveries().set_domain(address.to_string());
     let live = Arc::new(LiveHost::new(Arc::new(host), options.settings()));
     let (limits, stop) = (options.limits(), stop_signal());
     match tls {

@@ -45,5 +45,9 @@ pub(crate) async fn view(State(live): State<Arc<LiveHost>>) -> Response {
         Err(e) => return crate::reply::not_durable(&e),
     };
     crate::mask::world(&mut world);
-    json(200, &json!({ "world": world, "requests": live.log() }))
+    let deliveries = live.host().deliveries().list();
+    json(
+        200,
+        &json!({ "world": world, "requests": live.log(), "deliveries": deliveries }),
+    )
 }

@@ -24,6 +24,7 @@ use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, pair};
 use super::{Caller, PortalMethod};
 use crate::auth::WebhookKey;
 use crate::identity::WebhookBot;
+use crate::push::{self, Delivery};
 use crate::state::HostState;
 use crate::state::command::EngineCommand;
 
@@ -40,18 +41,37 @@ pub(crate) struct Step<'a> {
     params: &'a Params,
     /// Randomness for a new bot token (`None`: derived from the id).
     entropy: Option<u64>,
+    /// The call's time, for the events it pushes.
+    at_ms: u64,
     /// Whether the state changed.
     pub(crate) changed: bool,
+    /// The events the call pushes to bots' handlers (see `push`).
+    pub(crate) deliveries: Vec<Delivery>,
 }
 
 impl<'a> Step<'a> {
-    /// A step of a call with `params` on the state.
-    pub(crate) fn new(st: &'a mut HostState, params: &'a Params, entropy: Option<u64>) -> Self {
+    /// A step of a call with `params` at `at_ms` on the state.
+    pub(crate) fn new(
+        st: &'a mut HostState,
+        params: &'a Params,
+        entropy: Option<u64>,
+        at_ms: u64,
+    ) -> Self {
         Self {
             st,
             params,
             entropy,
+            at_ms,
             changed: false,
+            deliveries: Vec::new(),
+        }
+    }
+
+    /// Pushes `ONIMBOTJOINCHAT` to `user` if it is a bot, added to `chat`
+    /// by `actor`.
+    fn joined(&mut self, user: u32, chat: u32, actor: u32) {
+        if let Some(delivery) = push::join_chat(self.st, user, chat, actor, self.at_ms) {
+            self.deliveries.push(delivery);
         }
     }
 
@@ -141,6 +161,8 @@ impl<'a> Step<'a> {
         };
         self.st.registry.messages.insert(id, meta);
         self.st.registry.next_message = id.saturating_add(1);
+        let pushed = push::message_add(self.st, id, self.at_ms);
+        self.deliveries.extend(pushed);
         Ok(json!(id))
     }
 
@@ -185,8 +207,10 @@ impl<'a> Step<'a> {
         if !own {
             return Err(PortalError::CantEditMessage);
         }
+        let pushed = push::message_delete(self.st, id.get(), actor, self.at_ms);
         self.exec(&EngineCommand::DeleteMessage { message: id })
             .map_err(|_| PortalError::CantEditMessage)?;
+        self.deliveries.extend(pushed);
         self.st.registry.messages.remove(&id.get());
         Ok(json!(true))
     }
@@ -222,6 +246,11 @@ impl<'a> Step<'a> {
         };
         self.st.registry.chats.insert(id, meta);
         self.st.registry.next_chat = id.saturating_add(1);
+        for user in members_of(self.st, id) {
+            if user != actor {
+                self.joined(user, id, actor);
+            }
+        }
         Ok(json!(id))
     }
 
@@ -263,6 +292,9 @@ impl<'a> Step<'a> {
                 return Err(PortalError::WrongRequest("Too many members in chat"));
             }
             joined.push(user);
+        }
+        for user in joined {
+            self.joined(user.get(), chat, actor);
         }
         Ok(json!(true))
     }
@@ -401,9 +433,15 @@ impl<'a> Step<'a> {
             // The token was checked free above.
             let _ = self.st.webhook_bots.add(bot, entry);
         }
+        let kind = self
+            .params
+            .text("TYPE")
+            .map(|t| t.trim().to_ascii_uppercase());
         let meta = super::registry::BotMeta {
             code: Some(code.to_owned()),
             name: Some(name),
+            kind: kind.filter(|k| !k.is_empty()),
+            handlers: push::handlers(self.params),
         };
         self.st.registry.bots.insert(id, meta);
         self.st.registry.next_user = id.saturating_add(1);
@@ -482,8 +520,10 @@ impl<'a> Step<'a> {
     /// `imbot.unregister`: `true`.
     fn unregister(&mut self, bot: u32) -> Answer {
         let id = BotId::new(bot).ok_or(PortalError::BotIdError)?;
+        let pushed = push::bot_delete(self.st, bot, self.at_ms);
         self.exec(&EngineCommand::UnregisterBot { bot: id })
             .map_err(|_| PortalError::BotIdError)?;
+        self.deliveries.extend(pushed);
         self.st.registry.bots.remove(&bot);
         self.st.webhook_bots.remove(id);
         Ok(json!(true))
@@ -565,6 +605,7 @@ impl<'a> Step<'a> {
         self.st.registry.chats.insert(id, meta);
         self.st.registry.dialogs.insert(pair(a, b), id);
         self.st.registry.next_chat = id.saturating_add(1);
+        self.joined(b, id, a);
         Ok(id)
     }
 
@@ -606,6 +647,16 @@ fn mix(entropy: u64, id: u32, salt: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
+}
+
+/// The members of chat `id`, as ids.
+fn members_of(st: &HostState, id: u32) -> Vec<u32> {
+    let members = ChatId::new(id).and_then(|c| st.engine.chat_members(c));
+    members
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m.get())
+        .collect()
 }
 
 /// The most members a chat holds (the server sizing's).

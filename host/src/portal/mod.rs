@@ -31,7 +31,7 @@ pub(crate) use dump::{apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use methods::Step;
 pub(crate) use params::Params;
-pub(crate) use registry::State;
+pub(crate) use registry::{MessageMeta, State};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

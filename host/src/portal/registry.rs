@@ -18,6 +18,12 @@ pub(crate) struct BotMeta {
     pub(crate) code: Option<String>,
     /// `PROPERTIES[NAME]`.
     pub(crate) name: Option<String>,
+    /// `TYPE`: `B` (the default) hears a group chat only when mentioned,
+    /// `S` (supervisor) hears every message.
+    pub(crate) kind: Option<String>,
+    /// The URL each event is pushed to (`ONIMBOTMESSAGEADD` → URL), from
+    /// `EVENT_HANDLER` and the `EVENT_*` handlers of `imbot.register`.
+    pub(crate) handlers: BTreeMap<String, String>,
 }
 
 /// A chat's metadata.
@@ -77,6 +83,7 @@ impl State {
             let meta = BotMeta {
                 code: bot.code.clone(),
                 name: bot.name.clone(),
+                ..BotMeta::default()
             };
             state.bots.insert(bot.id, meta);
         }

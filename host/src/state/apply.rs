@@ -3,6 +3,7 @@
 use crate::clock;
 use crate::events;
 use crate::portal::Step;
+use crate::push::Delivery;
 
 use super::command::{EngineCommand, is_keyed};
 use super::{Answer, HostCommand, HostState, Op, PortalCall};
@@ -15,9 +16,20 @@ impl HostState {
     /// except that a keyed like or reaction enters the retry window
     /// accepted or refused, so that a retry gets the same answer.
     pub fn apply(&mut self, command: &HostCommand) -> (Answer, bool) {
+        let (answer, changed, _) = self.apply_pushing(command);
+        (answer, changed)
+    }
+
+    /// As [`HostState::apply`], with the events the change pushes to bots'
+    /// handlers (see [`crate::push`]); the edge sends them once the change
+    /// is durable.
+    pub fn apply_pushing(&mut self, command: &HostCommand) -> (Answer, bool, Vec<Delivery>) {
         match &command.op {
-            Op::Engine(engine) => self.apply_engine(command.at_ms, engine),
-            Op::Portal(call) => self.apply_portal(call),
+            Op::Engine(engine) => {
+                let (answer, changed) = self.apply_engine(command.at_ms, engine);
+                (answer, changed, Vec::new())
+            }
+            Op::Portal(call) => self.apply_portal(command.at_ms, call),
         }
     }
 
@@ -38,11 +50,14 @@ impl HostState {
     }
 
     /// A world method's call.
-    fn apply_portal(&mut self, call: &PortalCall) -> (Answer, bool) {
-        let mut step = Step::new(self, &call.params, call.entropy);
+    fn apply_portal(&mut self, at_ms: u64, call: &PortalCall) -> (Answer, bool, Vec<Delivery>) {
+        let mut step = Step::new(self, &call.params, call.entropy, at_ms);
         let result = step.run(call.method, &call.caller);
-        let changed = step.changed;
-        (Answer::Portal(result), changed)
+        let (changed, mut deliveries) = (step.changed, step.deliveries);
+        if result.is_err() {
+            deliveries.clear();
+        }
+        (Answer::Portal(result), changed, deliveries)
     }
 }
 

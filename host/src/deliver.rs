@@ -1,0 +1,267 @@
+//! Sending the events the state machine pushes (see [`crate::push`]) to
+//! bots' handlers: after the change that made them is durable, in order
+//! per bot, each as a form-encoded POST, retried on a connection error or
+//! a non-2xx answer up to [`ATTEMPTS`] times with a doubling pause from
+//! [`FIRST_PAUSE`], never holding up the call that made them. Each bot has
+//! a queue and a task of its own, so one slow handler delays only its own
+//! bot's events.
+//!
+//! The last [`KEPT`] deliveries are kept with their attempts and last
+//! status for `GET /__control/deliveries` and the page. Events not yet
+//! sent when the host stops are not sent after a restart (portals keep no
+//! such promise either); with `--data`, none is sent for a change that did
+//! not become durable.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::durable::Durable;
+use crate::push::Delivery;
+
+/// How many times a delivery is tried.
+pub const ATTEMPTS: u32 = 5;
+/// The pause after the first failed attempt; each next one doubles it.
+pub const FIRST_PAUSE: Duration = Duration::from_millis(100);
+/// How many deliveries are kept for the control API.
+pub const KEPT: usize = 200;
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One delivery as the control API lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Its number, from 1.
+    pub id: u64,
+    /// The event.
+    pub event: &'static str,
+    /// The bot.
+    pub bot: u32,
+    /// The handler.
+    pub url: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// `pending`, `delivered` or `failed`.
+    pub state: &'static str,
+    /// The last attempt's HTTP status, or why it failed.
+    pub last: String,
+    /// Milliseconds from the change's answer to the delivered request's.
+    pub latency_ms: Option<u64>,
+}
+
+/// A delivery waiting in its bot's queue.
+struct Job {
+    id: u64,
+    delivery: Delivery,
+    /// The log position the change must reach first.
+    after: Option<u64>,
+    queued: Instant,
+}
+
+/// The deliveries of a host.
+#[derive(Default)]
+pub struct Deliverer {
+    queues: Mutex<HashMap<u32, mpsc::UnboundedSender<Job>>>,
+    records: Arc<Mutex<(u64, VecDeque<Record>)>>,
+    /// `host:port` the events name as the portal's domain.
+    domain: OnceLock<String>,
+}
+
+impl Deliverer {
+    /// Names the portal's domain in events (`127.0.0.1:PORT`); the first
+    /// call wins. Without one, events name `127.0.0.1`.
+    pub fn set_domain(&self, domain: String) {
+        let _ = self.domain.set(domain);
+    }
+
+    /// Queues `deliveries`, each sent once log position `after` is durable
+    /// (`None`: at once), on the current tokio runtime; without one they
+    /// are recorded as failed.
+    pub(crate) fn enqueue(
+        &self,
+        deliveries: Vec<Delivery>,
+        after: Option<u64>,
+        log: Option<Arc<Durable>>,
+    ) {
+        for delivery in deliveries {
+            let id = self.record(&delivery);
+            let job = Job {
+                id,
+                delivery,
+                after,
+                queued: Instant::now(),
+            };
+            self.send(job, log.clone());
+        }
+    }
+
+    /// The kept deliveries, oldest first.
+    #[must_use]
+    pub fn list(&self) -> Vec<Record> {
+        lock(&self.records).1.iter().cloned().collect()
+    }
+
+    fn record(&self, delivery: &Delivery) -> u64 {
+        let mut records = lock(&self.records);
+        records.0 += 1;
+        let id = records.0;
+        records.1.push_back(Record {
+            id,
+            event: delivery.event,
+            bot: delivery.bot,
+            url: delivery.url.clone(),
+            attempts: 0,
+            state: "pending",
+            last: String::new(),
+            latency_ms: None,
+        });
+        while records.1.len() > KEPT {
+            records.1.pop_front();
+        }
+        id
+    }
+
+    /// Hands `job` to its bot's task, starting the task on first use.
+    fn send(&self, job: Job, log: Option<Arc<Durable>>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            update(&self.records, job.id, |r| {
+                r.state = "failed";
+                r.last = "no runtime to send from".into();
+            });
+            return;
+        };
+        let mut queues = lock(&self.queues);
+        let bot = job.delivery.bot;
+        let queue = queues.entry(bot).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let worker = Worker {
+                records: Arc::clone(&self.records),
+                domain: self
+                    .domain
+                    .get()
+                    .cloned()
+                    .unwrap_or_else(|| "127.0.0.1".into()),
+                log,
+            };
+            runtime.spawn(worker.run(rx));
+            tx
+        });
+        if let Err(mpsc::error::SendError(job)) = queue.send(job) {
+            update(&self.records, job.id, |r| r.state = "failed");
+        }
+    }
+}
+
+/// One bot's sender.
+struct Worker {
+    records: Arc<Mutex<(u64, VecDeque<Record>)>>,
+    domain: String,
+    log: Option<Arc<Durable>>,
+}
+
+impl Worker {
+    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        while let Some(job) = jobs.recv().await {
+            if let (Some(log), Some(seq)) = (&self.log, job.after) {
+                if let Err(e) = log.durable(seq).await {
+                    update(&self.records, job.id, |r| {
+                        r.state = "failed";
+                        r.last = e.0;
+                    });
+                    continue;
+                }
+            }
+            self.deliver(job).await;
+        }
+    }
+
+    /// Tries `job` until it is delivered or out of attempts.
+    async fn deliver(&self, job: Job) {
+        let body = self.body(&job.delivery);
+        let mut pause = FIRST_PAUSE;
+        for attempt in 1..=ATTEMPTS {
+            let outcome = post(job.delivery.url.clone(), body.clone()).await;
+            let delivered = matches!(outcome, Ok(status) if (200..300).contains(&status));
+            update(&self.records, job.id, |r| {
+                r.attempts = attempt;
+                r.last = match &outcome {
+                    Ok(status) => status.to_string(),
+                    Err(e) => e.clone(),
+                };
+                if delivered {
+                    r.state = "delivered";
+                    r.latency_ms = u64::try_from(job.queued.elapsed().as_millis()).ok();
+                } else if attempt == ATTEMPTS {
+                    r.state = "failed";
+                }
+            });
+            if delivered {
+                return;
+            }
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+        }
+    }
+
+    /// The form body: the delivery's fields with the domain filled in.
+    fn body(&self, delivery: &Delivery) -> String {
+        let bot = delivery.bot;
+        let domain = [
+            format!("data[BOT][{bot}][domain]"),
+            format!("data[BOT][{bot}][AUTH][domain]"),
+            "auth[domain]".to_owned(),
+        ];
+        let endpoint = format!("data[BOT][{bot}][client_endpoint]");
+        let mut pairs: Vec<String> = delivery
+            .fields
+            .iter()
+            .map(|(name, value)| pair(name, value))
+            .collect();
+        for name in &domain {
+            pairs.push(pair(name, &self.domain));
+        }
+        pairs.push(pair(&endpoint, &format!("http://{}/rest/", self.domain)));
+        pairs.join("&")
+    }
+}
+
+fn pair(name: &str, value: &str) -> String {
+    use crate::body::percent_encode;
+    format!("{}={}", percent_encode(name), percent_encode(value))
+}
+
+/// One POST of a form body; the answer's status, or why there is none.
+async fn post(url: String, body: String) -> Result<u16, String> {
+    let sent = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(ATTEMPT_TIMEOUT))
+            .build()
+            .into();
+        agent
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(body.as_bytes())
+            .map(|answer| answer.status().as_u16())
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    sent.unwrap_or_else(|e| Err(e.to_string()))
+}
+
+fn update(records: &Mutex<(u64, VecDeque<Record>)>, id: u64, change: impl FnOnce(&mut Record)) {
+    let mut records = lock(records);
+    if let Some(record) = records.1.iter_mut().find(|r| r.id == id) {
+        change(record);
+    }
+}
+
+/// Locks; a panic while held leaves a record half-updated at worst.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
