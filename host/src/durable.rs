@@ -143,10 +143,16 @@ impl Durable {
 
     /// Adds an applied command; call with the state locked, so the log
     /// keeps the order of application. Returns its number.
+    ///
+    /// A command that cannot be encoded (which its types never cause)
+    /// could not be replayed: the log stops acknowledging anything.
     pub(crate) fn append(&self, command: &HostCommand) -> u64 {
         let mut pending = self.shared.pending();
-        log::push_command(&mut pending.body, command);
         pending.last += 1;
+        if let Err(e) = log::push_command(&mut pending.body, command) {
+            let why = format!("command {} cannot be logged: {e}", pending.last);
+            self.shared.flushed.send_replace(Flushed::Failed(why));
+        }
         self.shared.work.notify_one();
         pending.last
     }

@@ -190,6 +190,23 @@ impl crate::calls::Call<'_> {
         headers: &axum::http::HeaderMap,
         body: &[u8],
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
+        let answer = self.event_page(params, query, headers, body);
+        // Read after every read of the state, so the answer, a refusal
+        // included, waits for whatever it may have seen to be durable.
+        let host = self.host;
+        self.wait
+            .set(host.durable().map(crate::durable::Durable::appended));
+        answer
+    }
+
+    /// `imbot.v2.Event.get` itself, see [`Self::event_get`].
+    fn event_page(
+        &self,
+        params: &imbot_like::wire::ReactionParams,
+        query: Option<&str>,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
         use crate::auth::Caller;
         use crate::portal::{Params, PortalError};
         use crate::reply::json;

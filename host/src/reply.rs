@@ -24,7 +24,7 @@ pub(crate) fn not_durable(e: &crate::durable::NotDurable) -> Response {
         503,
         &serde_json::json!({
             "error": "INTERNAL_SERVER_ERROR",
-            "error_description": format!("The change was not saved: {}", e.0),
+            "error_description": format!("The change may not have been saved: {}", e.0),
         }),
     )
 }

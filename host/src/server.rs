@@ -136,7 +136,8 @@ async fn connection<A>(
     <A::ResBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _ = stream.set_nodelay(true);
-    let speaks_tls = crate::tls::speaks_tls(&stream, limits.header_timeout).await;
+    let first_byte = limits.header_timeout.min(limits.idle_timeout);
+    let speaks_tls = crate::tls::speaks_tls(&stream, first_byte).await;
     match (tls, speaks_tls) {
         (_, None) => {}
         (None, Some(true)) => crate::tls::log_tls_on_plain(),

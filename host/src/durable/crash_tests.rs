@@ -15,7 +15,7 @@
 //!   and recovery must refuse (corruption is not a torn tail), then the
 //!   byte is flipped back.
 //!
-//! `IMBOT_CRASH_ROUNDS` sets the number of crashes (default 1,500) and
+//! `IMBOT_CRASH_ROUNDS` sets the number of crashes (default 2,000) and
 //! `IMBOT_CRASH_SEED` the seed; a failure prints both.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -287,7 +287,7 @@ fn run_until_failure(
             *at_ms += 1000;
             let command = command(rng, *at_ms, state);
             if state.apply(&command).1 {
-                push_command(&mut body, &command);
+                push_command(&mut body, &command).unwrap();
                 seq += 1;
                 history.digests.push(digest(state, scratch));
             }
@@ -357,7 +357,7 @@ fn a_write_error_is_never_acknowledged() {
         .unwrap();
     disk.fail_after(0);
     let mut body = Vec::new();
-    push_command(&mut body, &command(&mut Rng(1), 1, &state));
+    push_command(&mut body, &command(&mut Rng(1), 1, &state)).unwrap();
     assert!(journal.append(&body).is_err());
     let mut storage: Box<dyn Storage> = Box::new(disk.clone());
     assert!(storage.sync_dir().is_err());

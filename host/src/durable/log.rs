@@ -23,12 +23,43 @@ const MAX_BODY: usize = 64 << 20;
 /// Bytes before a frame's body, and before a command in it.
 const HEADER: usize = 8;
 
+/// Why an intact frame is refused: its commands do not decode.
+const UNREADABLE: &str = "an intact frame whose commands do not decode (another format?)";
+
 /// Appends one command to a flush's body.
-pub(crate) fn push_command(body: &mut Vec<u8>, command: &HostCommand) {
-    let Ok(bytes) = command.encode() else { return };
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+///
+/// # Errors
+/// The command could not be encoded (which its types never cause).
+pub(crate) fn push_command(body: &mut Vec<u8>, command: &HostCommand) -> Result<(), String> {
+    let bytes = command.encode().map_err(|e| e.to_string())?;
+    let len = u32::try_from(bytes.len()).map_err(|_| "a command over 4 GiB")?;
     body.extend_from_slice(&len.to_le_bytes());
     body.extend_from_slice(&bytes);
+    Ok(())
+}
+
+/// The longest body a flush writes as one frame; a larger flush is split
+/// at command boundaries into frames written and synced one after the
+/// other, so that only the last can be torn.
+pub(crate) const FRAME_LIMIT: usize = 8 << 20;
+
+/// A flush's body cut at command boundaries into bodies of at most
+/// [`FRAME_LIMIT`] bytes (a single larger command stays whole).
+pub(crate) fn split(body: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    while let Some(len) = word(body, at) {
+        let next = at + 4 + usize::try_from(len).unwrap_or(usize::MAX);
+        if next - start > FRAME_LIMIT && at > start {
+            parts.push(&body[start..at]);
+            start = at;
+        }
+        at = next.min(body.len());
+    }
+    if start < body.len() {
+        parts.push(&body[start..]);
+    }
+    parts
 }
 
 /// A flush's body framed for the log.
@@ -53,13 +84,16 @@ pub struct Damage {
     /// Commands in intact frames after it, which a cut would lose (0 for a
     /// torn write).
     pub intact_after: usize,
+    /// The frame's checksum holds but its commands do not decode: written
+    /// whole, by a host that wrote another format. Never a torn write.
+    pub unreadable: bool,
 }
 
 impl Damage {
     /// Whether intact frames follow: corruption, not a torn write.
     #[must_use]
     pub fn is_corruption(&self) -> bool {
-        self.intact_after > 0
+        self.intact_after > 0 || self.unreadable
     }
 }
 
@@ -82,30 +116,46 @@ pub(crate) fn read(bytes: &[u8]) -> (Vec<HostCommand>, Option<Damage>) {
 /// The damage of a bad frame at `at`, or `None` if only zeros follow it
 /// (a log's unused space).
 fn damage(bytes: &[u8], at: usize, reason: &'static str) -> Option<Damage> {
+    let unreadable = reason == UNREADABLE;
     let last = bytes
         .iter()
         .rposition(|&b| b != 0)
         .filter(|&last| last >= at)?;
     let end = last + 1;
     let intact_after = (at + 1..end)
-        .find_map(|start| frame_at(bytes, start).ok().map(|_| start))
+        .find(|&start| sealed(bytes, start).is_some())
         .map_or(0, |start| count_from(bytes, start));
     Some(Damage {
         offset: at,
         dropped: end - at,
         reason,
         intact_after,
+        unreadable,
     })
 }
 
-/// Commands in the intact frames from `at` on, up to the next bad one.
+/// Commands in the intact frames from `at` on, up to the next bad one;
+/// an intact frame whose commands do not decode counts as one.
 fn count_from(bytes: &[u8], mut at: usize) -> usize {
     let mut count = 0;
-    while let Ok((batch, len)) = frame_at(bytes, at) {
-        count += batch.len();
+    while let Some(len) = sealed(bytes, at) {
+        let body = bytes.get(at + HEADER..at + len).unwrap_or_default();
+        count += commands(body).map_or(1, |c| c.len());
         at += len;
     }
     count
+}
+
+/// The length of a frame at `at` whose checksum holds: one written whole,
+/// whether or not its commands decode.
+fn sealed(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let len = usize::try_from(word(rest, 0)?).ok()?;
+    if len == 0 || len > MAX_BODY {
+        return None;
+    }
+    let body = rest.get(HEADER..HEADER + len)?;
+    (CRC.checksum(body) == word(rest, 4)?).then_some(HEADER + len)
 }
 
 /// The frame at `at`: its commands and its length.
@@ -124,7 +174,8 @@ fn frame_at(bytes: &[u8], at: usize) -> Result<(Vec<HostCommand>, usize), &'stat
     if CRC.checksum(body) != crc {
         return Err("frame checksum mismatch");
     }
-    Ok((commands(body)?, HEADER + len))
+    let commands = commands(body).map_err(|_| UNREADABLE)?;
+    Ok((commands, HEADER + len))
 }
 
 /// The commands of an intact frame's body.
@@ -161,7 +212,7 @@ mod tests {
         let mut out = Vec::new();
         for n in 1..=frames {
             let mut body = Vec::new();
-            push_command(&mut body, &command(n));
+            push_command(&mut body, &command(n)).unwrap();
             out.extend(frame(&body));
         }
         out.resize(out.len() + 64, 0);
@@ -188,6 +239,33 @@ mod tests {
         let (commands, damage) = read(&bytes);
         assert_eq!(commands.len(), 2);
         assert!(!damage.unwrap().is_corruption());
+    }
+
+    #[test]
+    fn an_intact_frame_that_does_not_decode_is_corruption_even_last() {
+        let mut body = Vec::new();
+        push_command(&mut body, &command(1)).unwrap();
+        let mut bytes = frame(&body);
+        bytes.extend(frame(&[1, 0, 0, 0, 0xFF]));
+        bytes.resize(bytes.len() + 64, 0);
+        let (commands, damage) = read(&bytes);
+        assert_eq!(commands.len(), 1);
+        assert!(damage.unwrap().is_corruption());
+    }
+
+    #[test]
+    fn a_large_flush_is_cut_at_command_boundaries() {
+        let mut body = Vec::new();
+        let big = vec![7u8; super::FRAME_LIMIT / 2 + 1];
+        for _ in 0..3 {
+            body.extend_from_slice(&u32::try_from(big.len()).unwrap().to_le_bytes());
+            body.extend_from_slice(&big);
+        }
+        let parts = super::split(&body);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.iter().map(|p| p.len()).sum::<usize>(), body.len());
+        let small = log(2);
+        assert_eq!(super::split(&small[..0]).len(), 0);
     }
 
     #[test]

@@ -158,6 +158,14 @@ fn replay<S: Storage + ?Sized>(
             ));
         }
         let held = usize::try_from(recovered.seq() - start).unwrap_or(usize::MAX);
+        if held > commands.len() && i + 1 == count && damage.is_none() {
+            return Err(format!(
+                "{name}: ends at command {}, before the {} the snapshot holds: \
+                 the log that followed it is missing",
+                start + commands.len() as u64,
+                recovered.seq()
+            ));
+        }
         for command in commands.iter().skip(held) {
             let _ = state.apply(command);
             recovered.replayed += 1;
@@ -197,7 +205,7 @@ fn corruption(name: &str, damage: &Damage, later_logs: &[String]) -> String {
     format!(
         "{name}: {} at byte {}, followed by {} intact logged command(s){}: \
          this is corruption, not a write cut short by a crash; refusing to start. \
-         `rest_host repair --data DIR` cuts the log there and drops them",
+         `rest_host --data DIR --repair` cuts the log there and drops them",
         damage.reason,
         damage.offset,
         damage.intact_after,

@@ -82,6 +82,24 @@ pub(crate) struct Writer<S: Storage> {
     pub(crate) last_batch: u64,
 }
 
+impl<S: Storage> Drop for Writer<S> {
+    /// A writer that ends without a clean stop (a panic) fails every
+    /// waiter instead of leaving it waiting for a flush that never comes.
+    fn drop(&mut self) {
+        let stopped = self.shared.pending().stop;
+        if !stopped {
+            let why = "the log writer stopped".to_owned();
+            self.shared.flushed.send_if_modified(|flushed| {
+                let failed = matches!(flushed, Flushed::Failed(_));
+                if !failed {
+                    *flushed = Flushed::Failed(why);
+                }
+                !failed
+            });
+        }
+    }
+}
+
 /// What the writer tells the snapshotter.
 pub(crate) enum ToSnapshot {
     /// A durable frame's body, and the number of its last command.
@@ -164,7 +182,12 @@ impl<S: Storage> Writer<S> {
         if body.is_empty() {
             return Ok(());
         }
-        self.journal.append(&body).map_err(|e| e.to_string())?;
+        for frame in log::split(&body) {
+            self.journal.append(frame).map_err(|e| e.to_string())?;
+        }
+        if matches!(*self.shared.flushed.borrow(), Flushed::Failed(_)) {
+            return Err("a command could not be logged".into());
+        }
         self.shared.flushed.send_replace(Flushed::Upto(last));
         self.frames
             .send(ToSnapshot::Frame(body, last))
@@ -221,7 +244,10 @@ impl<S: Storage> Snapshotter<S> {
             let left = self.config.every.saturating_sub(since.elapsed());
             let stop = match self.frames.recv_timeout(left.max(Duration::from_millis(1))) {
                 Ok(ToSnapshot::Frame(body, last)) => {
-                    self.apply(&body, last);
+                    if let Err(e) = self.apply(&body, last) {
+                        let _ = self.done.send(Err(format!("snapshotter: {e}")));
+                        return;
+                    }
                     false
                 }
                 Ok(ToSnapshot::Stop) | Err(RecvTimeoutError::Disconnected) => true,
@@ -243,11 +269,15 @@ impl<S: Storage> Snapshotter<S> {
         }
     }
 
-    fn apply(&mut self, body: &[u8], last: u64) {
-        for command in log::commands(body).unwrap_or_default() {
+    /// Brings the replica to command `last`; a body that does not decode
+    /// stops the snapshots (the writer then fails), since a snapshot
+    /// without it would be wrong.
+    fn apply(&mut self, body: &[u8], last: u64) -> Result<(), String> {
+        for command in log::commands(body)? {
             let _ = self.replica.apply(&command);
         }
         self.seq = last;
+        Ok(())
     }
 
     /// Writes a snapshot of the replica; the command it holds.

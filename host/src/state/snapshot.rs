@@ -95,8 +95,11 @@ impl HostState {
         engine
             .restore_into(engine_bytes)
             .map_err(|e| format!("engine section: {e}"))?;
-        let section: HostSection =
-            postcard::from_bytes(host_bytes).map_err(|e| format!("host section: {e}"))?;
+        let section: HostSection = match postcard::take_from_bytes(host_bytes) {
+            Ok((section, [])) => section,
+            Ok(_) => return Err("host section: bytes after its end".into()),
+            Err(e) => return Err(format!("host section: {e}")),
+        };
         let state = Self::from_section(engine, section)?;
         Ok((state, seq))
     }
