@@ -237,6 +237,7 @@ impl crate::calls::Call<'_> {
                 }
             },
         };
+        host.linearize()?;
         let began = std::time::Instant::now();
         let result = {
             let state = host.state();

@@ -25,6 +25,7 @@ mod batch;
 mod body;
 mod calls;
 mod clock;
+pub mod cluster;
 mod dispatch;
 pub mod durable;
 mod envelope;
@@ -89,6 +90,8 @@ pub struct Host {
     rate_limit: Option<RateLimit>,
     rate_limiter: Option<RateLimiter>,
     clock: Clock,
+    /// The raft node, for a replicated host (see [`cluster`]).
+    cluster: Option<cluster::Node>,
 }
 
 impl Host {
@@ -131,15 +134,24 @@ impl Host {
     /// # Errors
     /// The state's seed world names a client id its directory lacks.
     pub fn from_state(state: HostState, deterministic: bool) -> Result<Self, WorldError> {
-        let credentials = state.seed.credentials_for(&state.apps)?;
+        Self::from_shared(Arc::new(Mutex::new(state)), deterministic)
+    }
+
+    /// A host on a state another owner changes too (a raft state machine).
+    fn from_shared(state: durable::SharedState, deterministic: bool) -> Result<Self, WorldError> {
+        let credentials = {
+            let state = state.lock().unwrap_or_else(|e| e.into_inner());
+            state.seed.credentials_for(&state.apps)?
+        };
         Ok(Self {
-            state: Arc::new(Mutex::new(state)),
+            state,
             durable: None,
             credentials,
             operating: Default::default(),
             rate_limit: None,
             rate_limiter: None,
             clock: Clock::new(deterministic),
+            cluster: None,
         })
     }
 
@@ -276,6 +288,38 @@ impl Host {
         drop(state);
         let processing = self.clock.processing(began.elapsed().as_secs_f64());
         (answer, processing, wait)
+    }
+
+    /// The raft node, for a replicated host.
+    #[must_use]
+    pub fn cluster(&self) -> Option<&cluster::Node> {
+        self.cluster.as_ref()
+    }
+
+    /// Runs one command: [`Host::execute`] here, or for a replicated host
+    /// through the cluster (committed on a majority and applied before it
+    /// returns; no leader in time is 503 `QUERY_LIMIT_EXCEEDED`).
+    pub(crate) fn run(
+        &self,
+        command: &HostCommand,
+    ) -> Result<(Answer, f64, Option<u64>), imbot_like::wire::FrameworkError> {
+        let Some(node) = &self.cluster else {
+            return Ok(self.execute(command));
+        };
+        let began = Instant::now();
+        let answer = cluster::block_on(node.write(command)).map_err(cluster::unavailable)?;
+        let processing = self.clock.processing(began.elapsed().as_secs_f64());
+        Ok((answer, processing, None))
+    }
+
+    /// For a replicated host, waits until this node has applied every
+    /// change committed before the call, so a read of its state after it
+    /// is linearizable.
+    pub(crate) fn linearize(&self) -> Result<(), imbot_like::wire::FrameworkError> {
+        match &self.cluster {
+            None => Ok(()),
+            Some(node) => cluster::block_on(node.linearize()).map_err(cluster::unavailable),
+        }
     }
 
     /// Randomness for a command that may make a bot token: none under the
