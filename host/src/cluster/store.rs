@@ -236,9 +236,11 @@ fn read_small<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Option<T>, 
     if crc != CRC.checksum(body).to_le_bytes() {
         return Err(format!("{name}: checksum mismatch"));
     }
-    postcard::from_bytes(body)
-        .map(Some)
-        .map_err(|e| format!("{name}: {e}"))
+    match postcard::take_from_bytes(body) {
+        Ok((value, [])) => Ok(Some(value)),
+        Ok(_) => Err(format!("{name}: bytes left over")),
+        Err(e) => Err(format!("{name}: {e}")),
+    }
 }
 
 /// Writes a small file whole.
@@ -312,6 +314,9 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     ) -> Result<(), StorageError<u64>> {
         let dir = self.inner().dir.clone();
         *self.committed.0.lock().unwrap_or_else(|e| e.into_inner()) = committed;
+        let Some(committed) = committed else {
+            return Ok(());
+        };
         write_small(&dir, COMMITTED, &committed, false)
             .map_err(|e| failed(ErrorSubject::Store, ErrorVerb::Write, e))
     }
@@ -410,6 +415,31 @@ mod tests {
         );
         assert_eq!(inner.purged.map(|p| p.index), Some(1));
         drop(inner);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_vote_and_the_committed_position_read_back_as_saved() {
+        use openraft::storage::RaftLogStorage;
+        let dir = std::env::temp_dir().join(format!("raft-small-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let committed = LogId::new(CommittedLeaderId::new(2, 1), 13);
+        let vote = openraft::Vote::new_committed(3, 3);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (mut store, _) = LogStore::open(&dir).unwrap();
+            store.save_committed(Some(committed)).await.unwrap();
+            store.save_vote(&vote).await.unwrap();
+        });
+        let (mut store, shared) = LogStore::open(&dir).unwrap();
+        assert_eq!(shared.index(), Some(13));
+        runtime.block_on(async {
+            assert_eq!(store.read_committed().await.unwrap(), Some(committed));
+            assert_eq!(store.read_vote().await.unwrap(), Some(vote));
+        });
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -175,7 +175,12 @@ impl Cluster {
                 "--peers",
                 &peers,
             ])
-            .args(["--cluster-token", TOKEN, "--log", "warn"])
+            .args([
+                "--cluster-token",
+                TOKEN,
+                "--log",
+                "warn,openraft::storage=info",
+            ])
             .arg("--data")
             .arg(self.dir.join(format!("n{}", node.id)))
             .args(&self.extra)
