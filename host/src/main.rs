@@ -9,6 +9,9 @@
 //! requests in flight finish, with exit status 0. Without `--data` the
 //! state lives in memory only; with it, in `DIR` (snapshots and a command
 //! log, see `imbot_like_host::durable`), and a stop writes a last snapshot.
+//! With `--node-id` (and `--raft-addr`, `--peers`, `--cluster-token`,
+//! `--data`) it is one node of a replicated host, see
+//! `imbot_like_host::cluster`.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -78,7 +78,7 @@ pub(crate) async fn lead_write(
     let (index, applied) = local_write(raft, command, wait).await?;
     Ok(Forwarded {
         index,
-        digest: applied.digest,
+        digest: digest(applied.answer.as_ref()),
     })
 }
 
@@ -165,7 +165,7 @@ impl Node {
         loop {
             let reached = *applied.borrow_and_update();
             if let Some(answer) = self.answers.take(forwarded.index) {
-                return if digest(&answer) == forwarded.digest {
+                return if digest(Some(&answer)) == forwarded.digest {
                     Ok(answer)
                 } else {
                     Err(Unavailable(

@@ -21,6 +21,7 @@
 //! path of their own; the event fetch, which reads beside the log, waits
 //! for a read index first (`forward`).
 
+mod flush;
 mod forward;
 pub mod http;
 mod network;
@@ -62,17 +63,17 @@ openraft::declare_raft_types!(
 /// The raft handle of a node.
 pub type HostRaft = Raft<TypeConfig>;
 
-/// What the state machine answered for one entry.
+/// What the state machine answered for one entry: the [`Answer`] itself
+/// (none for a blank or membership entry).
 ///
-/// On the node that applied it, `answer` is the [`Answer`] itself; only
-/// its digest crosses the network, and a node answering a call it
-/// forwarded checks the answer its own state machine gave for the entry
-/// against it (the state machine is deterministic, so they agree).
+/// It stays on the node that applied the entry. For a write another
+/// node forwarded, the leader sends back the entry's position and the
+/// answer's digest ([`digest`]); that node answers with what its own
+/// state machine gave for the entry, once it has applied it, after
+/// checking it against the digest (the state machine is deterministic,
+/// so they agree).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Applied {
-    /// CRC-32 of the answer's debug form (0 for a blank or membership
-    /// entry).
-    pub digest: u32,
     /// The answer, on the node that applied the entry.
     #[serde(skip)]
     pub answer: Option<Answer>,
@@ -113,9 +114,9 @@ pub struct Timing {
 impl Default for Timing {
     fn default() -> Self {
         Self {
-            heartbeat_ms: 100,
-            election_min_ms: 500,
-            election_max_ms: 1000,
+            heartbeat_ms: 50,
+            election_min_ms: 300,
+            election_max_ms: 600,
         }
     }
 }
@@ -274,8 +275,10 @@ pub(crate) fn unavailable(why: Unavailable) -> imbot_like::wire::FrameworkError 
     imbot_like::wire::FrameworkError::QueryLimitExceeded
 }
 
-/// The digest of an answer that crosses the network.
-pub(crate) fn digest(answer: &Answer) -> u32 {
+/// The digest of an answer that crosses the network: CRC-32 of its
+/// debug form (0 for none).
+pub(crate) fn digest(answer: Option<&Answer>) -> u32 {
+    let Some(answer) = answer else { return 0 };
     crate::state::snapshot::CRC.checksum(format!("{answer:?}").as_bytes())
 }
 

@@ -25,7 +25,7 @@ use openraft::{
 };
 use tokio::sync::watch;
 
-use super::{Applied, TypeConfig, digest, store};
+use super::{Applied, TypeConfig, store};
 use crate::durable::SharedState;
 use crate::state::snapshot::CRC;
 use crate::state::{Answer, HostState, build_engine};
@@ -160,7 +160,6 @@ impl StateMachine {
                 let (answer, _changed) = state.apply(&command);
                 self.answers.put(entry.log_id.index, answer.clone());
                 Applied {
-                    digest: digest(&answer),
                     answer: Some(answer),
                 }
             }

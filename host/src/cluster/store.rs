@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `raft-log` is append-only: entries, truncations and purges are
-//! records, synced before raft is told they are written, and replayed in
+//! records, synced before raft is told they are written (appends share
+//! syncs, see `flush`), and replayed in
 //! order on start into the entries kept in memory. A frame cut short at
 //! the very end is a write a crash interrupted and is cut off; a damaged
 //! frame anywhere else is corruption and the node refuses to start. When
@@ -31,6 +32,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::TypeConfig;
+use super::flush::Flusher;
 use crate::state::snapshot::CRC;
 
 type Entry = openraft::Entry<TypeConfig>;
@@ -69,6 +71,7 @@ impl Committed {
 pub(crate) struct LogStore {
     inner: Arc<Mutex<Inner>>,
     committed: Arc<Committed>,
+    flusher: Arc<Flusher>,
 }
 
 struct Inner {
@@ -120,9 +123,13 @@ impl LogStore {
             inner.replay(record);
         }
         let committed = Arc::new(Committed(Mutex::new(read_small(dir, COMMITTED)?)));
+        let inner = Arc::new(Mutex::new(inner));
+        let flusher = Flusher::start(Arc::downgrade(&inner), current_file)
+            .map_err(|e| format!("the log's sync thread: {e}"))?;
         let store = Self {
-            inner: Arc::new(Mutex::new(inner)),
+            inner,
             committed: Arc::clone(&committed),
+            flusher: Arc::new(flusher),
         };
         Ok((store, committed))
     }
@@ -130,6 +137,15 @@ impl LogStore {
     fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// A handle on the log file as it is now (compaction replaces it).
+fn current_file(inner: &Mutex<Inner>) -> io::Result<File> {
+    inner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .file
+        .try_clone()
 }
 
 impl Inner {
@@ -151,12 +167,17 @@ impl Inner {
 
     /// Appends records to the file and syncs it.
     fn write(&mut self, records: &[Record]) -> io::Result<()> {
+        self.write_unsynced(records)?;
+        self.file.sync_data()
+    }
+
+    /// Appends records to the file; a sync makes them durable.
+    fn write_unsynced(&mut self, records: &[Record]) -> io::Result<()> {
         let mut bytes = Vec::new();
         for record in records {
             frame(&mut bytes, record)?;
         }
         self.file.write_all(&bytes)?;
-        self.file.sync_data()?;
         self.records += records.len() as u64;
         Ok(())
     }
@@ -339,7 +360,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .map(|e| Record::Entry(Box::new(e)))
             .collect();
         let mut inner = self.inner();
-        if let Err(e) = inner.write(&records) {
+        if let Err(e) = inner.write_unsynced(&records) {
             let copy = io::Error::new(e.kind(), e.to_string());
             callback.log_io_completed(Err(copy));
             return Err(failed(ErrorSubject::Logs, ErrorVerb::Write, e));
@@ -347,7 +368,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         for record in records {
             inner.replay(record);
         }
-        callback.log_io_completed(Ok(()));
+        drop(inner);
+        self.flusher.push(callback);
         Ok(())
     }
 
