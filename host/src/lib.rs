@@ -19,6 +19,8 @@
 //! into a command, [`Host::execute`] applies it under the state's lock
 //! (and, for a durable host, logs it), and the answer goes back through
 //! the edge. Every command is atomic, and one that fails changes nothing.
+//! A replicated host ([`cluster`]) runs the same state machine under raft
+//! consensus: the commands are the raft log's entries.
 
 mod auth;
 mod batch;

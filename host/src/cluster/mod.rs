@@ -68,7 +68,7 @@ pub type HostRaft = Raft<TypeConfig>;
 ///
 /// It stays on the node that applied the entry. For a write another
 /// node forwarded, the leader sends back the entry's position and the
-/// answer's digest ([`digest`]); that node answers with what its own
+/// answer's digest (CRC-32 of its debug form); that node answers with what its own
 /// state machine gave for the entry, once it has applied it, after
 /// checking it against the digest (the state machine is deterministic,
 /// so they agree).
