@@ -230,17 +230,6 @@ fn failover(trial: usize) -> Duration {
 }
 
 fn main() {
-    // The durable host's first snapshot copies its state on the calling
-    // thread; an optimised build may keep an engine's copy on its stack.
-    std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(measure)
-        .expect("a thread")
-        .join()
-        .expect("the measurement");
-}
-
-fn measure() {
     let arg = |i: usize, default: u64| {
         std::env::args()
             .nth(i)
