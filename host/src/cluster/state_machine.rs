@@ -320,3 +320,83 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::path::PathBuf;
+
+    use imbot_like::{Command, MessageId, UserId, UserLikeRequest};
+    use openraft::storage::RaftStateMachine;
+    use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
+
+    use super::{Entry, StateMachine};
+    use crate::state::HostCommand;
+    use crate::world::World;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("raft-sm-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// User 1 toggles the like of message 1, as entry `index`.
+    fn like(index: u64) -> Entry {
+        let request = UserLikeRequest::new(UserId::new(1).unwrap(), MessageId::new(1).unwrap());
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(HostCommand::engine(index, Command::LikeAsUser(request))),
+        }
+    }
+
+    fn dump(machine: &StateMachine) -> String {
+        serde_json::to_string(&crate::portal::dump(&machine.lock())).unwrap()
+    }
+
+    #[test]
+    fn a_snapshot_restores_on_another_node_only_when_it_checks_out() {
+        let world = World::from_json(crate::DEFAULT_WORLD).unwrap();
+        let (here, there) = (scratch("here"), scratch("there"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut leader = StateMachine::open(&world, &here).unwrap();
+            let applied = leader.apply([like(1), like(2), like(3)]).await.unwrap();
+            assert!(applied.iter().all(|a| a.answer.is_some()));
+            let snapshot = leader
+                .get_snapshot_builder()
+                .await
+                .build_snapshot()
+                .await
+                .unwrap();
+            let bytes = snapshot.snapshot.into_inner();
+            let mut follower = StateMachine::open(&world, &there).unwrap();
+            let mut damaged = bytes.clone();
+            let middle = damaged.len() / 2;
+            damaged[middle] ^= 0xff;
+            let refused = follower.install_snapshot(&snapshot.meta, Box::new(Cursor::new(damaged)));
+            assert!(refused.await.is_err(), "a damaged snapshot was installed");
+            let mut elsewhere = snapshot.meta.clone();
+            elsewhere.last_log_id = Some(like(9).log_id);
+            let refused =
+                follower.install_snapshot(&elsewhere, Box::new(Cursor::new(bytes.clone())));
+            assert!(
+                refused.await.is_err(),
+                "a snapshot of another position was installed"
+            );
+            follower
+                .install_snapshot(&snapshot.meta, Box::new(Cursor::new(bytes)))
+                .await
+                .unwrap();
+            let (last, _) = follower.applied_state().await.unwrap();
+            assert_eq!(last.map(|id| id.index), Some(3));
+            assert_eq!(dump(&follower), dump(&leader));
+            let restarted = StateMachine::open(&world, &there).unwrap();
+            assert_eq!(dump(&restarted), dump(&leader));
+        });
+        let _ = std::fs::remove_dir_all(here);
+        let _ = std::fs::remove_dir_all(there);
+    }
+}

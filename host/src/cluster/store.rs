@@ -90,27 +90,7 @@ impl LogStore {
     /// # Errors
     /// A file that cannot be read or written, or corruption.
     pub(crate) fn open(dir: &Path) -> Result<(Self, Arc<Committed>), String> {
-        let path = dir.join(LOG);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(format!("{LOG}: {e}")),
-        };
-        let (records, valid) = read_frames(&bytes)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| format!("{LOG}: {e}"))?;
-        if valid < bytes.len() {
-            eprintln!(
-                "{LOG}: a write cut short at byte {valid}: dropped {} bytes",
-                bytes.len() - valid
-            );
-            file.set_len(valid as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| format!("{LOG}: {e}"))?;
-        }
+        let (records, file) = open_log(&dir.join(LOG))?;
         let mut inner = Inner {
             dir: dir.to_path_buf(),
             file,
@@ -137,6 +117,32 @@ impl LogStore {
     fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The log file's records, and the file opened for appending, a write
+/// cut short at its end cut off.
+fn open_log(path: &Path) -> Result<(Vec<Record>, File), String> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(format!("{LOG}: {e}")),
+    };
+    let (records, valid) = read_frames(&bytes)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{LOG}: {e}"))?;
+    if valid < bytes.len() {
+        eprintln!(
+            "{LOG}: a write cut short at byte {valid}: dropped {} bytes",
+            bytes.len() - valid
+        );
+        file.set_len(valid as u64)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("{LOG}: {e}"))?;
+    }
+    Ok((records, file))
 }
 
 /// A handle on the log file as it is now (compaction replaces it).
