@@ -8,10 +8,10 @@
 //!
 //! `raft-log` is append-only: entries, truncations and purges are
 //! records, synced before raft is told they are written (appends share
-//! syncs, see `flush`), and replayed in
-//! order on start into the entries kept in memory. A frame cut short at
-//! the very end is a write a crash interrupted and is cut off; a damaged
-//! frame anywhere else is corruption and the node refuses to start. When
+//! syncs, see `flush`), and replayed in order on start into the entries
+//! kept in memory. The last frame, cut short or failing its checksum, is
+//! a write a crash interrupted and is cut off; a damaged frame that
+//! others follow is corruption and the node refuses to start. When
 //! purges leave the file mostly dead records, it is rewritten (temporary
 //! file, sync, rename, sync of the directory). The vote is replaced the
 //! same way on every change. The committed position is a hint for the
@@ -227,9 +227,9 @@ fn frame<T: Serialize>(out: &mut Vec<u8>, value: &T) -> io::Result<()> {
     Ok(())
 }
 
-/// The records of a log file and the length of its valid part. A frame
-/// cut short at the end ends it; a complete frame that fails its check
-/// is corruption.
+/// The records of a log file and the length of its valid part. The last
+/// frame, cut short or failing its check, is a write a crash interrupted
+/// and ends it; a damaged frame that others follow is corruption.
 fn read_frames(bytes: &[u8]) -> Result<(Vec<Record>, usize), String> {
     let mut records = Vec::new();
     let mut at = 0;
@@ -242,9 +242,16 @@ fn read_frames(bytes: &[u8]) -> Result<(Vec<Record>, usize), String> {
         };
         let record = (CRC.checksum(body) == word(at + 4))
             .then(|| postcard::from_bytes::<Record>(body).ok())
-            .flatten()
-            .ok_or_else(|| format!("{LOG}: damaged record at byte {at}; refusing to start"))?;
-        records.push(record);
+            .flatten();
+        match record {
+            Some(record) => records.push(record),
+            None if at + 8 + len == bytes.len() => break,
+            None => {
+                return Err(format!(
+                    "{LOG}: damaged record at byte {at}; refusing to start"
+                ));
+            }
+        }
         at += 8 + len;
     }
     Ok((records, at))
@@ -479,6 +486,11 @@ mod tests {
         frame(&mut bytes, &Record::Entry(Box::new(entry(2)))).unwrap();
         let (records, valid) = read_frames(&bytes[..bytes.len() - 3]).unwrap();
         assert_eq!((records.len(), valid), (1, whole));
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0xff;
+        let (records, valid) = read_frames(&bytes).unwrap();
+        assert_eq!((records.len(), valid), (1, whole));
+        bytes[last] ^= 0xff;
         bytes[10] ^= 0xff;
         assert!(read_frames(&bytes).is_err());
     }
