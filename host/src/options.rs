@@ -282,7 +282,11 @@ mod tests {
         let limit = options.rate_limit().unwrap();
         assert_eq!((limit.per_second, limit.burst), (2.0, 5));
         assert_eq!(options.limits().header_timeout.as_secs(), 10);
-        assert_eq!(options.settings(), crate::Settings::default());
+        let defaults = crate::Settings {
+            body_timeout: Some(std::time::Duration::from_secs(30)),
+            ..crate::Settings::default()
+        };
+        assert_eq!(options.settings(), defaults);
         let portal = parse(&["--deterministic", "--control-token", "s3"]).unwrap();
         assert!(portal.settings().deterministic);
         assert_eq!(portal.settings().control_token.as_deref(), Some("s3"));
