@@ -111,7 +111,7 @@ impl Call<'_> {
     /// Applies the command and shapes its reply.
     fn run(&self, command: &HostCommand) -> Result<Reply, FrameworkError> {
         let command = Command::engine(self.at_ms(), command.clone());
-        let (answer, processing, wait) = self.host.execute(&command);
+        let (answer, processing, wait) = self.host.run(&command)?;
         self.wait.set(wait);
         self.rule.set(crate::rule::of(&answer));
         self.reply(wire_result(answer)?, processing)

@@ -125,7 +125,10 @@ pub(crate) async fn post_as_user(State(live): State<Arc<LiveHost>>, body: Bytes)
     ];
     let method = crate::portal::PortalMethod::UserMessageAdd;
     let command = crate::HostCommand::user_call(host.now_ms(), method, user, &params);
-    let (answer, _, wait) = host.execute(&command);
+    let (answer, _, wait) = match host.run(&command) {
+        Ok(ran) => ran,
+        Err(e) => return crate::reply::error(e),
+    };
     if let Err(e) = host.settled(wait).await {
         return crate::reply::not_durable(&e);
     }

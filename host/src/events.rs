@@ -254,6 +254,7 @@ impl crate::calls::Call<'_> {
                 }
             },
         };
+        host.linearize()?;
         let began = std::time::Instant::now();
         let result = {
             let state = host.state();

@@ -19,12 +19,15 @@
 //! into a command, [`Host::execute`] applies it under the state's lock
 //! (and, for a durable host, logs it), and the answer goes back through
 //! the edge. Every command is atomic, and one that fails changes nothing.
+//! A replicated host ([`cluster`]) runs the same state machine under raft
+//! consensus: the commands are the raft log's entries.
 
 mod auth;
 mod batch;
 mod body;
 mod calls;
 mod clock;
+pub mod cluster;
 pub mod deliver;
 mod dispatch;
 pub mod durable;
@@ -94,6 +97,8 @@ pub struct Host {
     rate_limit: Option<RateLimit>,
     rate_limiter: Option<RateLimiter>,
     clock: Clock,
+    /// The raft node, for a replicated host (see [`cluster`]).
+    cluster: Option<cluster::Node>,
 }
 
 impl Host {
@@ -136,9 +141,17 @@ impl Host {
     /// # Errors
     /// The state's seed world names a client id its directory lacks.
     pub fn from_state(state: HostState, deterministic: bool) -> Result<Self, WorldError> {
-        let credentials = state.seed.credentials_for(&state.apps)?;
+        Self::from_shared(Arc::new(Mutex::new(state)), deterministic)
+    }
+
+    /// A host on a state another owner changes too (a raft state machine).
+    fn from_shared(state: durable::SharedState, deterministic: bool) -> Result<Self, WorldError> {
+        let credentials = {
+            let state = state.lock().unwrap_or_else(|e| e.into_inner());
+            state.seed.credentials_for(&state.apps)?
+        };
         Ok(Self {
-            state: Arc::new(Mutex::new(state)),
+            state,
             durable: None,
             deliverer: deliver::Deliverer::default(),
             credentials,
@@ -146,6 +159,7 @@ impl Host {
             rate_limit: None,
             rate_limiter: None,
             clock: Clock::new(deterministic),
+            cluster: None,
         })
     }
 
@@ -313,6 +327,38 @@ impl Host {
         match (self.durable(), wait) {
             (Some(log), Some(seq)) => log.durable(seq).await,
             _ => Ok(()),
+        }
+    }
+
+    /// The raft node, for a replicated host.
+    #[must_use]
+    pub fn cluster(&self) -> Option<&cluster::Node> {
+        self.cluster.as_ref()
+    }
+
+    /// Runs one command: [`Host::execute`] here, or for a replicated host
+    /// through the cluster (committed on a majority and applied before it
+    /// returns; no leader in time is 503 `QUERY_LIMIT_EXCEEDED`).
+    pub(crate) fn run(
+        &self,
+        command: &HostCommand,
+    ) -> Result<(Answer, f64, Option<u64>), imbot_like::wire::FrameworkError> {
+        let Some(node) = &self.cluster else {
+            return Ok(self.execute(command));
+        };
+        let began = Instant::now();
+        let answer = cluster::block_on(node.write(command)).map_err(cluster::unavailable)?;
+        let processing = self.clock.processing(began.elapsed().as_secs_f64());
+        Ok((answer, processing, None))
+    }
+
+    /// For a replicated host, waits until this node has applied every
+    /// change committed before the call, so a read of its state after it
+    /// is linearizable.
+    pub(crate) fn linearize(&self) -> Result<(), imbot_like::wire::FrameworkError> {
+        match &self.cluster {
+            None => Ok(()),
+            Some(node) => cluster::block_on(node.linearize()).map_err(cluster::unavailable),
         }
     }
 

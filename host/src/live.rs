@@ -118,7 +118,7 @@ impl LiveHost {
     /// command log.
     pub fn load(&self, world: &World) -> Result<(), WorldError> {
         let current = self.host();
-        if current.durable().is_some() {
+        if current.durable().is_some() || current.cluster().is_some() {
             return Err(WorldError(DURABLE_REFUSAL.to_owned()));
         }
         let mut host = Host::with_clock(world, self.settings.deterministic)?;

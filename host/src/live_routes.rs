@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::body::read_body;
+use crate::cluster::http as cluster;
 use crate::limits::Limits;
 use crate::portal::Params;
 use crate::reply::{error, json};
@@ -52,6 +53,11 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         .route("/__control/reset", post(control::reset))
         .route("/__control/post", post(control::post_as_user))
         .route("/__control/deliveries", get(control::deliveries))
+        .route("/__cluster/status", get(cluster::status))
+        .route("/__cluster/learner", post(cluster::learner))
+        .route("/__cluster/promote", post(cluster::promote))
+        .route("/__cluster/remove", post(cluster::remove))
+        .route("/__cluster/partition", post(cluster::partition))
         .route(
             "/__control/scenarios",
             get(control::list_scenarios)

@@ -9,6 +9,9 @@
 //! requests in flight finish, with exit status 0. Without `--data` the
 //! state lives in memory only; with it, in `DIR` (snapshots and a command
 //! log, see `imbot_like_host::durable`), and a stop writes a last snapshot.
+//! With `--node-id` (and `--raft-addr`, `--peers`, `--cluster-token`,
+//! `--data`) it is one node of a replicated host, see
+//! `imbot_like_host::cluster`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,18 +21,27 @@ use imbot_like_host::options::Options;
 use imbot_like_host::tls::Identity;
 use imbot_like_host::{Host, LiveHost, World, serve_live_tls, serve_live_with};
 
-fn load(options: &Options) -> Result<Host, String> {
+fn world(options: &Options) -> Result<World, String> {
     let text = match &options.world {
         None => imbot_like_host::DEFAULT_WORLD.to_owned(),
         Some(path) => {
             std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
         }
     };
-    let shown = options.world.as_ref().map_or_else(
+    World::from_json(&text).map_err(|e| format!("{}: {e}", shown(options)))
+}
+
+/// How messages name the world file.
+fn shown(options: &Options) -> String {
+    options.world.as_ref().map_or_else(
         || "the default world".to_owned(),
         |p| p.display().to_string(),
-    );
-    let world = World::from_json(&text).map_err(|e| format!("{shown}: {e}"))?;
+    )
+}
+
+fn load(options: &Options) -> Result<Host, String> {
+    let world = world(options)?;
+    let shown = shown(options);
     let deterministic = options.deterministic;
     let host = match &options.data {
         None => Host::with_clock(&world, deterministic).map_err(|e| format!("{shown}: {e}"))?,
@@ -103,6 +115,19 @@ fn tls(options: &Options) -> Result<Option<tokio_rustls::TlsAcceptor>, String> {
     identity.acceptor().map(Some)
 }
 
+/// Cluster mode: the node on the world's (or its data directory's) state.
+async fn start_node(
+    options: &Options,
+    config: imbot_like_host::cluster::Config,
+) -> Result<Host, String> {
+    let world = world(options)?;
+    let host = imbot_like_host::cluster::start(&world, config, options.deterministic).await?;
+    Ok(match options.rate_limit() {
+        Some(limit) => host.with_rate_limit(limit),
+        None => host,
+    })
+}
+
 async fn run(options: Options, host: Host) -> std::io::Result<()> {
     let tls = tls(&options).map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await?;
@@ -144,17 +169,29 @@ fn main() -> ExitCode {
         return repair(dir);
     }
     init_log(&options.log);
-    let host = match load(&options) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rest_host: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let host = match options.cluster() {
+        Ok(None) => load(&options),
+        Ok(Some(config)) => runtime.block_on(start_node(&options, config)),
+        Err(message) => Err(message),
+    };
+    let host = match host {
         Ok(host) => host,
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::FAILURE;
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build();
-    let result = runtime.and_then(|rt| rt.block_on(run(options, host)));
+    let result = runtime.block_on(run(options, host));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

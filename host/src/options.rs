@@ -122,6 +122,34 @@ pub struct Options {
     #[arg(long = "allow-host", env = "REST_HOST_ALLOW_HOST", value_name = "NAME",
           value_delimiter = ',', value_parser = host_name)]
     pub allow_host: Vec<String>,
+    /// Cluster mode: this node's id among `--peers` (with `--raft-addr`,
+    /// `--peers`, `--cluster-token` and `--data`).
+    #[arg(long, env = "REST_HOST_NODE_ID", requires_all = ["raft_addr", "peers", "cluster_token", "data"],
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    pub node_id: Option<u64>,
+    /// Cluster mode: where this node serves node-to-node traffic.
+    #[arg(
+        long,
+        env = "REST_HOST_RAFT_ADDR",
+        value_name = "HOST:PORT",
+        requires = "node_id"
+    )]
+    pub raft_addr: Option<std::net::SocketAddr>,
+    /// Cluster mode: the initial voters, `1=HOST:PORT,2=HOST:PORT,…`
+    /// (their raft addresses); the lowest id initialises the cluster on
+    /// its first start.
+    #[arg(long, env = "REST_HOST_PEERS", value_name = "ID=HOST:PORT,…", requires = "node_id",
+          value_parser = crate::cluster::parse_peers)]
+    pub peers: Option<std::collections::BTreeMap<u64, String>>,
+    /// Cluster mode: the token every node-to-node call must carry.
+    #[arg(long, env = "REST_HOST_CLUSTER_TOKEN", value_name = "TOKEN", requires = "node_id",
+          value_parser = nonempty)]
+    pub cluster_token: Option<String>,
+    /// Cluster mode: seconds a call waits for a leader before it is
+    /// answered 503 QUERY_LIMIT_EXCEEDED.
+    #[arg(long, env = "REST_HOST_LEADER_WAIT", value_name = "SECONDS",
+          default_value = "5", value_parser = seconds)]
+    pub leader_wait: Duration,
 }
 
 impl Options {
@@ -158,6 +186,35 @@ impl Options {
             allowed_hosts: self.allow_host.clone(),
             body_timeout: Some(self.body_timeout),
         }
+    }
+
+    /// The cluster this node joins, in cluster mode.
+    ///
+    /// # Errors
+    /// `--node-id` is not among `--peers`.
+    pub fn cluster(&self) -> Result<Option<crate::cluster::Config>, String> {
+        let (Some(node_id), Some(raft_addr), Some(peers), Some(token), Some(data)) = (
+            self.node_id,
+            self.raft_addr,
+            self.peers.clone(),
+            self.cluster_token.clone(),
+            self.data.clone(),
+        ) else {
+            return Ok(None);
+        };
+        if !peers.contains_key(&node_id) {
+            return Err(format!("--node-id {node_id} is not among --peers"));
+        }
+        Ok(Some(crate::cluster::Config {
+            node_id,
+            raft_addr,
+            peers,
+            token,
+            data,
+            snapshot_every: self.snapshot_every,
+            leader_wait: self.leader_wait,
+            timing: crate::cluster::Timing::default(),
+        }))
     }
 
     /// The rate limit, when one was asked for.
@@ -250,6 +307,35 @@ mod tests {
         assert_eq!(portal.settings().control_token.as_deref(), Some("s3"));
         let named = parse(&["--allow-host", "Dev.Box", "--allow-host", "[::2]"]).unwrap();
         assert_eq!(named.settings().allowed_hosts, ["dev.box", "[::2]"]);
+        assert!(portal.cluster().unwrap().is_none());
+        let node = parse(&[
+            "--node-id",
+            "2",
+            "--raft-addr",
+            "127.0.0.1:7002",
+            "--peers",
+            "1=127.0.0.1:7001,2=127.0.0.1:7002",
+            "--cluster-token",
+            "t",
+            "--data",
+            "d",
+        ])
+        .unwrap();
+        assert_eq!(node.cluster().unwrap().unwrap().peers.len(), 2);
+        let stranger = parse(&[
+            "--node-id",
+            "3",
+            "--raft-addr",
+            "127.0.0.1:7003",
+            "--peers",
+            "1=127.0.0.1:7001",
+            "--cluster-token",
+            "t",
+            "--data",
+            "d",
+        ])
+        .unwrap();
+        assert!(stranger.cluster().is_err());
         for bad in [
             &["--port", "70000"][..],
             &["--header-timeout", "0"],
@@ -264,6 +350,8 @@ mod tests {
             &["--allow-host", ""],
             &["--allow-host", "dev.box:8080"],
             &["--allow-host", "evil/x"],
+            &["--node-id", "1"],
+            &["--peers", "1=x"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} accepted");
         }

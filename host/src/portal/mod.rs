@@ -87,7 +87,7 @@ fn run(
             entropy: host.entropy(),
         }),
     };
-    let (answer, processing, wait) = host.execute(&command);
+    let (answer, processing, wait) = host.run(&command)?;
     call.wait.set(wait);
     let time = call.time_block(processing)?;
     Ok(match answer {
