@@ -1,5 +1,5 @@
 //! What `--data` costs as the state grows: the rate of durable
-//! `im.message.add` with 1,000 and with 1,000,000 messages already posted,
+//! `imbot.message.add` with 1,000 and with 1,000,000 messages already posted,
 //! the time a host with 1,000,000 messages takes to restart, and the
 //! latency of likes while snapshots are written.
 //!
@@ -11,9 +11,9 @@
 //! (default 2) each measurement's length (the host's sizing holds
 //! 1,048,576 messages, so the posts of a longer run at a million would not
 //! fit). A world of 16 users, each with
-//! its own webhook, shares one chat; 16 client threads (one keep-alive
-//! connection each) post messages or toggle likes over loopback, so every
-//! answer is a logged change. The large state is made by applying
+//! its own webhook, shares one chat with a bot; 16 client threads (one
+//! keep-alive connection each) post as the bot (`imbot.message.add`) or
+//! toggle their likes over loopback, so every answer is a logged change. The large state is made by applying
 //! `im.message.add` commands to the state directly and writing it as the
 //! data directory's snapshot, as a host that had served them would have.
 
@@ -30,14 +30,19 @@ use imbot_like_host::portal::PortalMethod;
 use imbot_like_host::{Host, HostCommand, HostState, World};
 
 const CONNECTIONS: u32 = 16;
+/// The bot that posts with `imbot.message.add`.
+const BOT: u32 = 100;
 
 fn world() -> World {
     let webhooks: Vec<String> = (1..=CONNECTIONS)
         .map(|u| format!(r#"{{"user_id": {u}, "token": "w{u}", "scopes": ["im"]}}"#))
         .collect();
-    let members: Vec<String> = (1..=CONNECTIONS).map(|u| u.to_string()).collect();
+    let mut members: Vec<String> = (1..=CONNECTIONS).map(|u| u.to_string()).collect();
+    members.push(BOT.to_string());
     let text = format!(
-        r#"{{"webhooks": [{}], "chats": [{{"id": 1, "members": [{}]}}],
+        r#"{{"apps": [{{"client_id": "bench.app", "tokens": [{{"token": "t-bench", "scopes": ["imbot"]}}]}}],
+            "bots": [{{"id": {BOT}, "app": "bench.app"}}],
+            "webhooks": [{}], "chats": [{{"id": 1, "members": [{}]}}],
             "messages": [{{"id": 1, "chat": 1, "author": 1, "text": "first"}}]}}"#,
         webhooks.join(","),
         members.join(",")
@@ -113,7 +118,9 @@ fn drive(base: &str, seconds: f64, path: fn(u32, u64) -> String) -> (f64, Vec<Du
 }
 
 fn post(user: u32, n: u64) -> String {
-    format!("/rest/{user}/w{user}/im.message.add?DIALOG_ID=chat1&MESSAGE=posted+{n}")
+    format!(
+        "/rest/imbot.message.add?auth=t-bench&BOT_ID={BOT}&DIALOG_ID=chat1&MESSAGE=posted+by+{user}+{n}"
+    )
 }
 
 fn like(user: u32, n: u64) -> String {
@@ -183,7 +190,7 @@ fn main() {
     let messages = arg(1, 1_000_000.0) as u64;
     let seconds = arg(2, 2.0);
 
-    println!("durable im.message.add, 16 connections:");
+    println!("durable imbot.message.add, 16 connections:");
     let small = posting_rate(1_000, seconds);
     println!("  with 1000 messages posted: {small:.0} messages/s");
     let large = posting_rate(messages, seconds);
