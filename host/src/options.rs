@@ -77,7 +77,7 @@ pub struct Options {
     #[arg(long, env = "REST_HOST_TLS")]
     pub tls: bool,
     /// With --tls: where to write the made certificate (PEM), for clients
-    /// to trust (default: rest_host-<pid>.pem in the temporary directory).
+    /// to trust (default: `rest_host-PID.pem` in the temporary directory).
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_cert_out: Option<PathBuf>,
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
