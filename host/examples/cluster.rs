@@ -27,36 +27,19 @@
 //! directory); pointing it at a RAM disk (`/dev/shm`) takes the disk out
 //! and leaves what consensus itself costs.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use imbot_like_host::cluster::{self, Config, Timing};
 use imbot_like_host::durable::Config as DurableConfig;
-use imbot_like_host::{Host, World, serve};
+use imbot_like_host::{Host, serve};
 use tokio::runtime::Runtime;
 
-const CONNECTIONS: u32 = 16;
-const MESSAGES: u64 = 64;
-
-fn world() -> World {
-    let webhooks: Vec<String> = (1..=CONNECTIONS)
-        .map(|u| format!(r#"{{"user_id": {u}, "token": "w{u}", "scopes": ["im"]}}"#))
-        .collect();
-    let members: Vec<String> = (1..=CONNECTIONS).map(|u| u.to_string()).collect();
-    let messages: Vec<String> = (1..=MESSAGES)
-        .map(|m| format!(r#"{{"id": {m}, "chat": 1, "author": 1, "likes": []}}"#))
-        .collect();
-    let text = format!(
-        r#"{{"apps": [], "webhooks": [{}], "bots": [], "chats": [{{"id": 1, "members": [{}]}}], "messages": [{}]}}"#,
-        webhooks.join(","),
-        members.join(","),
-        messages.join(",")
-    );
-    World::from_json(&text).expect("the load world is valid")
-}
+use common::{MESSAGES, drive, median, world};
 
 /// A host serving on its own runtime; dropping the runtime kills it.
 struct Running {
@@ -145,46 +128,6 @@ fn leader(nodes: &[Running], wait: Duration) -> Option<usize> {
         std::thread::sleep(Duration::from_millis(10));
     }
     None
-}
-
-/// Changes answered per second, each client calling `bases` in turn.
-fn drive(bases: &[String], seconds: u64) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let began = Instant::now();
-    let clients: Vec<_> = (1..=CONNECTIONS)
-        .map(|user| {
-            let (bases, done, stop) = (bases.to_vec(), Arc::clone(&done), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                let agent: ureq::Agent = ureq::Agent::config_builder()
-                    .http_status_as_error(false)
-                    .build()
-                    .into();
-                let mut n = 0u64;
-                while !stop.load(Ordering::Relaxed) {
-                    let base = &bases[(n as usize + user as usize) % bases.len()];
-                    let m = n % MESSAGES + 1;
-                    n += 1;
-                    let url = format!("{base}/rest/{user}/w{user}/im.message.like?MESSAGE_ID={m}");
-                    let mut answer = agent.get(&url).call().expect("an answer");
-                    let body = answer.body_mut().read_to_string().expect("a body");
-                    assert!(body.starts_with(r#"{"result":true"#), "{body}");
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
-    stop.store(true, Ordering::Relaxed);
-    for client in clients {
-        client.join().expect("a client");
-    }
-    done.load(Ordering::Relaxed) as f64 / began.elapsed().as_secs_f64()
-}
-
-fn median(rates: &mut [f64]) -> f64 {
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
 }
 
 /// Kills a fresh cluster's leader; the time until a surviving node

@@ -254,15 +254,7 @@ fn durable_host_falls_back_to_the_previous_snapshot_or_refuses_to_start() {
     // With every snapshot corrupted, starting would lose the state: refused.
     let oldest = dir.join(format!("snapshot-{:020}.bin", 0));
     std::fs::write(&oldest, b"not a snapshot").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--world"])
-        .arg(&world_file)
-        .arg("--data")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let message = String::from_utf8_lossy(&out.stderr);
+    let message = refused_start(&dir, &world_file);
     assert!(message.contains("refusing to start"), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&world_file).unwrap();
@@ -316,6 +308,20 @@ fn durable_host_snapshots_on_its_interval_and_truncates_the_log() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Starts `rest_host` on `dir` and `world_file`, which must refuse to
+/// start; what it said.
+fn refused_start(dir: &Path, world_file: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rest_host"))
+        .args(["--port", "0", "--world"])
+        .arg(world_file)
+        .arg("--data")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "it started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The newest log file in `dir` (the one with the most written bytes).
 fn newest_log(dir: &Path) -> std::path::PathBuf {
     std::fs::read_dir(dir)
@@ -357,15 +363,7 @@ fn durable_host_refuses_a_corrupted_log_and_repair_drops_what_follows_the_damage
     bytes[starts[1] + 9] ^= 0x01;
     std::fs::write(&log, &bytes).unwrap();
 
-    let refused = Command::new(env!("CARGO_BIN_EXE_rest_host"))
-        .args(["--port", "0", "--world"])
-        .arg(&world_file)
-        .arg("--data")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let message = String::from_utf8_lossy(&refused.stderr);
+    let message = refused_start(&dir, &world_file);
     let name = log.file_name().unwrap().to_str().unwrap();
     for expected in [
         name,
