@@ -56,16 +56,22 @@ fn load(options: &Options) -> Result<Host, String> {
 }
 
 /// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
-fn init_log(filter: &str) {
+///
+/// Lines are written by a thread of their own (`tracing-appender`), off
+/// the request path; the returned guard flushes them when dropped, so it
+/// lives as long as `main`.
+fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(true)
         .with_span_list(false)
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .init();
+    guard
 }
 
 /// Completes on SIGTERM or Ctrl-C.
@@ -168,7 +174,7 @@ fn main() -> ExitCode {
     if let (true, Some(dir)) = (options.repair, &options.data) {
         return repair(dir);
     }
-    init_log(&options.log);
+    let _log = init_log(&options.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

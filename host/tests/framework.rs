@@ -174,3 +174,28 @@ fn a_json_body_is_checked_whole_and_its_ids_by_exact_value() {
         .assert_error(400, "MESSAGE_ID_ERROR");
     assert!(!s.liked(1, 39));
 }
+
+#[test]
+fn a_request_without_an_id_is_logged_with_one_the_host_made() {
+    use std::io::{BufRead, BufReader};
+    let (mut child, base) = common::spawn_host(["--log", "info"], std::process::Stdio::piped());
+    let answer = agent()
+        .get(&format!("{base}{OAUTH}?auth=t-demo&MESSAGE_ID=1"))
+        .call()
+        .unwrap();
+    assert!(answer.headers().get("x-request-id").is_none(), "not echoed");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("\"answered\"") {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "no log line");
+    }
+    let logged: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let id = logged["span"]["request_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(id.starts_with("host-"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
