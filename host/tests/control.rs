@@ -4,18 +4,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::Request;
 use common::{Server, agent, start_live};
-use imbot_like_host::guard::Listening;
-use imbot_like_host::{DEFAULT_WORLD, LiveHost, Settings, World, live_router};
+use imbot_like_host::{DEFAULT_WORLD, LiveHost, Settings, World};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 fn live() -> (Server, Arc<LiveHost>) {
     start_live(DEFAULT_WORLD, Settings::default())
@@ -279,24 +273,7 @@ fn malformed_scenarios_are_refused() {
 /// The control router's answer to a request from `peer` with an optional
 /// token header.
 fn from_peer(settings: Settings, peer: &str, token: Option<&str>, path: &str) -> u16 {
-    let world = World::from_json(DEFAULT_WORLD).unwrap();
-    let live = Arc::new(LiveHost::from_world(&world, settings).unwrap());
-    let mut request = Request::get(path).header("Host", "127.0.0.1:8080");
-    if let Some(token) = token {
-        request = request.header("X-Control-Token", token);
-    }
-    let mut request = request.body(Body::empty()).unwrap();
-    let peer: SocketAddr = peer.parse().unwrap();
-    request.extensions_mut().insert(ConnectInfo(peer));
-    let local = SocketAddr::from(([127, 0, 0, 1], 8080));
-    request.extensions_mut().insert(Listening(local));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let response = runtime
-        .block_on(live_router(live).oneshot(request))
-        .unwrap();
-    response.status().as_u16()
+    common::through_router(settings, peer, token, path).0
 }
 
 #[test]

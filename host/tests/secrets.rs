@@ -7,17 +7,10 @@
 mod common;
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::process::Stdio;
-use std::sync::Arc;
 
-use axum::body::{Body, to_bytes};
-use axum::extract::ConnectInfo;
-use axum::http::Request;
 use common::{agent, spawn_host, start_live};
-use imbot_like_host::guard::Listening;
-use imbot_like_host::{DEFAULT_WORLD, LiveHost, Settings, World, live_router};
-use tower::ServiceExt;
+use imbot_like_host::{DEFAULT_WORLD, Settings};
 
 /// Every credential of the default world.
 const SECRETS: [&str; 6] = [
@@ -82,26 +75,7 @@ fn from_peer(peer: &str, path: &str) -> (u16, String) {
         control_token: Some("s3cret".into()),
         ..Settings::default()
     };
-    let world = World::from_json(DEFAULT_WORLD).unwrap();
-    let live = Arc::new(LiveHost::from_world(&world, settings).unwrap());
-    let mut request = Request::get(path)
-        .header("Host", "127.0.0.1:8080")
-        .header("X-Control-Token", "s3cret")
-        .body(Body::empty())
-        .unwrap();
-    let peer: SocketAddr = peer.parse().unwrap();
-    request.extensions_mut().insert(ConnectInfo(peer));
-    let local = SocketAddr::from(([127, 0, 0, 1], 8080));
-    request.extensions_mut().insert(Listening(local));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = live_router(live).oneshot(request).await.unwrap();
-        let status = response.status().as_u16();
-        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (status, String::from_utf8(body.to_vec()).unwrap())
-    })
+    common::through_router(settings, peer, Some("s3cret"), path)
 }
 
 #[test]

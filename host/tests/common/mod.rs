@@ -253,3 +253,41 @@ where
     });
     base
 }
+
+/// The local portal's router (on the default world with `settings`)
+/// answering a GET of `path` from `peer` (with `token` as the control
+/// token, if any), in process: its status and body.
+pub fn through_router(
+    settings: imbot_like_host::Settings,
+    peer: &str,
+    token: Option<&str>,
+    path: &str,
+) -> (u16, String) {
+    use axum::body::{Body, to_bytes};
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+
+    let world = imbot_like_host::World::from_json(DEFAULT_WORLD).unwrap();
+    let live = Arc::new(imbot_like_host::LiveHost::from_world(&world, settings).unwrap());
+    let mut request = axum::http::Request::get(path).header("Host", "127.0.0.1:8080");
+    if let Some(token) = token {
+        request = request.header("X-Control-Token", token);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    let peer: std::net::SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let local = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
+    request
+        .extensions_mut()
+        .insert(imbot_like_host::guard::Listening(local));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let router = imbot_like_host::live_router(live);
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    })
+}
