@@ -108,8 +108,8 @@ impl fmt::Display for WebhookKey {
 }
 
 /// Who a call authenticated as: an OAuth application or a webhook. Rate
-/// limits count per caller.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// limits count per caller, and each caller has its own retry window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) enum Caller {
     /// An access token of this application.
     App(AppId),

@@ -11,8 +11,7 @@ use imbot_like::{CommandError, IdempotencyKey};
 
 use crate::Host;
 use crate::auth::{Caller, Grant, Method, Style};
-use crate::state::command::EngineCommand as HostCommand;
-use crate::state::{Answer, HostCommand as Command};
+use crate::state::{Answer, HostCommand, Keyed, KeyedCall, Op};
 
 /// A v2 reaction transition: adding or deleting a reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +34,8 @@ pub(crate) struct Call<'a> {
     /// `X-Imbot-Rule` header (see `rule`).
     pub(crate) rule: Cell<Option<String>>,
     /// The text of the request's idempotency key, if the client sent one
-    /// (see `retry`): a like or reaction call then runs as a keyed command,
-    /// under a key of its caller's own.
+    /// (see `retry`): a like or reaction call then runs as a keyed command
+    /// in its caller's own retry window.
     pub(crate) key: Option<String>,
 }
 
@@ -52,22 +51,14 @@ impl Call<'_> {
                 state.webhook_bots.legacy_app(hook, params, &state.apps)?
             }
         };
-        let request = params.like_request(app);
-        self.run(&match self.key_of(caller) {
-            Some(key) => HostCommand::KeyedLike(key, request),
-            None => HostCommand::Like(request),
-        })
+        self.run(caller, Keyed::Like(params.like_request(app)))
     }
 
     /// `im.message.like`: the webhook's or the token's user acts.
     pub(crate) fn user_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
         let grant = self.admit(params)?;
         let user = grant.user.ok_or(FrameworkError::NoAuthFound)?;
-        let request = params.user_request(user);
-        self.run(&match self.key_of(&grant.caller) {
-            Some(key) => HostCommand::KeyedLikeAsUser(key, request),
-            None => HostCommand::LikeAsUser(request),
-        })
+        self.run(&grant.caller, Keyed::LikeAsUser(params.user_request(user)))
     }
 
     /// `imbot.v2.Chat.Message.Reaction.add` or `.delete`: after
@@ -88,29 +79,34 @@ impl Call<'_> {
             },
         };
         let request = params.request(app);
-        self.run(&match (step, self.key_of(caller)) {
-            (ReactionStep::Add, Some(key)) => HostCommand::KeyedAddReaction(key, request),
-            (ReactionStep::Add, None) => HostCommand::AddReaction(request),
-            (ReactionStep::Delete, Some(key)) => HostCommand::KeyedDeleteReaction(key, request),
-            (ReactionStep::Delete, None) => HostCommand::DeleteReaction(request),
-        })
+        self.run(
+            caller,
+            match step {
+                ReactionStep::Add => Keyed::AddReaction(request),
+                ReactionStep::Delete => Keyed::DeleteReaction(request),
+            },
+        )
     }
 
-    /// The request's idempotency key in `caller`'s own namespace: the
-    /// same key text from two applications or webhooks names two
-    /// requests.
-    fn key_of(&self, caller: &Caller) -> Option<IdempotencyKey> {
-        let text = self.key.as_deref()?;
-        let owner = match caller {
-            Caller::App(app) => format!("app {}", app.0),
-            Caller::Webhook(hook) => format!("webhook {hook}"),
+    /// The command for `request` by `caller`: keyed, in the caller's own
+    /// retry window, when the client sent a key.
+    fn op(&self, caller: &Caller, request: Keyed) -> Op {
+        match self.key.as_deref() {
+            Some(text) => Op::Keyed(KeyedCall {
+                caller: caller.clone(),
+                key: IdempotencyKey::from_text(text),
+                request,
+            }),
+            None => Op::Engine(request.command()),
+        }
+    }
+
+    /// Applies `caller`'s request and shapes its reply.
+    fn run(&self, caller: &Caller, request: Keyed) -> Result<Reply, FrameworkError> {
+        let command = HostCommand {
+            at_ms: self.at_ms(),
+            op: self.op(caller, request),
         };
-        Some(IdempotencyKey::from_text(&format!("{owner}\n{text}")))
-    }
-
-    /// Applies the command and shapes its reply.
-    fn run(&self, command: &HostCommand) -> Result<Reply, FrameworkError> {
-        let command = Command::engine(self.at_ms(), command.clone());
         let (answer, processing, wait) = self.host.run(&command)?;
         self.wait.set(wait);
         self.rule.set(crate::rule::of(&answer));

@@ -2,9 +2,10 @@
 //! the `Idempotency-Key` header; the `bx24_request_id` parameter (which
 //! the JavaScript SDK adds to every call and keeps across its own
 //! retries); the `X-Request-ID` header. An empty value counts as not
-//! sent. The key is the text in the caller's namespace (its application
-//! or webhook, mapped with [`imbot_like::IdempotencyKey::from_text`]), so
-//! two callers that pick the same text name two requests.
+//! sent. The text is mapped with [`imbot_like::IdempotencyKey::from_text`]
+//! and kept in the caller's own retry window (its application's or
+//! webhook's; see `state::retries`), so two callers that pick the same
+//! text name two requests, and no caller's keys push out another's.
 //!
 //! A like or reaction call with a key runs as a keyed command, so a second
 //! delivery of it gets the first answer instead of acting again, and a

@@ -81,6 +81,32 @@ fn two_callers_with_the_same_key_text_make_two_requests() {
 }
 
 #[test]
+fn one_callers_flood_of_keys_leaves_anothers_key_answered() {
+    let s = Server::default_world();
+    let first = keyed(&s.base, &format!("{TOGGLE}1"), "mine");
+    first.assert_true();
+    // app.other sends more fresh keys than a window holds: `minus` on a
+    // message its bot does not like, refused, and remembered all the same.
+    let flood = "/rest/imbot.message.like?auth=t-other&BOT_ID=40&ACTION=minus&MESSAGE_ID=1";
+    let keys = imbot_like_host::state::retries::KEYS_PER_CALLER + 100;
+    for n in 0..keys {
+        keyed(&s.base, flood, &format!("flood-{n}")).assert_error(400, "WITHOUT_CHANGES");
+    }
+    let retry = keyed(&s.base, &format!("{TOGGLE}1"), "mine");
+    assert_eq!(
+        untimed(&first),
+        untimed(&retry),
+        "app.demo's key outlives the flood"
+    );
+    assert!(s.liked(1, 39), "and the retried toggle did not act again");
+    // The flooder forgot its own oldest keys: one now names a new request.
+    let reuse = "/rest/imbot.message.like?auth=t-other&BOT_ID=40&ACTION=plus&MESSAGE_ID=1";
+    keyed(&s.base, reuse, "flood-0").assert_true();
+    keyed(&s.base, reuse, &format!("flood-{}", keys - 1))
+        .assert_error(422, "IDEMPOTENCY_KEY_REUSED");
+}
+
+#[test]
 fn the_same_key_for_another_message_is_refused_with_422() {
     let s = Server::default_world();
     keyed(&s.base, &format!("{TOGGLE}1"), "k-1").assert_true();

@@ -31,8 +31,9 @@ use super::log::push_command;
 use super::recover::{Mode, recover, recover_with};
 use super::sim::SimDisk;
 use super::storage::Storage;
+use crate::auth::Caller as Owner;
 use crate::portal::{Caller, Params, PortalMethod};
-use crate::state::{HostCommand, HostState, Op, PortalCall};
+use crate::state::{HostCommand, HostState, Keyed, KeyedCall, Op, PortalCall};
 use crate::world::World;
 
 /// A small random source (splitmix64), so a seed replays a run exactly.
@@ -63,7 +64,7 @@ fn world() -> World {
     World::from_json(crate::DEFAULT_WORLD).unwrap()
 }
 
-/// A random command of the kinds hosts send. Messages are posted and
+/// A random command of the kinds hosts send (keyed likes in two callers' windows). Messages are posted and
 /// deleted about equally often, so the state stays small.
 fn command(rng: &mut Rng, at_ms: u64, state: &HostState) -> HostCommand {
     let user = UserId::new([1, 2, 3][rng.below(3) as usize]).unwrap();
@@ -76,17 +77,23 @@ fn command(rng: &mut Rng, at_ms: u64, state: &HostState) -> HostCommand {
         0 | 1 => engine(Command::LikeAsUser(
             UserLikeRequest::new(user, message).action(action),
         )),
-        2 => engine(Command::KeyedLikeAsUser(
+        2 => keyed(
+            at_ms,
+            Owner::App(AppId(1 + rng.below(2) as u32)),
             key,
-            UserLikeRequest::new(user, message).action(action),
-        )),
-        3 => engine(Command::KeyedLike(
+            Keyed::LikeAsUser(UserLikeRequest::new(user, message).action(action)),
+        ),
+        3 => keyed(
+            at_ms,
+            Owner::App(AppId(1)),
             key,
-            LikeRequest::new(message)
-                .app(AppId(1))
-                .bot(bot)
-                .action(action),
-        )),
+            Keyed::Like(
+                LikeRequest::new(message)
+                    .app(AppId(1))
+                    .bot(bot)
+                    .action(action),
+            ),
+        ),
         4 => engine(Command::AddReaction(
             ReactionRequest::new(bot, message, Reaction::ALL[1]).app(AppId(1)),
         )),
@@ -122,6 +129,17 @@ fn command(rng: &mut Rng, at_ms: u64, state: &HostState) -> HostCommand {
             UserId::new(1).unwrap(),
             "CHAT_ID=7&USERS[]=3",
         ),
+    }
+}
+
+fn keyed(at_ms: u64, caller: Owner, key: IdempotencyKey, request: Keyed) -> HostCommand {
+    HostCommand {
+        at_ms,
+        op: Op::Keyed(KeyedCall {
+            caller,
+            key,
+            request,
+        }),
     }
 }
 

@@ -6,15 +6,16 @@ use crate::portal::Step;
 use crate::push::Delivery;
 
 use super::command::{EngineCommand, is_keyed};
-use super::{Answer, HostCommand, HostState, Op, PortalCall};
+use super::retries::Recall;
+use super::{Answer, HostCommand, HostState, KeyedCall, Op, PortalCall};
 
 impl HostState {
     /// Applies `command`: its answer, and whether the state changed (a
     /// durable host logs exactly the commands that changed it).
     ///
     /// Pure: no I/O, no clock, no lock. A refused command changes nothing,
-    /// except that a keyed like or reaction enters the retry window
-    /// accepted or refused, so that a retry gets the same answer.
+    /// except that a keyed like or reaction enters its caller's retry
+    /// window accepted or refused, so that a retry gets the same answer.
     pub fn apply(&mut self, command: &HostCommand) -> (Answer, bool) {
         let (answer, changed, _) = self.apply_pushing(command);
         (answer, changed)
@@ -30,6 +31,28 @@ impl HostState {
                 (answer, changed, Vec::new())
             }
             Op::Portal(call) => self.apply_portal(command.at_ms, call),
+            Op::Keyed(call) => {
+                let (answer, changed) = self.apply_keyed(command.at_ms, call);
+                (answer, changed, Vec::new())
+            }
+        }
+    }
+
+    /// A keyed like or reaction: the first answer for a retry, a refusal
+    /// for a key used with another request, else the request runs and
+    /// its answer, accepted or refused, enters the caller's window.
+    fn apply_keyed(&mut self, at_ms: u64, call: &KeyedCall) -> (Answer, bool) {
+        match self.retries.recall(&call.caller, call.key, call.request) {
+            Recall::Answered(result) => (Answer::Engine(result), false),
+            Recall::Reused(refusal) => (Answer::Engine(Err(refusal)), false),
+            Recall::New => {
+                let (answer, _) = self.apply_engine(at_ms, &call.request.command());
+                if let Answer::Engine(result) = &answer {
+                    self.retries
+                        .remember(&call.caller, call.key, call.request, result);
+                }
+                (answer, true)
+            }
         }
     }
 

@@ -10,11 +10,14 @@
 //! The log stores commands as postcard (the serde derive below is the
 //! format; `docs/host-format.md` spells it out).
 
-use imbot_like::{Applied, Command, CommandError};
+use imbot_like::{Applied, Command, CommandError, IdempotencyKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Caller as AuthCaller;
 use crate::portal::{Caller, Params, PortalError, PortalMethod};
+
+use super::retries::Keyed;
 
 /// The engine command of the host's sizing (chats of up to 128 members).
 pub type EngineCommand = Command<128>;
@@ -40,6 +43,20 @@ pub enum Op {
     Engine(EngineCommand),
     /// A world method's call.
     Portal(PortalCall),
+    /// A like or reaction under an idempotency key, in its caller's own
+    /// retry window (see `retries`).
+    Keyed(KeyedCall),
+}
+
+/// A like or reaction sent with an idempotency key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyedCall {
+    /// The application or webhook whose window holds the key.
+    pub(crate) caller: AuthCaller,
+    /// The key, from the text the client sent.
+    pub key: IdempotencyKey,
+    /// The request.
+    pub request: Keyed,
 }
 
 /// A world method's call: the method, who calls, with what.

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! The value holds the engine (bots, chats, members, messages, likes,
-//! reactions and the retry window) and what the host keeps beside it: the
+//! reactions) and what the host keeps beside it: each caller's retry
+//! window, the
 //! world methods' registry (texts, titles, owners, private dialogs, bot
 //! codes and names, id counters), the application directory by client id,
 //! the webhook-registered bots with their tokens and drivers, the bots'
@@ -20,6 +21,7 @@
 
 mod apply;
 pub(crate) mod command;
+pub mod retries;
 pub mod snapshot;
 
 use imbot_like::ServerEngine;
@@ -29,7 +31,10 @@ use crate::identity::{Apps, WebhookBots};
 use crate::portal::{self, State as Registry};
 use crate::world::{World, WorldError};
 
-pub use command::{Answer, HostCommand, Op, PortalCall};
+use retries::Retries;
+
+pub use command::{Answer, HostCommand, KeyedCall, Op, PortalCall};
+pub use retries::Keyed;
 
 /// The host's whole state.
 pub struct HostState {
@@ -43,6 +48,8 @@ pub struct HostState {
     pub(crate) webhook_bots: WebhookBots,
     /// Each bot's reaction-change events.
     pub(crate) events: Queues,
+    /// Each caller's retry window: its last keyed requests and answers.
+    pub(crate) retries: Retries,
     /// The world the state was seeded from: its access tokens and
     /// webhooks authenticate callers.
     pub(crate) seed: World,
@@ -63,6 +70,7 @@ impl HostState {
             apps: loaded.apps,
             webhook_bots: loaded.webhook_bots,
             events: Queues::default(),
+            retries: Retries::default(),
             seed: world.clone(),
         })
     }
@@ -95,6 +103,7 @@ impl HostState {
             apps: self.apps.clone(),
             webhook_bots: self.webhook_bots.clone(),
             events: self.events.clone(),
+            retries: self.retries.clone(),
             seed: self.seed.clone(),
         })
     }

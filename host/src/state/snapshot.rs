@@ -26,6 +26,7 @@ use crate::portal::State as Registry;
 use crate::world::World;
 
 use super::HostState;
+use super::retries::{Retries, RetriesSection};
 
 /// The file's first four bytes.
 pub const MAGIC: [u8; 4] = *b"IMHS";
@@ -48,6 +49,8 @@ struct HostSection {
     webhook_bots: Vec<WebhookBotEntry>,
     registry: Registry,
     events: Queues,
+    /// Each caller's retry window, callers ascending, keys oldest first.
+    retries: RetriesSection,
     /// The world the state was seeded from, as a world file (JSON).
     seed: String,
 }
@@ -124,6 +127,7 @@ impl HostState {
                 .collect(),
             registry: self.registry.clone(),
             events: self.events.clone(),
+            retries: self.retries.section(),
             seed: serde_json::to_string(&self.seed).unwrap_or_default(),
         }
     }
@@ -139,6 +143,8 @@ impl HostState {
         }
         let webhook_bots = webhook_bots_of(&engine, &apps, section.webhook_bots)?;
         check_registry(&engine, &section.registry)?;
+        let retries =
+            Retries::from_section(section.retries).map_err(|e| format!("host section: {e}"))?;
         let seed =
             World::from_json(&section.seed).map_err(|e| format!("host section: seed: {e}"))?;
         Ok(Self {
@@ -147,6 +153,7 @@ impl HostState {
             apps,
             webhook_bots,
             events: section.events,
+            retries,
             seed,
         })
     }
@@ -357,5 +364,27 @@ mod tests {
         assert_eq!(bytes, [0xE8, 0x07, 0x00, 0x07, 0x03]);
         assert_eq!(HostCommand::decode(&bytes).unwrap(), command);
         assert!(HostCommand::decode(&[0xE8, 0x07, 0x00, 0x07, 0x03, 0x00]).is_err());
+    }
+
+    #[test]
+    fn a_keyed_call_encodes_with_its_owner_and_key() {
+        use crate::auth::Caller;
+        use crate::state::{Keyed, KeyedCall, Op};
+        use imbot_like::{AppId, IdempotencyKey, LikeRequest, MessageId};
+
+        let request = LikeRequest::new(MessageId::new(3).unwrap()).app(AppId(1));
+        let command = HostCommand {
+            at_ms: 1_000,
+            op: Op::Keyed(KeyedCall {
+                caller: Caller::App(AppId(2)),
+                key: IdempotencyKey(5),
+                request: Keyed::Like(request),
+            }),
+        };
+        let bytes = command.encode().unwrap();
+        // at_ms, Keyed, App(2), key 5, Like, then the engine's request.
+        assert_eq!(bytes[..6], [0xE8, 0x07, 0x02, 0x00, 0x02, 0x05]);
+        assert_eq!(bytes[6], 0x00);
+        assert_eq!(HostCommand::decode(&bytes).unwrap(), command);
     }
 }
