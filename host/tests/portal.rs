@@ -63,6 +63,44 @@ fn im_message_add_posts_with_growing_ids_and_keeps_the_text() {
     assert!(exists(&s, 4) && exists(&s, 5));
 }
 
+/// The ids of a page of chat 7 read with `params`.
+fn page(s: &Server, params: serde_json::Value) -> Vec<u64> {
+    let mut body = params;
+    body["DIALOG_ID"] = json!("chat7");
+    let read = call(s, "im.dialog.messages.get", body);
+    let messages = result(&read)["messages"].as_array().unwrap().clone();
+    messages.iter().map(|m| m["id"].as_u64().unwrap()).collect()
+}
+
+#[test]
+fn im_dialog_messages_get_pages_as_portals_do() {
+    let s = Server::default_world();
+    // Chat 7 holds messages 1 and 2 (3 is in another chat); 4 to 60 follow.
+    for n in 0..57 {
+        let text = json!({"DIALOG_ID": "chat7", "MESSAGE": format!("m{n}")});
+        result(&call(&s, "im.message.add", text));
+    }
+    let newest: Vec<u64> = (41..=60).rev().collect();
+    assert_eq!(page(&s, json!({})), newest, "the newest 20, newest first");
+    assert_eq!(
+        page(&s, json!({"LIMIT": 100})).len(),
+        50,
+        "LIMIT is capped at 50"
+    );
+    assert_eq!(page(&s, json!({"LIMIT": 3})), [60, 59, 58]);
+    assert_eq!(page(&s, json!({"LAST_ID": 41, "LIMIT": 2})), [40, 39]);
+    assert_eq!(page(&s, json!({"FIRST_ID": 0, "LIMIT": 3})), [1, 2, 4]);
+    assert_eq!(
+        page(&s, json!({"FIRST_ID": 58, "LAST_ID": 10})),
+        [59, 60],
+        "FIRST_ID wins over LAST_ID"
+    );
+    let bad_first = json!({"DIALOG_ID": "chat7", "FIRST_ID": "1x"});
+    call(&s, "im.dialog.messages.get", bad_first).assert_error(400, "FIRST_ID_STRING");
+    let bad_last = json!({"DIALOG_ID": "chat7", "LAST_ID": "-1"});
+    call(&s, "im.dialog.messages.get", bad_last).assert_error(400, "LAST_ID_STRING");
+}
+
 #[test]
 fn im_message_add_errors() {
     let s = Server::default_world();

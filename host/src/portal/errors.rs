@@ -46,6 +46,12 @@ pub enum PortalError {
     /// `MAX_COUNT_ERROR`: the application already has
     /// 5 bots (as on portals).
     MaxCountError,
+    /// `FIRST_ID_STRING`: `im.dialog.messages.get` with a `FIRST_ID` of
+    /// other than digits.
+    FirstIdString,
+    /// `LAST_ID_STRING`: `im.dialog.messages.get` with a `LAST_ID` of
+    /// other than digits.
+    LastIdString,
     /// `WRONG_REQUEST`: the change could not be made (a full table, a
     /// member already present or absent); the text says which.
     WrongRequest(&'static str),
@@ -72,6 +78,8 @@ impl PortalError {
             Self::EventWelcomeMessageError => "EVENT_WELCOME_MESSAGE_ERROR",
             Self::EventBotDeleteError => "EVENT_BOT_DELETE_ERROR",
             Self::MaxCountError => "MAX_COUNT_ERROR",
+            Self::FirstIdString => "FIRST_ID_STRING",
+            Self::LastIdString => "LAST_ID_STRING",
             Self::WrongRequest(_) => "WRONG_REQUEST",
         }
     }
@@ -98,6 +106,8 @@ impl PortalError {
             }
             Self::EventBotDeleteError => "Handler for \"Bot delete\" event isn't specified",
             Self::MaxCountError => "Has reached the maximum number of bots for application",
+            Self::FirstIdString => "First ID can't be string",
+            Self::LastIdString => "Last ID can't be string",
             Self::WrongRequest(why) => why,
         }
     }

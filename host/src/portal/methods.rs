@@ -331,21 +331,32 @@ impl<'a> Step<'a> {
         Ok(json!(true))
     }
 
-    /// `im.dialog.messages.get`: the dialog's messages, newest first, with
-    /// their text and likers.
+    /// `im.dialog.messages.get`: a page of the dialog's messages with
+    /// their text and likers: the newest `LIMIT` (default 20, at most 50),
+    /// those before `LAST_ID` newest first, or those after `FIRST_ID`
+    /// oldest first, as portals page them.
     fn dialog_messages(&mut self, actor: u32) -> Answer {
         let dialog = self.dialog()?;
         let chat = self.enter(dialog, actor, false)?;
-        let messages: Vec<Value> = self
-            .st
-            .registry
-            .messages
-            .iter()
-            .rev()
-            .filter(|(_, m)| m.chat == chat)
-            .map(|(&id, m)| self.message_json(id, m))
-            .collect();
-        Ok(json!({ "chat_id": chat, "messages": messages }))
+        let page = Page::read(self.params)?;
+        let messages = &self.st.registry.messages;
+        let in_chat = |&(_, m): &(&u64, &MessageMeta)| m.chat == chat;
+        let picked: Vec<Value> = match page.from {
+            From::After(first) => messages
+                .range(first.saturating_add(1)..)
+                .filter(in_chat)
+                .take(page.limit)
+                .map(|(&id, m)| self.message_json(id, m))
+                .collect(),
+            From::Before(last) => messages
+                .range(..last)
+                .rev()
+                .filter(in_chat)
+                .take(page.limit)
+                .map(|(&id, m)| self.message_json(id, m))
+                .collect(),
+        };
+        Ok(json!({ "chat_id": chat, "messages": picked }))
     }
 
     fn message_json(&self, id: u64, meta: &MessageMeta) -> Value {
@@ -681,4 +692,56 @@ fn cut(text: &str) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+/// Which messages of a dialog `im.dialog.messages.get` answers.
+struct Page {
+    from: From,
+    limit: usize,
+}
+
+/// Where a page starts.
+enum From {
+    /// The messages after this id, oldest first (`FIRST_ID`; 0 for the
+    /// chat's first message).
+    After(u64),
+    /// The messages before this id, newest first (`LAST_ID`; none sent
+    /// for the newest).
+    Before(u64),
+}
+
+impl Page {
+    /// The most messages a page holds, and how many without `LIMIT`.
+    const MAX: usize = 50;
+    const DEFAULT: usize = 20;
+
+    /// `FIRST_ID` (which wins), `LAST_ID` and `LIMIT`, as portals read
+    /// them: an id of other than digits is refused, `LIMIT` over 50 means
+    /// 50. A `LIMIT` that is not a positive number means 20 here (portals
+    /// then set no limit at all).
+    fn read(params: &Params) -> Result<Self, PortalError> {
+        let id = |name, refusal| -> Result<Option<u64>, PortalError> {
+            let Some(text) = params.text(name) else {
+                return Ok(None);
+            };
+            let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+            if !digits {
+                return Err(refusal);
+            }
+            Ok(Some(text.parse().unwrap_or(u64::MAX)))
+        };
+        let from = match id("FIRST_ID", PortalError::FirstIdString)? {
+            Some(first) => From::After(first),
+            None => match id("LAST_ID", PortalError::LastIdString)? {
+                Some(last) if last > 0 => From::Before(last),
+                _ => From::Before(u64::MAX),
+            },
+        };
+        let limit = params
+            .text("LIMIT")
+            .and_then(|text| text.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .map_or(Self::DEFAULT, |n| n.min(Self::MAX));
+        Ok(Self { from, limit })
+    }
 }
