@@ -146,6 +146,16 @@ pub struct MessageSpec {
     /// bots that set it (see `portal`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub reactions: std::collections::BTreeMap<String, Vec<u32>>,
+    /// Its keyboard: the buttons as `imbot.message.add` checked them
+    /// (taken as given from a world file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyboard: Option<serde_json::Value>,
+    /// Its attachment, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<serde_json::Value>,
+    /// Its menu's items, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub menu: Option<serde_json::Value>,
 }
 
 /// Why a world was refused, naming the offending entry.

@@ -99,14 +99,25 @@ fn messages(state: &State, engine: &ServerEngine) -> Vec<Value> {
                     reactions.insert(group.reaction().code().to_owned(), json!(users));
                 }
             }
-            Some(json!({
+            let mut entry = json!({
                 "id": id,
                 "chat": meta.chat,
                 "author": meta.author,
                 "likes": likes,
                 "text": meta.text,
                 "reactions": reactions,
-            }))
+            });
+            let rich = &meta.rich;
+            for (name, text) in [
+                ("keyboard", &rich.keyboard),
+                ("attach", &rich.attach),
+                ("menu", &rich.menu),
+            ] {
+                if let Some(value) = text.as_deref().and_then(|t| serde_json::from_str(t).ok()) {
+                    entry[name] = value;
+                }
+            }
+            Some(entry)
         })
         .collect()
 }

@@ -8,11 +8,13 @@
 //! under its lock, logged by a durable host before the answer, and a
 //! failed call changes nothing.
 
+mod commands;
 mod dump;
 mod errors;
 mod methods;
 mod params;
 mod registry;
+pub(crate) mod rich;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -31,7 +33,7 @@ pub(crate) use dump::{apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use methods::Step;
 pub(crate) use params::Params;
-pub(crate) use registry::{MessageMeta, State};
+pub(crate) use registry::{CommandMeta, MessageMeta, State, pair as dialog_key};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
