@@ -680,3 +680,79 @@ fn every_answer_is_json_with_or_without_the_suffix() {
         assert_eq!(response.status().as_u16(), 400);
     }
 }
+
+#[test]
+fn commands_keyboards_and_updates_survive_a_kill_of_a_durable_host() {
+    let dir = common::scratch("commands-durable");
+    let args: [&std::ffi::OsStr; 2] = ["--data".as_ref(), dir.as_os_str()];
+    let (mut host, base) = common::spawn_host(args, std::process::Stdio::null());
+    let post = |base: &str, path: &str, body: &str| {
+        let request = common::agent()
+            .post(&format!("{base}{path}"))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        Answer::from(request.send(body))
+    };
+    let body =
+        format!("{DEMO}&BOT_ID=39&COMMAND=move&EVENT_COMMAND_ADD=http://127.0.0.1:9/c&{LANG}");
+    let command = post(&base, "/rest/imbot.command.register", &body).body["result"].clone();
+    assert_eq!(command, json!(1));
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=v1&KEYBOARD[0][TEXT]=Go&KEYBOARD[0][COMMAND]=move";
+    let message = post(&base, "/rest/imbot.message.add", body).body["result"].clone();
+    let body = format!("{DEMO}&BOT_ID=39&MESSAGE_ID={message}&MESSAGE=v2&ATTACH[0][MESSAGE]=note");
+    post(&base, "/rest/imbot.message.update", &body).assert_true();
+    host.kill().unwrap();
+    host.wait().unwrap();
+
+    let args: [&std::ffi::OsStr; 2] = ["--data".as_ref(), dir.as_os_str()];
+    let (mut host, base) = common::spawn_host(args, std::process::Stdio::null());
+    let listed = Answer::from(
+        common::agent()
+            .get(&format!(
+                "{base}/rest/1/w-demo/im.dialog.messages.get?DIALOG_ID=chat7"
+            ))
+            .call(),
+    );
+    let kept = listed.body["result"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == message)
+        .cloned()
+        .unwrap();
+    assert_eq!(kept["text"], "v2");
+    assert_eq!(kept["params"]["KEYBOARD"][0]["COMMAND"], "move");
+    assert_eq!(kept["params"]["ATTACH"][0]["BLOCKS"][0]["MESSAGE"], "note");
+    // The command is still registered: the same registration answers its
+    // id, and a second command takes the next one.
+    let body =
+        format!("{DEMO}&BOT_ID=39&COMMAND=move&EVENT_COMMAND_ADD=http://127.0.0.1:9/c&{LANG}");
+    assert_eq!(
+        post(&base, "/rest/imbot.command.register", &body).body["result"],
+        json!(1)
+    );
+    let body =
+        format!("{DEMO}&BOT_ID=39&COMMAND=stop&EVENT_COMMAND_ADD=http://127.0.0.1:9/c&{LANG}");
+    assert_eq!(
+        post(&base, "/rest/imbot.command.register", &body).body["result"],
+        json!(2)
+    );
+    host.kill().unwrap();
+    host.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_command_control_call_follows_the_control_apis_access_rules() {
+    let settings = Settings {
+        control_token: Some("s3cret".into()),
+        ..Settings::default()
+    };
+    let (s, _live) = start_live(DEFAULT_WORLD, settings);
+    let body = json!({"user": 1, "dialog": "chat7", "command": "move"}).to_string();
+    s.json("/__control/command", &body)
+        .assert_error(403, "ACCESS_DENIED");
+    let plain = s.post("/__control/command?token=s3cret", "text/plain", &body);
+    plain.assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
+    let sent = s.json("/__control/command?token=s3cret", &body);
+    assert!(sent.body["result"].is_u64(), "{sent:?}");
+}
