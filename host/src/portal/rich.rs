@@ -82,7 +82,7 @@ impl Fields {
     /// order) for a message of `bot` (`None`: a user's message, which
     /// cannot carry a keyboard or a menu: their buttons belong to a bot).
     pub(crate) fn read(params: &Params, bot: Option<u32>) -> Result<Self, PortalError> {
-        let attach = field(params, "ATTACH", |v| attachment(v))?;
+        let attach = field(params, "ATTACH", attachment)?;
         let keyboard = field(params, "KEYBOARD", |v| {
             bot.and_then(|bot| keyboard(v, bot))
                 .ok_or(PortalError::KeyboardError)
