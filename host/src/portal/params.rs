@@ -101,7 +101,8 @@ impl Params {
             return Some(arrays(root));
         }
         let text = self.text(name)?;
-        Some(serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.into())))
+        let parsed = serde_json::from_str::<Value>(text).map(scalars_as_text);
+        Some(parsed.unwrap_or_else(|_| Value::String(text.into())))
     }
 
     fn push(&mut self, name: String, value: String) {
@@ -173,6 +174,21 @@ fn insert(node: &mut Value, path: &[&str], value: Value) {
     if let Value::Object(map) = node {
         let child = map.entry((*first).to_owned()).or_insert(Value::Null);
         insert(child, rest, value);
+    }
+}
+
+/// `node` with its numbers and booleans as text, as a JSON body's are
+/// read (`true` is `Y`); `null` stays.
+fn scalars_as_text(node: Value) -> Value {
+    match node {
+        Value::Array(items) => Value::Array(items.into_iter().map(scalars_as_text).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.to_ascii_uppercase(), scalars_as_text(v)))
+                .collect(),
+        ),
+        Value::Null => Value::Null,
+        other => scalar(&other).map_or(Value::Null, Value::String),
     }
 }
 
@@ -256,7 +272,7 @@ mod tests {
                     &KEYBOARD[10][TEXT]=Late&KEYBOARD[10][LINK]=https://x";
         let json = br#"{"KEYBOARD":[{"TEXT":"Yes","COMMAND":"vote"},{"TYPE":"NEWLINE"},
                        {"TEXT":"Late","LINK":"https://x"}]}"#;
-        let text = r#"KEYBOARD=[{"TEXT":"Yes","COMMAND":"vote"},{"TYPE":"NEWLINE"},{"TEXT":"Late","LINK":"https://x"}]"#;
+        let text = r#"KEYBOARD=[{"text":"Yes","COMMAND":"vote"},{"TYPE":"NEWLINE"},{"TEXT":"Late","LINK":"https://x"}]"#;
         let expected = serde_json::json!([
             {"TEXT": "Yes", "COMMAND": "vote"},
             {"TYPE": "NEWLINE"},
@@ -270,6 +286,12 @@ mod tests {
             assert_eq!(params.tree("KEYBOARD"), Some(expected.clone()));
         }
         assert_eq!(from_form.tree("MENU"), None);
+        let mut numbers = Params::default();
+        numbers
+            .apply_form(r#"KEYBOARD=[{"COMMAND_PARAMS":2,"BLOCK":true}]"#)
+            .unwrap();
+        let expected = serde_json::json!([{"COMMAND_PARAMS": "2", "BLOCK": "Y"}]);
+        assert_eq!(numbers.tree("KEYBOARD"), Some(expected));
     }
 
     #[test]
