@@ -596,6 +596,12 @@ fn a_pressed_button_calls_its_command_as_the_user_who_pressed_it() {
         s.json("/__control/command", &body.to_string())
     };
     press(2, "chat7", "3").assert_error(400, "WRONG_REQUEST");
+    let unknown = json!({"user": 2, "dialog": "chat7", "command": "page", "message_id": 999});
+    s.json("/__control/command", &unknown.to_string())
+        .assert_error(400, "ACCESS_ERROR");
+    let nameless = json!({"user": 2, "dialog": "chat7", "command": "/", "message_id": message});
+    s.json("/__control/command", &nameless.to_string())
+        .assert_error(400, "COMMAND_ERROR");
     press(2, "chat8", "2").assert_error(400, "ACCESS_ERROR");
     // User 41 is a bot outside chat 7; user 5 is no member either.
     press(5, "chat7", "2").assert_error(400, "ACCESS_ERROR");
@@ -620,6 +626,17 @@ fn a_pressed_button_calls_its_command_as_the_user_who_pressed_it() {
     assert_eq!(heard["data[PARAMS][FROM_USER_ID]"], "2");
     assert_eq!(heard["data[PARAMS][MESSAGE]"], "/page 2");
     assert_eq!(heard["auth[user_id]"], "2");
+
+    // A disabled button cannot be pressed.
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Off\
+        &KEYBOARD[0][TEXT]=Off&KEYBOARD[0][COMMAND]=page&KEYBOARD[0][DISABLED]=Y";
+    let off = call(&s, "imbot.message.add", body).body["result"]
+        .as_u64()
+        .unwrap();
+    let disabled = json!({"user": 2, "dialog": "chat7", "command": "page", "message_id": off});
+    let refused = s.json("/__control/command", &disabled.to_string());
+    refused.assert_error(400, "WRONG_REQUEST");
+    assert_eq!(refused.body["error_description"], "The button is disabled");
 
     // Without a message: the command is written in the dialog as the user.
     let written = s.json(

@@ -374,5 +374,10 @@ mod tests {
             read(&form, Some(43)).unwrap_err(),
             PortalError::KeyboardOversize
         );
+        let form = format!("MENU[0][TEXT]={long}&MENU[0][COMMAND]=x");
+        assert_eq!(
+            read(&form, Some(43)).unwrap_err(),
+            PortalError::MenuOversize
+        );
     }
 }
