@@ -773,3 +773,50 @@ fn the_command_control_call_follows_the_control_apis_access_rules() {
     let sent = s.json("/__control/command?token=s3cret", &body);
     assert!(sent.body["result"].is_u64(), "{sent:?}");
 }
+
+#[test]
+fn commands_are_in_the_world_dump_and_a_world_file_brings_them_back() {
+    let (s, live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move&COMMON=Y");
+    let dump = s.get("/__control/world?secrets=1").body.clone();
+    let command = &dump["commands"][0];
+    assert_eq!(command["id"], id);
+    assert_eq!(command["bot"], 39);
+    assert_eq!(command["command"], "move");
+    assert_eq!(command["common"], true);
+    assert_eq!(command["handler"], sink.url);
+    assert_eq!(
+        command["lang"],
+        json!([{"language_id": "en", "title": "Move", "params": "steps"}])
+    );
+
+    // Reset (no commands), then load the dump: the command is back, with
+    // its handler, and the next one takes the next id.
+    assert_eq!(s.json("/__control/reset", "").body["result"], true);
+    let body = format!("{DEMO}&COMMAND_ID={id}");
+    call(&s, "imbot.command.unregister", &body).assert_error(400, "COMMAND_ID_ERROR");
+    let loaded = s.json("/__control/world", &dump.to_string());
+    assert_eq!(loaded.body["result"], true, "{loaded:?}");
+    post_as_user1(&s, "chat8", "/move 1");
+    assert_eq!(
+        sink.next()[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")],
+        "1"
+    );
+    let next = register(&s, &sink, "COMMAND=stop");
+    assert_eq!(next, id + 1);
+
+    // A command of no registered bot is refused, naming the entry.
+    let mut bad = dump.clone();
+    bad["commands"][0]["bot"] = json!(77);
+    let refused = s.json("/__control/world", &bad.to_string());
+    refused.assert_error(400, "WORLD_REFUSED");
+    assert!(
+        refused.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("commands[0]"),
+        "{refused:?}"
+    );
+    drop(live);
+}

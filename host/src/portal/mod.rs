@@ -29,7 +29,7 @@ use crate::state::{Answer, HostCommand, Op, PortalCall};
 
 pub(crate) use crate::portal_method::Actor;
 pub use crate::portal_method::PortalMethod;
-pub(crate) use dump::{apply_reactions, dump};
+pub(crate) use dump::{apply_commands, apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use methods::Step;
 pub(crate) use params::Params;

@@ -57,9 +57,11 @@ impl HostState {
     pub fn from_world(world: &World) -> Result<Self, WorldError> {
         let mut loaded = world.load(build_engine()?)?;
         portal::apply_reactions(&mut loaded.engine, world)?;
+        let mut registry = Registry::from_world(world);
+        portal::apply_commands(&mut registry, &loaded.engine, world)?;
         Ok(Self {
             engine: loaded.engine,
-            registry: Registry::from_world(world),
+            registry,
             apps: loaded.apps,
             webhook_bots: loaded.webhook_bots,
             events: Queues::default(),
