@@ -8,7 +8,8 @@
 //! - posting, reading and adding members need membership of the chat
 //!   (`ACCESS_ERROR`); a user id as `DIALOG_ID` opens a private dialog on
 //!   first use;
-//! - a message is deleted only by its author (`CANT_EDIT_MESSAGE`);
+//! - a message is deleted or updated only by its author
+//!   (`CANT_EDIT_MESSAGE`);
 //! - only a chat's owner removes other members; anyone may leave;
 //! - private dialogs take no member changes (`ACCESS_ERROR`).
 

@@ -1,4 +1,5 @@
-//! The world's own methods: messages, chats and bots, served statefully
+//! The world's own methods: messages (with keyboards, attachments and
+//! menus), chats, bots and their commands, served statefully
 //! through the engine's transitions with a portal's parameter names,
 //! answers and error codes.
 //!

@@ -1,6 +1,7 @@
-//! What the host keeps beside the engine: message texts, chat titles,
-//! owners and private dialogs, bot codes and names, and the counters that
-//! hand out new ids.
+//! What the host keeps beside the engine: message texts, keyboards,
+//! attachments and menus, chat titles, owners and private dialogs, bot
+//! codes and names, bots' commands and their handlers, and the counters
+//! that hand out new ids.
 
 use std::collections::BTreeMap;
 

@@ -8,8 +8,9 @@
 //!
 //! The value holds the engine (bots, chats, members, messages, likes,
 //! reactions and the retry window) and what the host keeps beside it: the
-//! world methods' registry (texts, titles, owners, private dialogs, bot
-//! codes and names, id counters), the application directory by client id,
+//! world methods' registry (texts, keyboards, attachments and menus,
+//! titles, owners, private dialogs, bot codes and names, commands and
+//! their handlers, id counters), the application directory by client id,
 //! the webhook-registered bots with their tokens and drivers, the bots'
 //! event queues, and the world the state was seeded from (its access
 //! tokens and webhooks). `apply` does no I/O, reads no clock and takes no
@@ -35,7 +36,8 @@ pub use command::{Answer, HostCommand, Op, PortalCall};
 pub struct HostState {
     /// Bots, chats, members, messages, likes, reactions, retry window.
     pub(crate) engine: Box<ServerEngine>,
-    /// Texts, titles, owners, dialogs, bot metadata, id counters.
+    /// Texts, keyboards, titles, owners, dialogs, bot metadata,
+    /// commands, id counters.
     pub(crate) registry: Registry,
     /// Applications by client id; their handles are the engine's.
     pub(crate) apps: Apps,
