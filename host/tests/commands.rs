@@ -820,3 +820,25 @@ fn commands_are_in_the_world_dump_and_a_world_file_brings_them_back() {
     );
     drop(live);
 }
+
+#[test]
+fn a_bots_commands_go_with_it_when_it_is_unregistered() {
+    let s = Server::default_world();
+    let hook = "/rest/1/w-demo";
+    let body =
+        "CLIENT_ID=gone.app&CODE=gone&PROPERTIES[NAME]=Gone&EVENT_HANDLER=http://127.0.0.1:9/e";
+    let bot = s.form(&format!("{hook}/imbot.register"), body).body["result"]
+        .as_u64()
+        .unwrap();
+    let body = format!(
+        "CLIENT_ID=gone.app&BOT_ID={bot}&COMMAND=bye&EVENT_COMMAND_ADD=http://127.0.0.1:9/c&{LANG}"
+    );
+    let command = s.form(&format!("{hook}/imbot.command.register"), &body);
+    let command = command.body["result"].as_u64().unwrap();
+    let body = format!("CLIENT_ID=gone.app&BOT_ID={bot}");
+    s.form(&format!("{hook}/imbot.unregister"), &body)
+        .assert_true();
+    let body = format!("CLIENT_ID=gone.app&COMMAND_ID={command}");
+    s.form(&format!("{hook}/imbot.command.unregister"), &body)
+        .assert_error(400, "COMMAND_ID_ERROR");
+}
