@@ -29,6 +29,11 @@ pub(crate) fn command_add(st: &HostState, id: u64, at_ms: u64) -> Vec<Delivery> 
         return Vec::new();
     };
     let text = message.text.as_deref().unwrap_or_default();
+    let names = called(text);
+    // Most messages call nothing: no allocation for them.
+    if names.is_empty() || st.registry.commands.is_empty() {
+        return Vec::new();
+    }
     let call = Call {
         message: id,
         chat: message.chat,
@@ -36,7 +41,7 @@ pub(crate) fn command_add(st: &HostState, id: u64, at_ms: u64) -> Vec<Delivery> 
         text: text.to_owned(),
         context: "TEXTAREA",
     };
-    let found = matching(st, &call, &called(text), None);
+    let found = matching(st, &call, &names, None);
     command_deliveries(st, &call, &found, at_ms)
 }
 
