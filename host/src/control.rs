@@ -125,7 +125,95 @@ pub(crate) async fn post_as_user(State(live): State<Arc<LiveHost>>, body: Bytes)
     ];
     let method = crate::portal::PortalMethod::UserMessageAdd;
     let command = crate::HostCommand::user_call(host.now_ms(), method, user, &params);
-    let (answer, _, wait) = match host.run(&command) {
+    run_as_user(&host, &command).await
+}
+
+/// What `POST /__control/command` takes: a user, a dialog (`chatN` or a
+/// user id), a command (with or without its `/`) and its parameters, and
+/// for a keyboard button's press, the message whose keyboard has it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandAs {
+    user: u32,
+    dialog: String,
+    command: String,
+    #[serde(default)]
+    params: String,
+    #[serde(default)]
+    message_id: Option<u64>,
+}
+
+/// `POST /__control/command`: sends a command as a user. With
+/// `message_id`, presses that message's keyboard button with the command
+/// (and parameters), as a user pressing it would; the message must be in
+/// `dialog` as the user sees it. Without, writes `/command params` in the
+/// dialog as the user's `im.message.add` would.
+pub(crate) async fn command_as_user(State(live): State<Arc<LiveHost>>, body: Bytes) -> Response {
+    let call = match serde_json::from_slice::<CommandAs>(&body) {
+        Ok(call) => call,
+        Err(e) => {
+            let body = json!({ "error": "WRONG_REQUEST", "error_description": e.to_string() });
+            return json(400, &body);
+        }
+    };
+    let Some(user) = imbot_like::UserId::new(call.user) else {
+        let body =
+            json!({ "error": "USER_ID_EMPTY", "error_description": "user must be positive" });
+        return json(400, &body);
+    };
+    let host = live.host();
+    let name = call.command.trim();
+    let name = name.strip_prefix('/').unwrap_or(name);
+    let (method, params) = match call.message_id {
+        Some(id) => {
+            if !in_dialog(&host, id, user.get(), &call.dialog) {
+                let body = json!({ "error": "ACCESS_ERROR",
+                    "error_description": "The message is not in that dialog" });
+                return json(400, &body);
+            }
+            let params = vec![
+                ("MESSAGE_ID", id.to_string()),
+                ("COMMAND", name.to_owned()),
+                ("COMMAND_PARAMS", call.params.clone()),
+            ];
+            (crate::portal::PortalMethod::ButtonPress, params)
+        }
+        None => {
+            let text = match call.params.as_str() {
+                "" => format!("/{name}"),
+                params => format!("/{name} {params}"),
+            };
+            let params = vec![("DIALOG_ID", call.dialog.clone()), ("MESSAGE", text)];
+            (crate::portal::PortalMethod::UserMessageAdd, params)
+        }
+    };
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let command = crate::HostCommand::user_call(host.now_ms(), method, user, &pairs);
+    run_as_user(&host, &command).await
+}
+
+/// Whether message `id` is in `dialog` (`chatN`, or the private dialog
+/// with a user id) as `user` sees it.
+fn in_dialog(host: &crate::Host, id: u64, user: u32, dialog: &str) -> bool {
+    let state = host.state();
+    let Some(message) = state.registry.messages.get(&id) else {
+        return false;
+    };
+    let dialog = dialog.trim();
+    if let Some(chat) = dialog.strip_prefix("chat") {
+        return chat.parse::<u32>() == Ok(message.chat);
+    }
+    let pair = dialog
+        .parse::<u32>()
+        .map(|other| crate::portal::dialog_key(user, other));
+    pair.ok()
+        .and_then(|pair| state.registry.dialogs.get(&pair))
+        .is_some_and(|&chat| chat == message.chat)
+}
+
+/// Runs a user's command and answers as `POST /__control/post` does.
+async fn run_as_user(host: &crate::Host, command: &crate::HostCommand) -> Response {
+    let (answer, _, wait) = match host.run(command) {
         Ok(ran) => ran,
         Err(e) => return crate::reply::error(e),
     };

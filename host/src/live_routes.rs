@@ -52,6 +52,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         )
         .route("/__control/reset", post(control::reset))
         .route("/__control/post", post(control::post_as_user))
+        .route("/__control/command", post(control::command_as_user))
         .route("/__control/deliveries", get(control::deliveries))
         .route("/__cluster/status", get(cluster::status))
         .route("/__cluster/learner", post(cluster::learner))

@@ -59,13 +59,38 @@ portal_methods! {
     BotUnregister = "imbot.unregister", "imbot", Bot;
     BotList = "imbot.bot.list", "imbot", Bot;
     DialogMessagesGet = "im.dialog.messages.get", "im", User;
+    BotMessageUpdate = "imbot.message.update", "imbot", Bot;
+    UserMessageUpdate = "im.message.update", "im", User;
+    CommandRegister = "imbot.command.register", "imbot", Bot;
+    CommandUnregister = "imbot.command.unregister", "imbot", Bot;
+    CommandUpdate = "imbot.command.update", "imbot", Bot;
+    CommandAnswer = "imbot.command.answer", "imbot", Bot;
+    ButtonPress = "keyboard button press", "im", User;
 }
 
 impl PortalMethod {
-    /// The method with this lower-case name.
+    /// The REST method with this lower-case name. A keyboard button's
+    /// press is no REST method (a user presses it on the page or through
+    /// the control API), so no name finds it.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|m| m.name() == name)
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|&m| m != Self::ButtonPress)
+            .find(|m| m.name() == name)
+    }
+
+    /// Whether it is one of the `imbot.command.*` methods.
+    #[must_use]
+    pub const fn is_command(self) -> bool {
+        matches!(
+            self,
+            Self::CommandRegister
+                | Self::CommandUnregister
+                | Self::CommandUpdate
+                | Self::CommandAnswer
+        )
     }
 
     /// The method's position in `0..COUNT`.

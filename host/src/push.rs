@@ -6,6 +6,8 @@
 //! | event | when | to |
 //! | --- | --- | --- |
 //! | `ONIMBOTMESSAGEADD` | a message in a private dialog with the bot, or in a group chat the bot is in when it is mentioned (`[USER=id]`) or is a supervisor (`TYPE=S`) | the bot, unless it wrote the message |
+//! | `ONIMBOTMESSAGEUPDATE` | a message the bot would hear (as for `ONIMBOTMESSAGEADD`) is updated | the bot, unless it updated the message |
+//! | `ONIMCOMMANDADD` | a message names the bot's command on a line of its own (`/name params`), or a user presses a keyboard button with the command | the application's handler, once for all its commands the message calls |
 //! | `ONIMBOTJOINCHAT` | the bot is added to a chat, or a private dialog with it opens | the bot |
 //! | `ONIMBOTMESSAGEDELETE` | a message is deleted in a chat the bot is in | each bot of the chat but the one deleting |
 //! | `ONIMBOTDELETE` | the bot is unregistered | the bot |
@@ -18,6 +20,8 @@
 //! none): `application_token` is derived from the bot's client id, and
 //! `domain` is the host's own address, which the edge fills in.
 
+mod commands;
+
 use std::collections::BTreeMap;
 
 use imbot_like::{BotId, IdempotencyKey};
@@ -27,6 +31,10 @@ use crate::state::HostState;
 
 /// A new message in a dialog the bot hears.
 pub const MESSAGE_ADD: &str = "ONIMBOTMESSAGEADD";
+/// A message the bot hears was updated.
+pub const MESSAGE_UPDATE: &str = "ONIMBOTMESSAGEUPDATE";
+/// A message or a keyboard button called the bot's command.
+pub const COMMAND_ADD: &str = "ONIMCOMMANDADD";
 /// The bot joined a chat or a dialog opened.
 pub const JOIN_CHAT: &str = "ONIMBOTJOINCHAT";
 /// A message was deleted.
@@ -40,8 +48,10 @@ const HANDLERS: [(&str, &str); 5] = [
     (JOIN_CHAT, "EVENT_WELCOME_MESSAGE"),
     (MESSAGE_DELETE, "EVENT_MESSAGE_DELETE"),
     (BOT_DELETE, "EVENT_BOT_DELETE"),
-    ("ONIMBOTMESSAGEUPDATE", "EVENT_MESSAGE_UPDATE"),
+    (MESSAGE_UPDATE, "EVENT_MESSAGE_UPDATE"),
 ];
+
+pub(crate) use commands::{Press, command_add, command_press};
 
 /// One request to a bot's handler.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +82,14 @@ pub(crate) fn handlers(params: &Params) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The `ONIMBOTMESSAGEADD` deliveries of message `id`, just posted.
-pub(crate) fn message_add(st: &HostState, id: u64, at_ms: u64) -> Vec<Delivery> {
+/// The `event` (`ONIMBOTMESSAGEADD` or `ONIMBOTMESSAGEUPDATE`)
+/// deliveries of message `id`, just posted or updated.
+pub(crate) fn message_event(
+    st: &HostState,
+    id: u64,
+    event: &'static str,
+    at_ms: u64,
+) -> Vec<Delivery> {
     let Some(message) = st.registry.messages.get(&id) else {
         return Vec::new();
     };
@@ -85,7 +101,7 @@ pub(crate) fn message_add(st: &HostState, id: u64, at_ms: u64) -> Vec<Delivery> 
         .filter_map(|bot| {
             let mut fields = message_params(st, id, message, bot);
             fields.extend(user_fields(st, message.author));
-            build(st, bot, MESSAGE_ADD, message.author, at_ms, fields)
+            build(st, bot, event, message.author, at_ms, fields)
         })
         .collect()
 }

@@ -30,6 +30,49 @@ pub struct World {
     /// Messages with their chat, author and initial likes.
     #[serde(default)]
     pub messages: Vec<MessageSpec>,
+    /// Slash commands registered by bots (`imbot.command.register`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<CommandSpec>,
+}
+
+/// A bot's slash command.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    /// The command id.
+    pub id: u32,
+    /// The bot it belongs to (of the bot's application).
+    pub bot: u32,
+    /// The command, without its `/`.
+    pub command: String,
+    /// `ONIMCOMMANDADD`'s handler for the bot's application (the last
+    /// command of an application in the file names it).
+    pub handler: String,
+    /// `COMMON=Y`: heard in every chat.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub common: bool,
+    /// `HIDDEN=Y`: left out of the list users pick from.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+    /// `EXTRANET_SUPPORT=Y`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extranet_support: bool,
+    /// `LANG`: each language's title and parameter hint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lang: Vec<CommandLang>,
+}
+
+/// A command's title in one language.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandLang {
+    /// The language id, lower case (`en`).
+    pub language_id: String,
+    /// The title.
+    pub title: String,
+    /// The parameter hint.
+    #[serde(default)]
+    pub params: String,
 }
 
 /// An application.
@@ -146,6 +189,16 @@ pub struct MessageSpec {
     /// bots that set it (see `portal`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub reactions: std::collections::BTreeMap<String, Vec<u32>>,
+    /// Its keyboard: the buttons as `imbot.message.add` checked them
+    /// (taken as given from a world file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyboard: Option<serde_json::Value>,
+    /// Its attachment, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<serde_json::Value>,
+    /// Its menu's items, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub menu: Option<serde_json::Value>,
 }
 
 /// Why a world was refused, naming the offending entry.
@@ -216,14 +269,15 @@ impl World {
     }
 
     /// Which parts of the world differ from `other`, if any: `apps`,
-    /// `webhooks`, `bots`, `chats`, `messages`.
+    /// `webhooks`, `bots`, `chats`, `messages`, `commands`.
     #[must_use]
     pub fn differences(&self, other: &World) -> Option<String> {
         let (a, b) = (serde_json::to_value(self), serde_json::to_value(other));
         let (Ok(a), Ok(b)) = (a, b) else {
             return Some("its encoding".into());
         };
-        let differing: Vec<&str> = ["apps", "webhooks", "bots", "chats", "messages"]
+        let parts = ["apps", "webhooks", "bots", "chats", "messages", "commands"];
+        let differing: Vec<&str> = parts
             .into_iter()
             .filter(|part| a.get(part) != b.get(part))
             .collect();

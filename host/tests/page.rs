@@ -88,3 +88,62 @@ fn the_page_shows_a_like_made_over_rest_and_no_secret() {
         assert!(!dom.contains(secret), "{secret} in the DOM:\n{dom}");
     }
 }
+
+#[test]
+fn the_page_shows_a_messages_keyboard_attachment_and_menu() {
+    let Some(browser) = chromium() else {
+        let needed = std::env::var_os("PAGE_TEST_NEEDS_BROWSER").is_some_and(|v| v == "1");
+        assert!(
+            !needed,
+            "PAGE_TEST_NEEDS_BROWSER=1 but no chromium binary on PATH"
+        );
+        eprintln!(
+            "SKIPPED: the_page_shows_a_messages_keyboard_attachment_and_menu: no chromium binary on PATH"
+        );
+        return;
+    };
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Pick+a+page\
+        &KEYBOARD[0][TEXT]=Next+page&KEYBOARD[0][COMMAND]=page&KEYBOARD[0][COMMAND_PARAMS]=2\
+        &KEYBOARD[1][TEXT]=Docs&KEYBOARD[1][LINK]=https://example.org\
+        &ATTACH[0][MESSAGE]=Attached+note&MENU[0][TEXT]=Help+me&MENU[0][COMMAND]=help";
+    let posted = s.form("/rest/imbot.message.add", body);
+    assert_eq!(posted.body["result"], 4, "{posted:?}");
+    let profile = std::env::temp_dir().join(format!("portal-keyboard-{}", std::process::id()));
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=3000", "--dump-dom"])
+        .arg(s.url("/"))
+        .output()
+        .expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains(r#"data-command="page" data-params="2">Next page</button>"#),
+        "no button in the DOM:\n{dom}"
+    );
+    assert!(
+        dom.contains(r#"href="https://example.org""#),
+        "no link button in the DOM:\n{dom}"
+    );
+    assert!(
+        dom.contains("Attached note"),
+        "no attachment in the DOM:\n{dom}"
+    );
+    assert!(dom.contains("menu: Help me"), "no menu in the DOM:\n{dom}");
+    assert!(
+        dom.contains(r#"id="press-user""#),
+        "no user to press as:\n{dom}"
+    );
+}

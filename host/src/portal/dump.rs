@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use imbot_like::{BotId, MessageId, Reaction, ReactionRequest, ServerEngine, UserId};
 
-use super::registry::State;
+use super::registry::{CommandMeta, State};
 use crate::state::HostState;
 use crate::world::{World, WorldError};
 
@@ -17,7 +17,86 @@ pub(crate) fn dump(st: &HostState) -> World {
     world.bots = from_values(bots(st));
     world.chats = from_values(chats(&st.registry, &st.engine));
     world.messages = from_values(messages(&st.registry, &st.engine));
+    world.commands = from_values(commands(&st.registry));
     world
+}
+
+/// The registered commands, each with its application's handler.
+fn commands(state: &State) -> Vec<Value> {
+    state
+        .commands
+        .iter()
+        .map(|(&id, c)| {
+            let handler = state.command_handlers.get(&c.app).cloned();
+            let lang: Vec<Value> = c
+                .lang
+                .iter()
+                .map(|(language, title, params)| {
+                    json!({ "language_id": language, "title": title, "params": params })
+                })
+                .collect();
+            json!({
+                "id": id,
+                "bot": c.bot,
+                "command": c.command,
+                "handler": handler.unwrap_or_default(),
+                "common": c.common,
+                "hidden": c.hidden,
+                "extranet_support": c.extranet,
+                "lang": lang,
+            })
+        })
+        .collect()
+}
+
+/// Sets a world's commands after the engine loaded its bots: each
+/// command's bot must be registered, its id positive and unique, its name
+/// and handler (an http(s) URL) given.
+pub(crate) fn apply_commands(
+    state: &mut State,
+    engine: &ServerEngine,
+    world: &World,
+) -> Result<(), WorldError> {
+    for (i, spec) in world.commands.iter().enumerate() {
+        let entry = format!("commands[{i}] (id {})", spec.id);
+        let refuse = |why: &str| WorldError(format!("{entry}: {why}"));
+        let app = BotId::new(spec.bot)
+            .and_then(|bot| engine.bot_owner(bot))
+            .ok_or_else(|| refuse("its bot is not a registered bot"))?;
+        let name = spec.command.trim();
+        let name = name.strip_prefix('/').unwrap_or(name);
+        let url = spec.handler.trim();
+        if spec.id == 0 || state.commands.contains_key(&spec.id) {
+            return Err(refuse("the id is zero or used twice"));
+        }
+        if name.is_empty() || !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(refuse("a command needs a name and an http(s) handler"));
+        }
+        let lang = spec
+            .lang
+            .iter()
+            .map(|l| {
+                (
+                    l.language_id.to_ascii_lowercase(),
+                    l.title.clone(),
+                    l.params.clone(),
+                )
+            })
+            .collect();
+        let meta = CommandMeta {
+            bot: spec.bot,
+            app: app.0,
+            command: name.to_owned(),
+            common: spec.common,
+            hidden: spec.hidden,
+            extranet: spec.extranet_support,
+            lang,
+        };
+        state.commands.insert(spec.id, meta);
+        state.command_handlers.insert(app.0, url.to_owned());
+        state.next_command = state.next_command.max(spec.id.saturating_add(1));
+    }
+    Ok(())
 }
 
 /// Reads world entries built as JSON, so that fields added to the world
@@ -99,14 +178,25 @@ fn messages(state: &State, engine: &ServerEngine) -> Vec<Value> {
                     reactions.insert(group.reaction().code().to_owned(), json!(users));
                 }
             }
-            Some(json!({
+            let mut entry = json!({
                 "id": id,
                 "chat": meta.chat,
                 "author": meta.author,
                 "likes": likes,
                 "text": meta.text,
                 "reactions": reactions,
-            }))
+            });
+            let rich = &meta.rich;
+            for (name, text) in [
+                ("keyboard", &rich.keyboard),
+                ("attach", &rich.attach),
+                ("menu", &rich.menu),
+            ] {
+                if let Some(value) = text.as_deref().and_then(|t| serde_json::from_str(t).ok()) {
+                    entry[name] = value;
+                }
+            }
+            Some(entry)
         })
         .collect()
 }

@@ -52,6 +52,35 @@ pub enum PortalError {
     /// `LAST_ID_STRING`: `im.dialog.messages.get` with a `LAST_ID` of
     /// other than digits.
     LastIdString,
+    /// `KEYBOARD_ERROR`: `KEYBOARD` has no valid button, or a user's
+    /// message carries one.
+    KeyboardError,
+    /// `KEYBOARD_OVERSIZE`: the keyboard's JSON reaches 60 000 bytes.
+    KeyboardOversize,
+    /// `ATTACH_ERROR`: `ATTACH` has no valid block.
+    AttachError,
+    /// `ATTACH_OVERSIZE`: the attachment's JSON reaches 60 000 bytes.
+    AttachOversize,
+    /// `MENU_ERROR`: `MENU` has no valid item, or a user's message
+    /// carries one.
+    MenuError,
+    /// `MENU_OVERSIZE`: the menu's JSON reaches 60 000 bytes.
+    MenuOversize,
+    /// `COMMAND_ERROR`: `imbot.command.register` without `COMMAND`.
+    CommandError,
+    /// `COMMAND_ID_ERROR`: no command with that `COMMAND_ID` (or
+    /// `COMMAND`).
+    CommandIdError,
+    /// `APP_ID_ERROR`: the command belongs to another application.
+    CommandAppIdError,
+    /// `EVENT_COMMAND_ADD_ERROR`: no `EVENT_COMMAND_ADD`, or not an
+    /// http(s) URL; the text says which.
+    EventCommandAddError(&'static str),
+    /// `LANG_ERROR`: `imbot.command.register` without `LANG`.
+    LangError,
+    /// `MESSAGE_ID_EMPTY`: `imbot.command.answer` without a valid
+    /// `MESSAGE_ID`.
+    MessageIdEmpty,
     /// `WRONG_REQUEST`: the change could not be made (a full table, a
     /// member already present or absent); the text says which.
     WrongRequest(&'static str),
@@ -80,6 +109,18 @@ impl PortalError {
             Self::MaxCountError => "MAX_COUNT_ERROR",
             Self::FirstIdString => "FIRST_ID_STRING",
             Self::LastIdString => "LAST_ID_STRING",
+            Self::KeyboardError => "KEYBOARD_ERROR",
+            Self::KeyboardOversize => "KEYBOARD_OVERSIZE",
+            Self::AttachError => "ATTACH_ERROR",
+            Self::AttachOversize => "ATTACH_OVERSIZE",
+            Self::MenuError => "MENU_ERROR",
+            Self::MenuOversize => "MENU_OVERSIZE",
+            Self::CommandError => "COMMAND_ERROR",
+            Self::CommandIdError => "COMMAND_ID_ERROR",
+            Self::CommandAppIdError => "APP_ID_ERROR",
+            Self::EventCommandAddError(_) => "EVENT_COMMAND_ADD_ERROR",
+            Self::LangError => "LANG_ERROR",
+            Self::MessageIdEmpty => "MESSAGE_ID_EMPTY",
             Self::WrongRequest(_) => "WRONG_REQUEST",
         }
     }
@@ -108,7 +149,18 @@ impl PortalError {
             Self::MaxCountError => "Has reached the maximum number of bots for application",
             Self::FirstIdString => "First ID can't be string",
             Self::LastIdString => "Last ID can't be string",
-            Self::WrongRequest(why) => why,
+            Self::KeyboardError => "Incorrect keyboard params",
+            Self::KeyboardOversize => "You have exceeded the maximum allowable size of keyboard",
+            Self::AttachError => "Incorrect attach params",
+            Self::AttachOversize => "You have exceeded the maximum allowable size of attach",
+            Self::MenuError => "Incorrect menu params",
+            Self::MenuOversize => "You have exceeded the maximum allowable size of menu",
+            Self::CommandError => "Command isn't specified",
+            Self::CommandIdError => "Command not found",
+            Self::CommandAppIdError => "Command was installed by another rest application",
+            Self::LangError => "Lang set can't be empty",
+            Self::MessageIdEmpty => "Message ID can't be empty",
+            Self::EventCommandAddError(why) | Self::WrongRequest(why) => why,
         }
     }
 

@@ -8,7 +8,8 @@
 //! - posting, reading and adding members need membership of the chat
 //!   (`ACCESS_ERROR`); a user id as `DIALOG_ID` opens a private dialog on
 //!   first use;
-//! - a message is deleted only by its author (`CANT_EDIT_MESSAGE`);
+//! - a message is deleted or updated only by its author
+//!   (`CANT_EDIT_MESSAGE`);
 //! - only a chat's owner removes other members; anyone may leave;
 //! - private dialogs take no member changes (`ACCESS_ERROR`).
 
@@ -20,7 +21,8 @@ use serde_json::{Value, json};
 
 use super::errors::PortalError;
 use super::params::Params;
-use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, pair};
+use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, Rich, pair};
+use super::rich::Fields;
 use super::{Caller, PortalMethod};
 use crate::auth::WebhookKey;
 use crate::identity::WebhookBot;
@@ -29,7 +31,7 @@ use crate::state::HostState;
 use crate::state::command::EngineCommand;
 
 /// A method's answer: the `result` value, or the error.
-type Answer = Result<Value, PortalError>;
+pub(super) type Answer = Result<Value, PortalError>;
 
 /// The longest text kept for a message, in bytes (longer is cut at a
 /// character boundary).
@@ -37,12 +39,12 @@ const MAX_TEXT: usize = 20_000;
 
 /// One call's view of the host's state, and whether the call changed it.
 pub(crate) struct Step<'a> {
-    st: &'a mut HostState,
-    params: &'a Params,
+    pub(super) st: &'a mut HostState,
+    pub(super) params: &'a Params,
     /// Randomness for a new bot token (`None`: derived from the id).
     entropy: Option<u64>,
     /// The call's time, for the events it pushes.
-    at_ms: u64,
+    pub(super) at_ms: u64,
     /// Whether the state changed.
     pub(crate) changed: bool,
     /// The events the call pushes to bots' handlers (see `push`).
@@ -83,6 +85,7 @@ impl<'a> Step<'a> {
                 self.register(None, Some((hook, client_id)))
             }
             (PortalMethod::BotList, _) => Ok(self.bot_list()),
+            (method, Caller::App(app)) if method.is_command() => self.command_call(method, *app),
             (method, Caller::App(app)) => {
                 let bot = self.bot(*app, method == PortalMethod::BotUnregister)?;
                 self.as_member(method, bot.get())
@@ -93,7 +96,7 @@ impl<'a> Step<'a> {
     }
 
     /// Applies one engine transition, noting that the state changed.
-    fn exec(&mut self, command: &EngineCommand) -> Result<(), CommandError> {
+    pub(super) fn exec(&mut self, command: &EngineCommand) -> Result<(), CommandError> {
         let result = self.st.engine.apply(command);
         if result.is_ok() {
             self.changed = true;
@@ -105,7 +108,11 @@ impl<'a> Step<'a> {
     fn as_member(&mut self, method: PortalMethod, actor: u32) -> Answer {
         use PortalMethod as M;
         match method {
-            M::BotMessageAdd | M::UserMessageAdd => self.message_add(actor),
+            M::BotMessageAdd => self.message_add(actor, true),
+            M::UserMessageAdd => self.message_add(actor, false),
+            M::BotMessageUpdate => self.message_update(actor, true),
+            M::UserMessageUpdate => self.message_update(actor, false),
+            M::ButtonPress => self.press(actor),
             M::BotMessageDelete | M::UserMessageDelete => self.message_delete(actor),
             M::BotChatAdd | M::UserChatAdd => self.chat_add(actor),
             M::BotChatUserAdd | M::UserChatUserAdd => self.chat_user_add(actor),
@@ -113,12 +120,17 @@ impl<'a> Step<'a> {
             M::BotChatLeave | M::UserChatLeave => self.chat_leave(actor),
             M::BotUnregister => self.unregister(actor),
             M::DialogMessagesGet => self.dialog_messages(actor),
-            M::BotRegister | M::BotList => Err(PortalError::WrongRequest("Wrong request")),
+            M::BotRegister
+            | M::BotList
+            | M::CommandRegister
+            | M::CommandUnregister
+            | M::CommandUpdate
+            | M::CommandAnswer => Err(PortalError::WrongRequest("Wrong request")),
         }
     }
 
     /// The acting bot: `BOT_ID`, or the application's lowest bot id.
-    fn bot(&self, app: Option<AppId>, required: bool) -> Result<BotId, PortalError> {
+    pub(super) fn bot(&self, app: Option<AppId>, required: bool) -> Result<BotId, PortalError> {
         let bot = match self.params.text("BOT_ID") {
             Some(text) => text.trim().parse::<BotId>().ok(),
             None if required => None,
@@ -138,32 +150,92 @@ impl<'a> Step<'a> {
         }
     }
 
-    /// `im.message.add`, `imbot.message.add`: the new message's id.
-    fn message_add(&mut self, actor: u32) -> Answer {
+    /// `im.message.add`, `imbot.message.add`: the new message's id. A
+    /// message that is not `SYSTEM=Y` calls the commands it names (see
+    /// `push::command_add`).
+    fn message_add(&mut self, actor: u32, bot: bool) -> Answer {
         let dialog = self.dialog()?;
         let text = self.params.text("MESSAGE").unwrap_or_default().trim();
         if text.is_empty() {
             return Err(PortalError::MessageEmpty);
         }
+        let rich = Fields::read(self.params, bot.then_some(actor))?.apply(&Rich::default());
         let next_chat = self.st.registry.next_chat;
         let chat = self.enter(dialog, actor, true)?;
-        let id = self.st.registry.next_message;
-        if let Err(e) = self.post(id, chat, actor) {
-            if self.st.registry.next_chat != next_chat {
-                self.close_new_dialog(chat, next_chat);
+        let id = match self.store_message(chat, actor, text, rich) {
+            Ok(id) => id,
+            Err(e) => {
+                if self.st.registry.next_chat != next_chat {
+                    self.close_new_dialog(chat, next_chat);
+                }
+                return Err(e);
             }
-            return Err(e);
+        };
+        if self.params.text("SYSTEM") != Some("Y") {
+            let called = push::command_add(self.st, id, self.at_ms);
+            self.deliveries.extend(called);
         }
+        Ok(json!(id))
+    }
+
+    /// Posts and keeps message `text` in `chat` by `actor`, pushing
+    /// `ONIMBOTMESSAGEADD` to the bots that hear it: its id.
+    pub(super) fn store_message(
+        &mut self,
+        chat: u32,
+        actor: u32,
+        text: &str,
+        rich: Rich,
+    ) -> Result<u64, PortalError> {
+        let id = self.st.registry.next_message;
+        self.post(id, chat, actor)?;
         let meta = MessageMeta {
             chat,
             author: actor,
             text: Some(cut(text).to_owned()),
+            rich,
         };
         self.st.registry.messages.insert(id, meta);
         self.st.registry.next_message = id.saturating_add(1);
-        let pushed = push::message_add(self.st, id, self.at_ms);
+        let pushed = push::message_event(self.st, id, push::MESSAGE_ADD, self.at_ms);
         self.deliveries.extend(pushed);
-        Ok(json!(id))
+        Ok(id)
+    }
+
+    /// `im.message.update`, `imbot.message.update`: `true`. The message
+    /// (`MESSAGE_ID`, or `ID`) must be the caller's own; `MESSAGE`,
+    /// `ATTACH`, `KEYBOARD` and `MENU` each replace the message's when
+    /// given (an empty or `N` one removes it). The bots that hear the
+    /// message get `ONIMBOTMESSAGEUPDATE`.
+    fn message_update(&mut self, actor: u32, bot: bool) -> Answer {
+        let id = self
+            .params
+            .text("MESSAGE_ID")
+            .or_else(|| self.params.text("ID"))
+            .and_then(|t| t.trim().parse::<MessageId>().ok())
+            .ok_or(PortalError::MessageIdError)?;
+        let meta = self.st.registry.messages.get(&id.get());
+        let meta = meta
+            .filter(|m| m.author == actor)
+            .ok_or(PortalError::CantEditMessage)?;
+        let fields = Fields::read(self.params, bot.then_some(actor))?;
+        let text = match self.params.text("MESSAGE").map(str::trim) {
+            Some("") => return Err(PortalError::MessageEmpty),
+            Some(text) => Some(cut(text).to_owned()),
+            None => None,
+        };
+        if text.is_none() && !fields.any() {
+            return Ok(json!(true));
+        }
+        let rich = fields.apply(&meta.rich);
+        if let Some(meta) = self.st.registry.messages.get_mut(&id.get()) {
+            meta.text = text.or(meta.text.take());
+            meta.rich = rich;
+        }
+        self.changed = true;
+        let pushed = push::message_event(self.st, id.get(), push::MESSAGE_UPDATE, self.at_ms);
+        self.deliveries.extend(pushed);
+        Ok(json!(true))
     }
 
     /// Posts message `id` in `chat` by `actor` in the engine.
@@ -364,12 +436,29 @@ impl<'a> Step<'a> {
             .and_then(|m| self.st.engine.likers(m))
             .map(|users| users.map(UserId::get).collect())
             .unwrap_or_default();
+        let mut params = json!({ "LIKE": likers });
+        let rich = &meta.rich;
+        for (name, text) in [
+            ("KEYBOARD", &rich.keyboard),
+            ("ATTACH", &rich.attach),
+            ("MENU", &rich.menu),
+        ] {
+            let value = text
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok());
+            match (name, value) {
+                // Portals list a message's attachments.
+                ("ATTACH", Some(attach)) => params[name] = json!([attach]),
+                (_, Some(value)) => params[name] = value,
+                (_, None) => {}
+            }
+        }
         json!({
             "id": id,
             "chat_id": meta.chat,
             "author_id": meta.author,
             "text": meta.text.as_deref().unwrap_or_default(),
-            "params": { "LIKE": likers },
+            "params": params,
         })
     }
 
@@ -536,6 +625,7 @@ impl<'a> Step<'a> {
             .map_err(|_| PortalError::BotIdError)?;
         self.deliveries.extend(pushed);
         self.st.registry.bots.remove(&bot);
+        self.st.registry.commands.retain(|_, c| c.bot != bot);
         self.st.webhook_bots.remove(id);
         Ok(json!(true))
     }
@@ -579,7 +669,12 @@ impl<'a> Step<'a> {
 
     /// The chat of a dialog the actor is a member of; a private dialog is
     /// opened when `open` and it does not exist yet.
-    fn enter(&mut self, dialog: Dialog, actor: u32, open: bool) -> Result<u32, PortalError> {
+    pub(super) fn enter(
+        &mut self,
+        dialog: Dialog,
+        actor: u32,
+        open: bool,
+    ) -> Result<u32, PortalError> {
         let chat = match dialog {
             Dialog::Chat(chat) => chat,
             Dialog::User(user) => match self.st.registry.dialogs.get(&pair(actor, user)) {
@@ -644,7 +739,7 @@ impl<'a> Step<'a> {
 
 /// A `DIALOG_ID`.
 #[derive(Debug, Clone, Copy)]
-enum Dialog {
+pub(super) enum Dialog {
     /// `chatN`.
     Chat(u32),
     /// A user id: the private dialog with that user.
@@ -673,20 +768,20 @@ fn members_of(st: &HostState, id: u32) -> Vec<u32> {
 /// The most members a chat holds (the server sizing's).
 const MAX_MEMBERS: usize = 128;
 
-fn chat_id(id: u32) -> Result<ChatId, PortalError> {
+pub(super) fn chat_id(id: u32) -> Result<ChatId, PortalError> {
     ChatId::new(id).ok_or(PortalError::ChatIdEmpty)
 }
 
-fn user_id(id: u32) -> Result<UserId, PortalError> {
+pub(super) fn user_id(id: u32) -> Result<UserId, PortalError> {
     UserId::new(id).ok_or(PortalError::UserIdEmpty)
 }
 
-fn message_id(id: u64) -> Result<MessageId, PortalError> {
+pub(super) fn message_id(id: u64) -> Result<MessageId, PortalError> {
     MessageId::new(id).ok_or(PortalError::WrongRequest("Message isn't added"))
 }
 
 /// `text` cut to [`MAX_TEXT`] bytes at a character boundary.
-fn cut(text: &str) -> &str {
+pub(super) fn cut(text: &str) -> &str {
     let mut end = text.len().min(MAX_TEXT);
     while !text.is_char_boundary(end) {
         end -= 1;

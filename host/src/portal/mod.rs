@@ -1,4 +1,5 @@
-//! The world's own methods: messages, chats and bots, served statefully
+//! The world's own methods: messages (with keyboards, attachments and
+//! menus), chats, bots and their commands, served statefully
 //! through the engine's transitions with a portal's parameter names,
 //! answers and error codes.
 //!
@@ -8,11 +9,13 @@
 //! under its lock, logged by a durable host before the answer, and a
 //! failed call changes nothing.
 
+mod commands;
 mod dump;
 mod errors;
 mod methods;
 mod params;
 mod registry;
+pub(crate) mod rich;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -27,11 +30,11 @@ use crate::state::{Answer, HostCommand, Op, PortalCall};
 
 pub(crate) use crate::portal_method::Actor;
 pub use crate::portal_method::PortalMethod;
-pub(crate) use dump::{apply_reactions, dump};
+pub(crate) use dump::{apply_commands, apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use methods::Step;
 pub(crate) use params::Params;
-pub(crate) use registry::{MessageMeta, State};
+pub(crate) use registry::{CommandMeta, MessageMeta, State, pair as dialog_key};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -79,6 +79,32 @@ impl Params {
             .all(|(name, value)| self.text(&name.to_ascii_uppercase()) == Some(value.as_str()))
     }
 
+    /// The structured value of `name` (upper case), as JSON: from nested
+    /// form names (`KEYBOARD[0][TEXT]=…`, or a JSON body's objects and
+    /// arrays, read the same way) or from one value holding JSON text
+    /// (`KEYBOARD=[{"TEXT":…}]`). An object whose keys are all indexes is
+    /// an array, in index order. `None`: the name is absent.
+    pub(crate) fn tree(&self, name: &str) -> Option<Value> {
+        let prefix = format!("{name}[");
+        let mut root = Value::Null;
+        let mut found = false;
+        for (key, values) in self.values.range(prefix.clone()..) {
+            let Some(path) = key.strip_prefix(&prefix) else {
+                break;
+            };
+            let Some(last) = values.last() else { continue };
+            found = true;
+            let segments: Vec<&str> = path.trim_end_matches(']').split("][").collect();
+            insert(&mut root, &segments, Value::String(last.clone()));
+        }
+        if found {
+            return Some(arrays(root));
+        }
+        let text = self.text(name)?;
+        let parsed = serde_json::from_str::<Value>(text).map(scalars_as_text);
+        Some(parsed.unwrap_or_else(|_| Value::String(text.into())))
+    }
+
     fn push(&mut self, name: String, value: String) {
         self.values.entry(name).or_default().push(value);
     }
@@ -108,9 +134,16 @@ impl Params {
         match value {
             Value::Array(items) => {
                 self.values.remove(name);
-                for item in items {
-                    if let Some(text) = scalar(item) {
-                        self.push(name.to_owned(), text);
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::Array(_) | Value::Object(_) => {
+                            self.apply_json(&format!("{name}[{i}]"), item);
+                        }
+                        _ => {
+                            if let Some(text) = scalar(item) {
+                                self.push(name.to_owned(), text);
+                            }
+                        }
                     }
                 }
             }
@@ -126,6 +159,60 @@ impl Params {
                 }
             }
         }
+    }
+}
+
+/// Puts `value` at `path` in `node`, making objects on the way.
+fn insert(node: &mut Value, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *node = value;
+        return;
+    };
+    if !node.is_object() {
+        *node = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = node {
+        let child = map.entry((*first).to_owned()).or_insert(Value::Null);
+        insert(child, rest, value);
+    }
+}
+
+/// `node` with its numbers and booleans as text, as a JSON body's are
+/// read (`true` is `Y`); `null` stays.
+fn scalars_as_text(node: Value) -> Value {
+    match node {
+        Value::Array(items) => Value::Array(items.into_iter().map(scalars_as_text).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.to_ascii_uppercase(), scalars_as_text(v)))
+                .collect(),
+        ),
+        Value::Null => Value::Null,
+        other => scalar(&other).map_or(Value::Null, Value::String),
+    }
+}
+
+/// `node` with every object whose keys are all indexes turned into an
+/// array in index order.
+fn arrays(node: Value) -> Value {
+    match node {
+        Value::Object(map) => {
+            let indexed = !map.is_empty()
+                && map
+                    .keys()
+                    .all(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()));
+            if indexed {
+                let mut items: Vec<(u64, Value)> = map
+                    .into_iter()
+                    .map(|(k, v)| (k.parse().unwrap_or(u64::MAX), arrays(v)))
+                    .collect();
+                items.sort_by_key(|(i, _)| *i);
+                Value::Array(items.into_iter().map(|(_, v)| v).collect())
+            } else {
+                Value::Object(map.into_iter().map(|(k, v)| (k, arrays(v))).collect())
+            }
+        }
+        other => other,
     }
 }
 
@@ -177,6 +264,34 @@ mod tests {
             assert_eq!(params.text("PROPERTIES[NAME]"), Some("Echo bot"));
             assert_eq!(params.text("MESSAGE"), Some("b"));
         }
+    }
+
+    #[test]
+    fn nested_form_names_json_and_json_text_give_the_same_tree() {
+        let form = "KEYBOARD[0][TEXT]=Yes&KEYBOARD[0][COMMAND]=vote&KEYBOARD[1][TYPE]=NEWLINE\
+                    &KEYBOARD[10][TEXT]=Late&KEYBOARD[10][LINK]=https://x";
+        let json = br#"{"KEYBOARD":[{"TEXT":"Yes","COMMAND":"vote"},{"TYPE":"NEWLINE"},
+                       {"TEXT":"Late","LINK":"https://x"}]}"#;
+        let text = r#"KEYBOARD=[{"text":"Yes","COMMAND":"vote"},{"TYPE":"NEWLINE"},{"TEXT":"Late","LINK":"https://x"}]"#;
+        let expected = serde_json::json!([
+            {"TEXT": "Yes", "COMMAND": "vote"},
+            {"TYPE": "NEWLINE"},
+            {"TEXT": "Late", "LINK": "https://x"}
+        ]);
+        let from_form = Params::read(None, &HeaderMap::new(), form.as_bytes()).unwrap();
+        let from_json = Params::read(None, &HeaderMap::new(), json).unwrap();
+        let mut from_text = Params::default();
+        from_text.apply_form(&text.replace('&', "%26")).unwrap();
+        for params in [&from_form, &from_json, &from_text] {
+            assert_eq!(params.tree("KEYBOARD"), Some(expected.clone()));
+        }
+        assert_eq!(from_form.tree("MENU"), None);
+        let mut numbers = Params::default();
+        numbers
+            .apply_form(r#"KEYBOARD=[{"COMMAND_PARAMS":2,"BLOCK":true}]"#)
+            .unwrap();
+        let expected = serde_json::json!([{"COMMAND_PARAMS": "2", "BLOCK": "Y"}]);
+        assert_eq!(numbers.tree("KEYBOARD"), Some(expected));
     }
 
     #[test]

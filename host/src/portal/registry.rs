@@ -1,10 +1,12 @@
-//! What the host keeps beside the engine: message texts, chat titles,
-//! owners and private dialogs, bot codes and names, and the counters that
-//! hand out new ids.
+//! What the host keeps beside the engine: message texts, keyboards,
+//! attachments and menus, chat titles, owners and private dialogs, bot
+//! codes and names, bots' commands and their handlers, and the counters
+//! that hand out new ids.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::world::World;
 
@@ -46,6 +48,39 @@ pub(crate) struct MessageMeta {
     pub(crate) author: u32,
     /// Its text (`None` for a message from a world file without one).
     pub(crate) text: Option<String>,
+    /// Its keyboard, attachment and menu, as checked JSON text.
+    pub(crate) rich: Rich,
+}
+
+/// What a message carries besides its text, each as the JSON text of
+/// the checked value (see `rich`): `None` when it has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Rich {
+    /// `KEYBOARD`: the buttons, in order.
+    pub(crate) keyboard: Option<String>,
+    /// `ATTACH`: the attachment.
+    pub(crate) attach: Option<String>,
+    /// `MENU`: the menu's items, in order.
+    pub(crate) menu: Option<String>,
+}
+
+/// A command a bot registered with `imbot.command.register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CommandMeta {
+    /// The bot it belongs to.
+    pub(crate) bot: u32,
+    /// The application that registered it (the bot's).
+    pub(crate) app: u32,
+    /// The command, without its leading `/`; matched case-sensitively.
+    pub(crate) command: String,
+    /// `COMMON=Y`: heard in every chat, not only the bot's own.
+    pub(crate) common: bool,
+    /// `HIDDEN=Y`: left out of the command list users see.
+    pub(crate) hidden: bool,
+    /// `EXTRANET_SUPPORT=Y`.
+    pub(crate) extranet: bool,
+    /// `LANG`: language id (lower case), title and parameter hint.
+    pub(crate) lang: Vec<(String, String, String)>,
 }
 
 /// The registry: part of the host's state.
@@ -59,12 +94,18 @@ pub(crate) struct State {
     pub(crate) dialogs: BTreeMap<(u32, u32), u32>,
     /// Every stored message, by id.
     pub(crate) messages: BTreeMap<u64, MessageMeta>,
+    /// Every registered command, by id.
+    pub(crate) commands: BTreeMap<u32, CommandMeta>,
+    /// Each application's `ONIMCOMMANDADD` handler (the last registered).
+    pub(crate) command_handlers: BTreeMap<u32, String>,
     /// The next bot (user) id.
     pub(crate) next_user: u32,
     /// The next chat id.
     pub(crate) next_chat: u32,
     /// The next message id.
     pub(crate) next_message: u64,
+    /// The next command id.
+    pub(crate) next_command: u32,
 }
 
 impl State {
@@ -105,6 +146,11 @@ impl State {
                 chat: message.chat,
                 author: message.author,
                 text: message.text.clone(),
+                rich: Rich {
+                    keyboard: message.keyboard.as_ref().map(Value::to_string),
+                    attach: message.attach.as_ref().map(Value::to_string),
+                    menu: message.menu.as_ref().map(Value::to_string),
+                },
             };
             state.messages.insert(message.id, meta);
         }
@@ -119,6 +165,7 @@ impl State {
             .keys()
             .max()
             .map_or(1, |&id| id.saturating_add(1));
+        state.next_command = 1;
         state
     }
 }

@@ -8,9 +8,9 @@
 //!
 //! The value holds the engine (bots, chats, members, messages, likes,
 //! reactions) and what the host keeps beside it: each caller's retry
-//! window, the
-//! world methods' registry (texts, titles, owners, private dialogs, bot
-//! codes and names, id counters), the application directory by client id,
+//! window, the world methods' registry (texts, keyboards, attachments and
+//! menus, titles, owners, private dialogs, bot codes and names, commands
+//! and their handlers, id counters), the application directory by client id,
 //! the webhook-registered bots with their tokens and drivers, the bots'
 //! event queues, and the world the state was seeded from (its access
 //! tokens and webhooks). `apply` does no I/O, reads no clock and takes no
@@ -40,7 +40,8 @@ pub use retries::Keyed;
 pub struct HostState {
     /// Bots, chats, members, messages, likes, reactions, retry window.
     pub(crate) engine: Box<ServerEngine>,
-    /// Texts, titles, owners, dialogs, bot metadata, id counters.
+    /// Texts, keyboards, titles, owners, dialogs, bot metadata,
+    /// commands, id counters.
     pub(crate) registry: Registry,
     /// Applications by client id; their handles are the engine's.
     pub(crate) apps: Apps,
@@ -64,9 +65,11 @@ impl HostState {
     pub fn from_world(world: &World) -> Result<Self, WorldError> {
         let mut loaded = world.load(build_engine()?)?;
         portal::apply_reactions(&mut loaded.engine, world)?;
+        let mut registry = Registry::from_world(world);
+        portal::apply_commands(&mut registry, &loaded.engine, world)?;
         Ok(Self {
             engine: loaded.engine,
-            registry: Registry::from_world(world),
+            registry,
             apps: loaded.apps,
             webhook_bots: loaded.webhook_bots,
             events: Queues::default(),

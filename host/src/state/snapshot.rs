@@ -31,7 +31,7 @@ use super::retries::{Retries, RetriesSection};
 /// The file's first four bytes.
 pub const MAGIC: [u8; 4] = *b"IMHS";
 /// The format version this host writes and reads.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// The engine section's tag.
 const ENGINE: u8 = b'E';
 /// The host section's tag.
@@ -282,6 +282,14 @@ fn check_registry(engine: &ServerEngine, registry: &Registry) -> Result<(), Stri
             ));
         }
     }
+    for (&id, command) in &registry.commands {
+        let bot = imbot_like::BotId::new(command.bot).and_then(|b| engine.bot_owner(b));
+        if bot.map(|app| app.0) != Some(command.app) || id >= registry.next_command {
+            return Err(format!(
+                "host section: command {id} names no bot of its application, or its id is in use"
+            ));
+        }
+    }
     let top_message = engine.messages().map(|(id, _)| id.get()).max().unwrap_or(0);
     let top_chat = engine.chats().map(|(id, _)| id.get()).max().unwrap_or(0);
     let top_bot = engine.bots().map(|(id, _)| id.get()).max().unwrap_or(0);
@@ -305,7 +313,7 @@ mod tests {
     /// The golden snapshot: the default world's state at `seq` 7.
     const GOLDEN: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/default-world-v1.snapshot"
+        "/tests/golden/default-world-v2.snapshot"
     );
 
     fn state() -> HostState {
