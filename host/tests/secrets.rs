@@ -6,8 +6,9 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use common::{agent, spawn_host, start_live};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
@@ -112,15 +113,29 @@ fn the_log_line_on_stderr_carries_no_webhook_code() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let _ = response.body_mut().read_to_string();
+    // The log is written off the request path: wait for its line (up to
+    // 10 s) before stopping the host.
+    let stderr = child.stderr.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut log = String::new();
+    while !log.contains("im.message.like") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = seen.recv_timeout(left) else {
+            break;
+        };
+        log.push_str(&line);
+        log.push('\n');
+    }
     child.kill().unwrap();
     child.wait().unwrap();
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
     assert!(log.contains("/rest/1/***/im.message.like"), "{log}");
     assert_no_secret(&log);
 }
