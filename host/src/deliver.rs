@@ -7,7 +7,10 @@
 //! bot's events.
 //!
 //! The last [`KEPT`] deliveries are kept with their attempts and last
-//! status for `GET /__control/deliveries` and the page. Events not yet
+//! status for `GET /__control/deliveries` and the page, and any of them
+//! can be sent again ([`Deliverer::replay`]). Delivery scenarios (see
+//! [`crate::scenario`]) make attempts to a bot's handler fail or wait
+//! without reaching it. Events not yet
 //! sent when the host stops are not sent after a restart (portals keep no
 //! such promise either); with `--data`, none is sent for a change that did
 //! not become durable.
@@ -21,6 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::durable::Durable;
 use crate::push::Delivery;
+use crate::scenario::{Action, Scenarios};
 
 /// How many times a delivery is tried.
 pub const ATTEMPTS: u32 = 5;
@@ -50,6 +54,12 @@ pub struct Record {
     pub last: String,
     /// Milliseconds from the change's answer to the delivered request's.
     pub latency_ms: Option<u64>,
+    /// The delivery this one sends again, for a replay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<u64>,
+    /// What is sent, kept for a replay.
+    #[serde(skip)]
+    delivery: Delivery,
 }
 
 /// A delivery waiting in its bot's queue.
@@ -68,6 +78,8 @@ pub struct Deliverer {
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     /// `host:port` the events name as the portal's domain.
     domain: OnceLock<String>,
+    /// The local portal's scenarios, consulted before each attempt.
+    scenarios: OnceLock<Arc<Scenarios>>,
 }
 
 impl Deliverer {
@@ -75,6 +87,37 @@ impl Deliverer {
     /// call wins. Without one, events name `127.0.0.1`.
     pub fn set_domain(&self, domain: String) {
         let _ = self.domain.set(domain);
+    }
+
+    /// The portal's domain events name, once set.
+    #[must_use]
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.get().map(String::as_str)
+    }
+
+    /// Has each attempt consult `scenarios` for a delivery scenario of its
+    /// bot; the first call wins.
+    pub(crate) fn use_scenarios(&self, scenarios: Arc<Scenarios>) {
+        let _ = self.scenarios.set(scenarios);
+    }
+
+    /// Sends kept delivery `id` again, as a new delivery at the back of
+    /// its bot's queue (behind the bot's events queued before it), with
+    /// the same form; its id, or `None` when no delivery `id` is kept.
+    pub fn replay(&self, id: u64) -> Option<u64> {
+        let delivery = {
+            let records = lock(&self.records);
+            records.1.iter().find(|r| r.id == id)?.delivery.clone()
+        };
+        let new = self.record(&delivery, Some(id));
+        let job = Job {
+            id: new,
+            delivery,
+            after: None,
+            queued: Instant::now(),
+        };
+        self.send(job, None);
+        Some(new)
     }
 
     /// Queues `deliveries`, each sent once log position `after` is durable
@@ -87,7 +130,7 @@ impl Deliverer {
         log: Option<Arc<Durable>>,
     ) {
         for delivery in deliveries {
-            let id = self.record(&delivery);
+            let id = self.record(&delivery, None);
             let job = Job {
                 id,
                 delivery,
@@ -104,7 +147,7 @@ impl Deliverer {
         lock(&self.records).1.iter().cloned().collect()
     }
 
-    fn record(&self, delivery: &Delivery) -> u64 {
+    fn record(&self, delivery: &Delivery, replay_of: Option<u64>) -> u64 {
         let mut records = lock(&self.records);
         records.0 += 1;
         let id = records.0;
@@ -117,6 +160,8 @@ impl Deliverer {
             state: "pending",
             last: String::new(),
             latency_ms: None,
+            replay_of,
+            delivery: delivery.clone(),
         });
         while records.1.len() > KEPT {
             records.1.pop_front();
@@ -145,6 +190,7 @@ impl Deliverer {
                     .cloned()
                     .unwrap_or_else(|| "127.0.0.1".into()),
                 log,
+                scenarios: self.scenarios.get().cloned(),
             };
             runtime.spawn(worker.run(rx));
             tx
@@ -160,6 +206,7 @@ struct Worker {
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     domain: String,
     log: Option<Arc<Durable>>,
+    scenarios: Option<Arc<Scenarios>>,
 }
 
 impl Worker {
@@ -183,7 +230,7 @@ impl Worker {
         let body = self.body(&job.delivery);
         let mut pause = FIRST_PAUSE;
         for attempt in 1..=ATTEMPTS {
-            let outcome = post(job.delivery.url.clone(), body.clone()).await;
+            let outcome = self.attempt(&job.delivery, &body).await;
             let delivered = matches!(outcome, Ok(status) if (200..300).contains(&status));
             update(&self.records, job.id, |r| {
                 r.attempts = attempt;
@@ -205,6 +252,25 @@ impl Worker {
                 tokio::time::sleep(pause).await;
                 pause *= 2;
             }
+        }
+    }
+
+    /// One attempt: the answer's status or why there is none, unless a
+    /// delivery scenario for the bot decides it (marked `(scenario)`) or
+    /// holds it first.
+    async fn attempt(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
+        let scenario = self
+            .scenarios
+            .as_ref()
+            .and_then(|s| s.take_delivery(delivery.bot));
+        match scenario {
+            Some(Action::DeliveryError { status }) => Err(format!("{status} (scenario)")),
+            Some(Action::DeliveryRefused) => Err("connection refused (scenario)".to_owned()),
+            Some(Action::DeliveryDelay { ms }) => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                post(delivery.url.clone(), body.to_owned()).await
+            }
+            _ => post(delivery.url.clone(), body.to_owned()).await,
         }
     }
 
