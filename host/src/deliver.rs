@@ -191,6 +191,7 @@ impl Deliverer {
                     .unwrap_or_else(|| "127.0.0.1".into()),
                 log,
                 scenarios: self.scenarios.get().cloned(),
+                agent: agent(),
             };
             runtime.spawn(worker.run(rx));
             tx
@@ -207,6 +208,9 @@ struct Worker {
     domain: String,
     log: Option<Arc<Durable>>,
     scenarios: Option<Arc<Scenarios>>,
+    /// One client for all of the bot's attempts, so a handler that keeps
+    /// connections alive is not connected to anew for every event.
+    agent: ureq::Agent,
 }
 
 impl Worker {
@@ -268,10 +272,17 @@ impl Worker {
             Some(Action::DeliveryRefused) => Err("connection refused (scenario)".to_owned()),
             Some(Action::DeliveryDelay { ms }) => {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
-                post(delivery.url.clone(), body.to_owned()).await
+                self.post(delivery, body).await
             }
-            _ => post(delivery.url.clone(), body.to_owned()).await,
+            _ => self.post(delivery, body).await,
         }
+    }
+
+    /// One POST of a form body; the answer's status, or why there is none.
+    async fn post(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
+        let (agent, url, body) = (self.agent.clone(), delivery.url.clone(), body.to_owned());
+        let sent = tokio::task::spawn_blocking(move || send(&agent, &url, &body)).await;
+        sent.unwrap_or_else(|e| Err(e.to_string()))
     }
 
     /// The form body: the delivery's fields with the domain filled in.
@@ -301,23 +312,35 @@ fn pair(name: &str, value: &str) -> String {
     format!("{}={}", percent_encode(name), percent_encode(value))
 }
 
-/// One POST of a form body; the answer's status, or why there is none.
-async fn post(url: String, body: String) -> Result<u16, String> {
-    let sent = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(ATTEMPT_TIMEOUT))
-            .build()
-            .into();
-        agent
-            .post(&url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .send(body.as_bytes())
-            .map(|answer| answer.status().as_u16())
-            .map_err(|e| e.to_string())
-    })
-    .await;
-    sent.unwrap_or_else(|e| Err(e.to_string()))
+/// The client a bot's attempts are made with: any status is an answer,
+/// and an attempt ends after [`ATTEMPT_TIMEOUT`].
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(ATTEMPT_TIMEOUT))
+        .build()
+        .into()
+}
+
+/// The most of a handler's answer that is read (and dropped), so that its
+/// connection can carry the next event.
+const ANSWER_READ: u64 = 64 * 1024;
+
+/// POSTs `body` to `url` as a form; the answer's status.
+fn send(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, String> {
+    let mut answer = agent
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(body.as_bytes())
+        .map_err(|e| e.to_string())?;
+    // An answer longer than this, or one that breaks off, only costs the
+    // connection: the status has come.
+    let _ = answer
+        .body_mut()
+        .with_config()
+        .limit(ANSWER_READ)
+        .read_to_vec();
+    Ok(answer.status().as_u16())
 }
 
 fn update(records: &Mutex<(u64, VecDeque<Record>)>, id: u64, change: impl FnOnce(&mut Record)) {

@@ -189,3 +189,34 @@ fn delivery_scenarios_name_a_bot_and_call_scenarios_a_method() {
     s.get("/rest/1/w-demo/im.message.like?MESSAGE_ID=1")
         .assert_true();
 }
+
+#[test]
+fn a_reset_keeps_the_events_domain_and_the_delivery_scenarios() {
+    let (s, live) = start_live(DEFAULT_WORLD, Settings::default());
+    live.host()
+        .deliveries()
+        .set_domain("portal.test:8443".into());
+    s.json(
+        "/__control/scenarios",
+        r#"{"bot": 43, "kind": "delivery_error", "times": 1}"#,
+    );
+    assert_eq!(s.json("/__control/reset", "{}").body["result"], json!(true));
+    let (tx, events) = mpsc::channel();
+    let url = handler(tx);
+    s.form(
+        "/rest/1/w-demo/imbot.register",
+        &format!("CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app&EVENT_HANDLER={url}"),
+    );
+    write_to_bot(&s, "hello");
+    let heard = next(&events);
+    assert_eq!(heard["auth[domain]"], "portal.test:8443");
+    assert_eq!(
+        heard["data[BOT][43][client_endpoint]"],
+        "http://portal.test:8443/rest/"
+    );
+    assert_eq!(
+        settled(&s, 1)["attempts"],
+        json!(2),
+        "the scenario survived"
+    );
+}

@@ -4,9 +4,12 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+
+pub mod run;
 
 /// An event as the handler got it.
 #[derive(Debug, Clone)]
@@ -41,51 +44,71 @@ fn decode(text: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// The body of the HTTP request on `stream` (its head read and dropped).
-pub fn read_body(stream: &std::net::TcpStream) -> Vec<u8> {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+/// The body of the next HTTP request on `reader` (its head read and
+/// dropped), or `None` once the client has closed the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     let mut length = 0;
     loop {
         let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if line == "\r\n" || line.is_empty() {
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" {
             break;
         }
         if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap();
+            length = value.trim().parse().ok()?;
         }
     }
     let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    body
+    reader.read_exact(&mut body).ok()?;
+    Some(body)
 }
 
-/// A bot's event handler on a free loopback port. Request `n` (from 0)
-/// is answered 500 when `fails(n)`; every other is answered 200 and given
-/// to `heard`. Its URL.
+/// The body of the HTTP request on `stream` (its head read and dropped).
+pub fn read_body(stream: &TcpStream) -> Vec<u8> {
+    read_request(&mut BufReader::new(stream.try_clone().unwrap())).unwrap_or_default()
+}
+
+/// A bot's event handler on a free loopback port, keeping connections
+/// alive, one thread each. Request `n` (from 0, across connections) is
+/// answered 500 when `fails(n)`; every other is given to `heard` and then
+/// answered 200, so the deliverer's next event comes after. Its URL.
 pub fn serve_handler(
-    fails: impl Fn(usize) -> bool + Send + 'static,
-    mut heard: impl FnMut(Heard) + Send + 'static,
+    fails: impl Fn(usize) -> bool + Send + Sync + 'static,
+    heard: impl FnMut(Heard) + Send + 'static,
 ) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/events", listener.local_addr().unwrap());
+    let fails = Arc::new(fails);
+    let heard = Arc::new(Mutex::new(heard));
+    let count = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { continue };
-            let body = read_body(&stream);
-            let at = Instant::now();
-            let status = if fails(n) {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
-            let head =
-                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            if !fails(n) {
-                let form = form(&String::from_utf8(body).unwrap());
-                heard(Heard { form, at });
-            }
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let (fails, heard, count) =
+                (Arc::clone(&fails), Arc::clone(&heard), Arc::clone(&count));
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                while let Some(body) = read_request(&mut reader) {
+                    let at = Instant::now();
+                    let failed = fails(count.fetch_add(1, Ordering::SeqCst));
+                    if !failed {
+                        let form = form(&String::from_utf8(body).unwrap());
+                        (heard.lock().unwrap())(Heard { form, at });
+                    }
+                    let status = if failed {
+                        "500 Internal Server Error"
+                    } else {
+                        "200 OK"
+                    };
+                    let head = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+                    if writer.write_all(head.as_bytes()).is_err() {
+                        break;
+                    }
+                }
+            });
         }
     });
     url
