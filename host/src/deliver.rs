@@ -3,7 +3,7 @@
 //! per bot, each as a form-encoded POST, retried on a connection error or
 //! a non-2xx answer up to [`ATTEMPTS`] times with a doubling pause from
 //! [`FIRST_PAUSE`], never holding up the call that made them. Each bot has
-//! a queue and a task of its own, so one slow handler delays only its own
+//! a queue and a sending thread of its own, so one slow handler delays only its own
 //! bot's events.
 //!
 //! The last [`KEPT`] deliveries are kept with their attempts and last
@@ -169,7 +169,10 @@ impl Deliverer {
         id
     }
 
-    /// Hands `job` to its bot's task, starting the task on first use.
+    /// Hands `job` to its bot's sender, starting it on first use: a
+    /// thread of its own, which waits on the log through `runtime` and
+    /// makes each attempt itself (blocking), with no hand-over per
+    /// attempt.
     fn send(&self, job: Job, log: Option<Arc<Durable>>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             update(&self.records, job.id, |r| {
@@ -192,8 +195,13 @@ impl Deliverer {
                 log,
                 scenarios: self.scenarios.get().cloned(),
                 agent: agent(),
+                runtime,
             };
-            runtime.spawn(worker.run(rx));
+            // A sender that cannot start leaves the queue without a
+            // receiver, so the send below records the job failed.
+            let _ = std::thread::Builder::new()
+                .name(format!("events-bot-{bot}"))
+                .spawn(move || worker.run(rx));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = queue.send(job) {
@@ -211,13 +219,15 @@ struct Worker {
     /// One client for all of the bot's attempts, so a handler that keeps
     /// connections alive is not connected to anew for every event.
     agent: ureq::Agent,
+    /// The host's runtime, to wait for the log on.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Worker {
-    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        while let Some(job) = jobs.recv().await {
+    fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        while let Some(job) = jobs.blocking_recv() {
             if let (Some(log), Some(seq)) = (&self.log, job.after) {
-                if let Err(e) = log.durable(seq).await {
+                if let Err(e) = self.runtime.block_on(log.durable(seq)) {
                     update(&self.records, job.id, |r| {
                         r.state = "failed";
                         r.last = e.0;
@@ -225,16 +235,16 @@ impl Worker {
                     continue;
                 }
             }
-            self.deliver(job).await;
+            self.deliver(&job);
         }
     }
 
     /// Tries `job` until it is delivered or out of attempts.
-    async fn deliver(&self, job: Job) {
+    fn deliver(&self, job: &Job) {
         let body = self.body(&job.delivery);
         let mut pause = FIRST_PAUSE;
         for attempt in 1..=ATTEMPTS {
-            let outcome = self.attempt(&job.delivery, &body).await;
+            let outcome = self.attempt(&job.delivery, &body);
             let delivered = matches!(outcome, Ok(status) if (200..300).contains(&status));
             update(&self.records, job.id, |r| {
                 r.attempts = attempt;
@@ -253,7 +263,7 @@ impl Worker {
                 return;
             }
             if attempt < ATTEMPTS {
-                tokio::time::sleep(pause).await;
+                std::thread::sleep(pause);
                 pause *= 2;
             }
         }
@@ -262,7 +272,7 @@ impl Worker {
     /// One attempt: the answer's status or why there is none, unless a
     /// delivery scenario for the bot decides it (marked `(scenario)`) or
     /// holds it first.
-    async fn attempt(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
+    fn attempt(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
         let scenario = self
             .scenarios
             .as_ref()
@@ -271,18 +281,11 @@ impl Worker {
             Some(Action::DeliveryError { status }) => Err(format!("{status} (scenario)")),
             Some(Action::DeliveryRefused) => Err("connection refused (scenario)".to_owned()),
             Some(Action::DeliveryDelay { ms }) => {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                self.post(delivery, body).await
+                std::thread::sleep(Duration::from_millis(ms));
+                send(&self.agent, &delivery.url, body)
             }
-            _ => self.post(delivery, body).await,
+            _ => send(&self.agent, &delivery.url, body),
         }
-    }
-
-    /// One POST of a form body; the answer's status, or why there is none.
-    async fn post(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
-        let (agent, url, body) = (self.agent.clone(), delivery.url.clone(), body.to_owned());
-        let sent = tokio::task::spawn_blocking(move || send(&agent, &url, &body)).await;
-        sent.unwrap_or_else(|e| Err(e.to_string()))
     }
 
     /// The form body: the delivery's fields with the domain filled in.
