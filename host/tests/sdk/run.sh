@@ -90,9 +90,14 @@ python_snippets() {
         return
     fi
     local venv="$work/venv"
-    if [ ! -x "$venv/bin/python" ] && ! python3 -m venv "$venv"; then
-        echo "SKIPPED: b24pysdk snippets (python3 cannot make a virtual environment)"
-        return
+    # A virtual environment left without pip (python3 without ensurepip)
+    # is made anew, and skipped if it still has none.
+    if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+        rm -rf "$venv"
+        if ! python3 -m venv "$venv" || ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+            echo "SKIPPED: b24pysdk snippets (python3 cannot make a virtual environment with pip)"
+            return
+        fi
     fi
     timeout "$INSTALL_SECONDS" "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         "b24pysdk==$B24PYSDK_VERSION"
