@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use serde_json::json;
 
@@ -231,6 +231,28 @@ async fn run_as_user(host: &crate::Host, command: &crate::HostCommand) -> Respon
 /// oldest first, with their attempts and last status (see `deliver`).
 pub(crate) async fn deliveries(State(live): State<Arc<LiveHost>>) -> Response {
     json(200, &json!({ "result": live.host().deliveries().list() }))
+}
+
+/// `POST /__control/deliveries/{id}/replay`: sends kept delivery `id`
+/// again as a new delivery; its id, or 404 `DELIVERY_NOT_FOUND`.
+pub(crate) async fn replay_delivery(
+    State(live): State<Arc<LiveHost>>,
+    Path(id): Path<String>,
+) -> Response {
+    let replayed = id
+        .parse()
+        .ok()
+        .and_then(|id| live.host().deliveries().replay(id));
+    match replayed {
+        Some(new) => json(200, &json!({ "result": new })),
+        None => json(
+            404,
+            &json!({
+                "error": "DELIVERY_NOT_FOUND",
+                "error_description": format!("no delivery {id} is kept (the last {} are)", crate::deliver::KEPT),
+            }),
+        ),
+    }
 }
 
 /// `GET /__control/scenarios`: the armed scenarios.

@@ -3,11 +3,14 @@
 //! per bot, each as a form-encoded POST, retried on a connection error or
 //! a non-2xx answer up to [`ATTEMPTS`] times with a doubling pause from
 //! [`FIRST_PAUSE`], never holding up the call that made them. Each bot has
-//! a queue and a task of its own, so one slow handler delays only its own
+//! a queue and a sending thread of its own, so one slow handler delays only its own
 //! bot's events.
 //!
 //! The last [`KEPT`] deliveries are kept with their attempts and last
-//! status for `GET /__control/deliveries` and the page. Events not yet
+//! status for `GET /__control/deliveries` and the page, and any of them
+//! can be sent again ([`Deliverer::replay`]). Delivery scenarios (see
+//! [`crate::scenario`]) make attempts to a bot's handler fail or wait
+//! without reaching it. Events not yet
 //! sent when the host stops are not sent after a restart (portals keep no
 //! such promise either); with `--data`, none is sent for a change that did
 //! not become durable.
@@ -21,6 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::durable::Durable;
 use crate::push::Delivery;
+use crate::scenario::{Action, Scenarios};
 
 /// How many times a delivery is tried.
 pub const ATTEMPTS: u32 = 5;
@@ -50,6 +54,12 @@ pub struct Record {
     pub last: String,
     /// Milliseconds from the change's answer to the delivered request's.
     pub latency_ms: Option<u64>,
+    /// The delivery this one sends again, for a replay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<u64>,
+    /// What is sent, kept for a replay.
+    #[serde(skip)]
+    delivery: Delivery,
 }
 
 /// A delivery waiting in its bot's queue.
@@ -68,6 +78,8 @@ pub struct Deliverer {
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     /// `host:port` the events name as the portal's domain.
     domain: OnceLock<String>,
+    /// The local portal's scenarios, consulted before each attempt.
+    scenarios: OnceLock<Arc<Scenarios>>,
 }
 
 impl Deliverer {
@@ -75,6 +87,37 @@ impl Deliverer {
     /// call wins. Without one, events name `127.0.0.1`.
     pub fn set_domain(&self, domain: String) {
         let _ = self.domain.set(domain);
+    }
+
+    /// The portal's domain events name, once set.
+    #[must_use]
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.get().map(String::as_str)
+    }
+
+    /// Has each attempt consult `scenarios` for a delivery scenario of its
+    /// bot; the first call wins.
+    pub(crate) fn use_scenarios(&self, scenarios: Arc<Scenarios>) {
+        let _ = self.scenarios.set(scenarios);
+    }
+
+    /// Sends kept delivery `id` again, as a new delivery at the back of
+    /// its bot's queue (behind the bot's events queued before it), with
+    /// the same form; its id, or `None` when no delivery `id` is kept.
+    pub fn replay(&self, id: u64) -> Option<u64> {
+        let delivery = {
+            let records = lock(&self.records);
+            records.1.iter().find(|r| r.id == id)?.delivery.clone()
+        };
+        let new = self.record(&delivery, Some(id));
+        let job = Job {
+            id: new,
+            delivery,
+            after: None,
+            queued: Instant::now(),
+        };
+        self.send(job, None);
+        Some(new)
     }
 
     /// Queues `deliveries`, each sent once log position `after` is durable
@@ -87,7 +130,7 @@ impl Deliverer {
         log: Option<Arc<Durable>>,
     ) {
         for delivery in deliveries {
-            let id = self.record(&delivery);
+            let id = self.record(&delivery, None);
             let job = Job {
                 id,
                 delivery,
@@ -104,7 +147,7 @@ impl Deliverer {
         lock(&self.records).1.iter().cloned().collect()
     }
 
-    fn record(&self, delivery: &Delivery) -> u64 {
+    fn record(&self, delivery: &Delivery, replay_of: Option<u64>) -> u64 {
         let mut records = lock(&self.records);
         records.0 += 1;
         let id = records.0;
@@ -117,6 +160,8 @@ impl Deliverer {
             state: "pending",
             last: String::new(),
             latency_ms: None,
+            replay_of,
+            delivery: delivery.clone(),
         });
         while records.1.len() > KEPT {
             records.1.pop_front();
@@ -124,7 +169,10 @@ impl Deliverer {
         id
     }
 
-    /// Hands `job` to its bot's task, starting the task on first use.
+    /// Hands `job` to its bot's sender, starting it on first use: a
+    /// thread of its own, which waits on the log through `runtime` and
+    /// makes each attempt itself (blocking), with no hand-over per
+    /// attempt.
     fn send(&self, job: Job, log: Option<Arc<Durable>>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             update(&self.records, job.id, |r| {
@@ -145,8 +193,15 @@ impl Deliverer {
                     .cloned()
                     .unwrap_or_else(|| "127.0.0.1".into()),
                 log,
+                scenarios: self.scenarios.get().cloned(),
+                agent: agent(),
+                runtime,
             };
-            runtime.spawn(worker.run(rx));
+            // A sender that cannot start leaves the queue without a
+            // receiver, so the send below records the job failed.
+            let _ = std::thread::Builder::new()
+                .name(format!("events-bot-{bot}"))
+                .spawn(move || worker.run(rx));
             tx
         });
         if let Err(mpsc::error::SendError(job)) = queue.send(job) {
@@ -160,13 +215,19 @@ struct Worker {
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     domain: String,
     log: Option<Arc<Durable>>,
+    scenarios: Option<Arc<Scenarios>>,
+    /// One client for all of the bot's attempts, so a handler that keeps
+    /// connections alive is not connected to anew for every event.
+    agent: ureq::Agent,
+    /// The host's runtime, to wait for the log on.
+    runtime: tokio::runtime::Handle,
 }
 
 impl Worker {
-    async fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        while let Some(job) = jobs.recv().await {
+    fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        while let Some(job) = jobs.blocking_recv() {
             if let (Some(log), Some(seq)) = (&self.log, job.after) {
-                if let Err(e) = log.durable(seq).await {
+                if let Err(e) = self.runtime.block_on(log.durable(seq)) {
                     update(&self.records, job.id, |r| {
                         r.state = "failed";
                         r.last = e.0;
@@ -174,16 +235,16 @@ impl Worker {
                     continue;
                 }
             }
-            self.deliver(job).await;
+            self.deliver(&job);
         }
     }
 
     /// Tries `job` until it is delivered or out of attempts.
-    async fn deliver(&self, job: Job) {
+    fn deliver(&self, job: &Job) {
         let body = self.body(&job.delivery);
         let mut pause = FIRST_PAUSE;
         for attempt in 1..=ATTEMPTS {
-            let outcome = post(job.delivery.url.clone(), body.clone()).await;
+            let outcome = self.attempt(&job.delivery, &body);
             let delivered = matches!(outcome, Ok(status) if (200..300).contains(&status));
             update(&self.records, job.id, |r| {
                 r.attempts = attempt;
@@ -202,9 +263,28 @@ impl Worker {
                 return;
             }
             if attempt < ATTEMPTS {
-                tokio::time::sleep(pause).await;
+                std::thread::sleep(pause);
                 pause *= 2;
             }
+        }
+    }
+
+    /// One attempt: the answer's status or why there is none, unless a
+    /// delivery scenario for the bot decides it (marked `(scenario)`) or
+    /// holds it first.
+    fn attempt(&self, delivery: &Delivery, body: &str) -> Result<u16, String> {
+        let scenario = self
+            .scenarios
+            .as_ref()
+            .and_then(|s| s.take_delivery(delivery.bot));
+        match scenario {
+            Some(Action::DeliveryError { status }) => Err(format!("{status} (scenario)")),
+            Some(Action::DeliveryRefused) => Err("connection refused (scenario)".to_owned()),
+            Some(Action::DeliveryDelay { ms }) => {
+                std::thread::sleep(Duration::from_millis(ms));
+                send(&self.agent, &delivery.url, body)
+            }
+            _ => send(&self.agent, &delivery.url, body),
         }
     }
 
@@ -235,23 +315,35 @@ fn pair(name: &str, value: &str) -> String {
     format!("{}={}", percent_encode(name), percent_encode(value))
 }
 
-/// One POST of a form body; the answer's status, or why there is none.
-async fn post(url: String, body: String) -> Result<u16, String> {
-    let sent = tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(ATTEMPT_TIMEOUT))
-            .build()
-            .into();
-        agent
-            .post(&url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .send(body.as_bytes())
-            .map(|answer| answer.status().as_u16())
-            .map_err(|e| e.to_string())
-    })
-    .await;
-    sent.unwrap_or_else(|e| Err(e.to_string()))
+/// The client a bot's attempts are made with: any status is an answer,
+/// and an attempt ends after [`ATTEMPT_TIMEOUT`].
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(ATTEMPT_TIMEOUT))
+        .build()
+        .into()
+}
+
+/// The most of a handler's answer that is read (and dropped), so that its
+/// connection can carry the next event.
+const ANSWER_READ: u64 = 64 * 1024;
+
+/// POSTs `body` to `url` as a form; the answer's status.
+fn send(agent: &ureq::Agent, url: &str, body: &str) -> Result<u16, String> {
+    let mut answer = agent
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(body.as_bytes())
+        .map_err(|e| e.to_string())?;
+    // An answer longer than this, or one that breaks off, only costs the
+    // connection: the status has come.
+    let _ = answer
+        .body_mut()
+        .with_config()
+        .limit(ANSWER_READ)
+        .read_to_vec();
+    Ok(answer.status().as_u16())
 }
 
 fn update(records: &Mutex<(u64, VecDeque<Record>)>, id: u64, change: impl FnOnce(&mut Record)) {

@@ -69,7 +69,7 @@ pub struct LiveHost {
     current: RwLock<(Arc<Host>, Router)>,
     initial: World,
     pub(crate) settings: Settings,
-    pub(crate) scenarios: Scenarios,
+    pub(crate) scenarios: Arc<Scenarios>,
     log: Mutex<(u64, VecDeque<LogEntry>)>,
 }
 
@@ -88,12 +88,14 @@ impl LiveHost {
     #[must_use]
     pub fn new(host: Arc<Host>, settings: Settings) -> Self {
         let initial = host.seed();
+        let scenarios = Arc::new(Scenarios::default());
+        host.deliveries().use_scenarios(Arc::clone(&scenarios));
         let inner = router(Arc::clone(&host));
         Self {
             current: RwLock::new((host, inner)),
             initial,
             settings,
-            scenarios: Scenarios::default(),
+            scenarios,
             log: Mutex::new((0, VecDeque::new())),
         }
     }
@@ -124,6 +126,11 @@ impl LiveHost {
         let mut host = Host::with_clock(world, self.settings.deterministic)?;
         if let Some(limit) = current.rate_limit() {
             host = host.with_rate_limit(limit);
+        }
+        // The new host's events keep the portal's domain and scenarios.
+        host.deliveries().use_scenarios(Arc::clone(&self.scenarios));
+        if let Some(domain) = current.deliveries().domain() {
+            host.deliveries().set_domain(domain.to_owned());
         }
         let host = Arc::new(host);
         let inner = router(Arc::clone(&host));

@@ -54,6 +54,10 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         .route("/__control/post", post(control::post_as_user))
         .route("/__control/command", post(control::command_as_user))
         .route("/__control/deliveries", get(control::deliveries))
+        .route(
+            "/__control/deliveries/{id}/replay",
+            post(control::replay_delivery),
+        )
         .route("/__cluster/status", get(cluster::status))
         .route("/__cluster/learner", post(cluster::learner))
         .route("/__cluster/promote", post(cluster::promote))
@@ -141,7 +145,11 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
     };
     let request = Request::from_parts(parts, Body::from(bytes));
     let response = match action {
-        None => apply(inner, request).await,
+        // Delivery scenarios are never taken for a call.
+        None
+        | Some(
+            Action::DeliveryError { .. } | Action::DeliveryRefused | Action::DeliveryDelay { .. },
+        ) => apply(inner, request).await,
         Some(Action::Error {
             status,
             code,
@@ -221,6 +229,9 @@ fn kind(action: &Action) -> &'static str {
         Action::DropAfterApply => "drop_after_apply",
         Action::Delay { .. } => "delay",
         Action::Hold { .. } => "hold",
+        Action::DeliveryError { .. } => "delivery_error",
+        Action::DeliveryRefused => "delivery_refused",
+        Action::DeliveryDelay { .. } => "delivery_delay",
     }
 }
 

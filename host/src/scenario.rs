@@ -1,7 +1,9 @@
 //! Test scenarios: for a method, optionally only for calls with given
 //! parameters, the next N calls answer a portal error, are applied and
 //! then answered 503, are applied and then lose their answer (the
-//! connection is dropped), or are answered late.
+//! connection is dropped), or are answered late; for a bot, the next N
+//! attempts to deliver an event to its handler fail as a handler's error
+//! or a refused connection would, or are sent late (see `deliver`).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -20,12 +22,18 @@ pub const MAX_ARMED: usize = 256;
 /// "times": 1, "kind": "error", "code": "…", …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Scenario {
-    /// The method's name (any case, an optional `.json` suffix).
+    /// The method's name (any case, an optional `.json` suffix); empty
+    /// for a delivery scenario.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub method: String,
     /// Parameters a call must carry (names in any case, values exact); a
     /// call without them is not affected.
     #[serde(default)]
     pub params: HashMap<String, String>,
+    /// The bot whose deliveries a delivery scenario affects; none for a
+    /// call scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<u32>,
     /// How many matching calls it affects (default 1).
     #[serde(default = "one")]
     pub times: u32,
@@ -81,6 +89,38 @@ pub enum Action {
         /// The hold.
         ms: u64,
     },
+    /// A delivery attempt to the bot's handler is not sent and counts as
+    /// the handler answering `status` (default 500): it is retried as
+    /// such an answer would be.
+    DeliveryError {
+        /// The status the attempt counts as (400 to 599).
+        #[serde(default = "status_500")]
+        status: u16,
+    },
+    /// A delivery attempt is not sent and counts as a refused connection.
+    DeliveryRefused,
+    /// A delivery attempt is sent `ms` milliseconds late (at most
+    /// [`MAX_DELAY_MS`]), holding up the bot's later events as a slow
+    /// network would.
+    DeliveryDelay {
+        /// The delay.
+        ms: u64,
+    },
+}
+
+impl Action {
+    /// Whether the action is for deliveries to a bot, not for calls.
+    #[must_use]
+    pub const fn is_delivery(&self) -> bool {
+        matches!(
+            self,
+            Self::DeliveryError { .. } | Self::DeliveryRefused | Self::DeliveryDelay { .. }
+        )
+    }
+}
+
+fn status_500() -> u16 {
+    500
 }
 
 fn status_400() -> u16 {
@@ -113,6 +153,12 @@ pub enum ScenarioError {
     DelayPastTimeout,
     /// [`MAX_ARMED`] scenarios are armed already.
     TooMany,
+    /// A delivery scenario without a bot.
+    NoBot,
+    /// A delivery scenario with a method or parameters.
+    MethodOnDelivery,
+    /// A call scenario with a bot.
+    BotOnCall,
 }
 
 impl ScenarioError {
@@ -130,6 +176,9 @@ impl ScenarioError {
                  which would answer 408 REQUEST_TIMEOUT first"
             }
             Self::TooMany => "at most 256 scenarios may be armed at once",
+            Self::NoBot => "bot is required for a delivery scenario",
+            Self::MethodOnDelivery => "a delivery scenario takes bot, not method or params",
+            Self::BotOnCall => "bot is only for delivery scenarios",
         }
     }
 }
@@ -149,24 +198,47 @@ impl Scenario {
     /// The first [`ScenarioError`] found.
     pub fn checked(mut self) -> Result<Self, ScenarioError> {
         self.method = method_name(&self.method);
-        if self.method.is_empty() {
-            return Err(ScenarioError::NoMethod);
-        }
+        self.check_target()?;
         if self.times == 0 {
             return Err(ScenarioError::NoTimes);
         }
         match &self.action {
-            Action::Error { status, .. } if !(400..=599).contains(status) => {
+            Action::Error { status, .. } | Action::DeliveryError { status }
+                if !(400..=599).contains(status) =>
+            {
                 Err(ScenarioError::BadStatus)
             }
             Action::Error { code, .. } | Action::FailAfterApply { code, .. } if code.is_empty() => {
                 Err(ScenarioError::NoCode)
             }
-            Action::Delay { ms } | Action::Hold { ms } if *ms > MAX_DELAY_MS => {
+            Action::Delay { ms } | Action::Hold { ms } | Action::DeliveryDelay { ms }
+                if *ms > MAX_DELAY_MS =>
+            {
                 Err(ScenarioError::DelayTooLong)
             }
             _ => Ok(self),
         }
+    }
+
+    /// A call scenario names a method and no bot; a delivery scenario a
+    /// bot and no method or parameters.
+    fn check_target(&self) -> Result<(), ScenarioError> {
+        if self.action.is_delivery() {
+            if self.bot.is_none() {
+                return Err(ScenarioError::NoBot);
+            }
+            if !self.method.is_empty() || !self.params.is_empty() {
+                return Err(ScenarioError::MethodOnDelivery);
+            }
+        } else {
+            if self.method.is_empty() {
+                return Err(ScenarioError::NoMethod);
+            }
+            if self.bot.is_some() {
+                return Err(ScenarioError::BotOnCall);
+            }
+        }
+        Ok(())
     }
 
     /// As [`Scenario::checked`], and a delay or hold must end before
@@ -255,11 +327,19 @@ impl Scenarios {
     /// The action for a call of `method` with `params`, counting it
     /// against the first matching scenario (which goes once spent).
     pub(crate) fn take(&self, method: &str, params: &Params) -> Option<Action> {
+        self.take_first(|s| s.bot.is_none() && s.method == method && params.matches(&s.params))
+    }
+
+    /// The action for an attempt to deliver an event to `bot`'s handler,
+    /// counting it against the first delivery scenario for that bot.
+    pub(crate) fn take_delivery(&self, bot: u32) -> Option<Action> {
+        self.take_first(|s| s.bot == Some(bot) && s.action.is_delivery())
+    }
+
+    fn take_first(&self, matching: impl Fn(&Scenario) -> bool) -> Option<Action> {
         let mut state = self.lock();
         let list = &mut state.1;
-        let at = list
-            .iter()
-            .position(|a| a.scenario.method == method && params.matches(&a.scenario.params))?;
+        let at = list.iter().position(|a| matching(&a.scenario))?;
         let armed = list.get_mut(at)?;
         armed.remaining -= 1;
         let action = armed.scenario.action.clone();

@@ -5,83 +5,18 @@
 //! the REST API, and the like shows in the world dump.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bot_support;
 mod common;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use bot_support::{handler, next, read_body};
 use common::start_live;
 use imbot_like_host::{DEFAULT_WORLD, Settings};
 use serde_json::{Value, json};
-
-/// A form body as name → value (the last value of a name wins).
-fn form(body: &str) -> HashMap<String, String> {
-    let decode = |s: &str| {
-        let bytes = s.replace('+', " ");
-        let mut out = Vec::new();
-        let mut it = bytes.bytes();
-        while let Some(b) = it.next() {
-            if b == b'%' {
-                let hex: Vec<u8> = it.by_ref().take(2).collect();
-                out.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
-            } else {
-                out.push(b);
-            }
-        }
-        String::from_utf8(out).unwrap()
-    };
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| (decode(name), decode(value)))
-        .collect()
-}
-
-/// The body of the HTTP request on `stream` (its head read and dropped).
-fn read_body(stream: &std::net::TcpStream) -> Vec<u8> {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    body
-}
-
-/// A bot's event handler on a free loopback port: every event it gets is
-/// answered 200 and sent down the channel. Its URL.
-fn handler(events: mpsc::Sender<HashMap<String, String>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/events", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let body = read_body(&stream);
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let _ = events.send(form(&String::from_utf8(body).unwrap()));
-        }
-    });
-    url
-}
-
-/// The next event, within five seconds.
-fn next(events: &mpsc::Receiver<HashMap<String, String>>) -> HashMap<String, String> {
-    events
-        .recv_timeout(Duration::from_secs(5))
-        .expect("an event within 5 s")
-}
 
 #[test]
 fn a_bot_hears_a_users_message_and_likes_it() {
