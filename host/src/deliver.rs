@@ -13,9 +13,11 @@
 //! without reaching it. Events not yet
 //! sent when the host stops are not sent after a restart (portals keep no
 //! such promise either); with `--data`, none is sent for a change that did
-//! not become durable.
+//! not become durable. At most [`WAITING`] events wait to be sent at a
+//! time; past it an event is recorded `dropped`.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -34,6 +36,10 @@ pub const FIRST_PAUSE: Duration = Duration::from_millis(100);
 pub const KEPT: usize = 200;
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many events may wait to be sent, across all bots: past it a new
+/// event is recorded `dropped` and not sent, so a handler that is down or
+/// slow cannot make the host hold an unbounded backlog.
+pub const WAITING: usize = 20_000;
 
 /// One delivery as the control API lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -48,7 +54,8 @@ pub struct Record {
     pub url: String,
     /// Attempts made so far.
     pub attempts: u32,
-    /// `pending`, `delivered` or `failed`.
+    /// `pending`, `delivered`, `failed`, or `dropped` (not sent: the
+    /// host already held [`WAITING`] events waiting to be sent).
     pub state: &'static str,
     /// The last attempt's HTTP status, or why it failed.
     pub last: String,
@@ -72,9 +79,12 @@ struct Job {
 }
 
 /// The deliveries of a host.
-#[derive(Default)]
 pub struct Deliverer {
     queues: Mutex<HashMap<u32, mpsc::UnboundedSender<Job>>>,
+    /// Events queued and not yet finished, across all bots.
+    waiting: Arc<AtomicUsize>,
+    /// The most that may wait ([`WAITING`]).
+    cap: usize,
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     /// `host:port` the events name as the portal's domain.
     domain: OnceLock<String>,
@@ -82,7 +92,25 @@ pub struct Deliverer {
     scenarios: OnceLock<Arc<Scenarios>>,
 }
 
+impl Default for Deliverer {
+    fn default() -> Self {
+        Self::with_cap(WAITING)
+    }
+}
+
 impl Deliverer {
+    /// A deliverer that lets at most `cap` events wait to be sent.
+    fn with_cap(cap: usize) -> Self {
+        Self {
+            queues: Mutex::default(),
+            waiting: Arc::default(),
+            cap,
+            records: Arc::default(),
+            domain: OnceLock::new(),
+            scenarios: OnceLock::new(),
+        }
+    }
+
     /// Names the portal's domain in events (`127.0.0.1:PORT`); the first
     /// call wins. Without one, events name `127.0.0.1`.
     pub fn set_domain(&self, domain: String) {
@@ -174,7 +202,16 @@ impl Deliverer {
     /// makes each attempt itself (blocking), with no hand-over per
     /// attempt.
     fn send(&self, job: Job, log: Option<Arc<Durable>>) {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.cap {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            update(&self.records, job.id, |r| {
+                r.state = "dropped";
+                r.last = format!("{} events were already waiting to be sent", self.cap);
+            });
+            return;
+        }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
             update(&self.records, job.id, |r| {
                 r.state = "failed";
                 r.last = "no runtime to send from".into();
@@ -187,6 +224,7 @@ impl Deliverer {
             let (tx, rx) = mpsc::unbounded_channel();
             let worker = Worker {
                 records: Arc::clone(&self.records),
+                waiting: Arc::clone(&self.waiting),
                 domain: self
                     .domain
                     .get()
@@ -205,6 +243,7 @@ impl Deliverer {
             tx
         });
         if let Err(mpsc::error::SendError(job)) = queue.send(job) {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
             update(&self.records, job.id, |r| r.state = "failed");
         }
     }
@@ -213,6 +252,8 @@ impl Deliverer {
 /// One bot's sender.
 struct Worker {
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
+    /// The deliverer's count of events waiting, less one per job done.
+    waiting: Arc<AtomicUsize>,
     domain: String,
     log: Option<Arc<Durable>>,
     scenarios: Option<Arc<Scenarios>>,
@@ -226,17 +267,23 @@ struct Worker {
 impl Worker {
     fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
         while let Some(job) = jobs.blocking_recv() {
-            if let (Some(log), Some(seq)) = (&self.log, job.after) {
-                if let Err(e) = self.runtime.block_on(log.durable(seq)) {
-                    update(&self.records, job.id, |r| {
-                        r.state = "failed";
-                        r.last = e.0;
-                    });
-                    continue;
-                }
-            }
-            self.deliver(&job);
+            self.finish(&job);
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+
+    /// Waits for `job`'s change to be durable, then delivers it.
+    fn finish(&self, job: &Job) {
+        if let (Some(log), Some(seq)) = (&self.log, job.after) {
+            if let Err(e) = self.runtime.block_on(log.durable(seq)) {
+                update(&self.records, job.id, |r| {
+                    r.state = "failed";
+                    r.last = e.0;
+                });
+                return;
+            }
+        }
+        self.deliver(job);
     }
 
     /// Tries `job` until it is delivered or out of attempts.
@@ -356,4 +403,34 @@ fn update(records: &Mutex<(u64, VecDeque<Record>)>, id: u64, change: impl FnOnce
 /// Locks; a panic while held leaves a record half-updated at worst.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::Deliverer;
+    use crate::push::Delivery;
+
+    /// A delivery to a port nothing listens on: each attempt is refused,
+    /// so it waits through its retries.
+    fn to_nowhere(bot: u32) -> Delivery {
+        Delivery {
+            bot,
+            event: "ONIMBOTMESSAGEADD",
+            url: "http://127.0.0.1:9/events".into(),
+            fields: vec![("event".into(), "ONIMBOTMESSAGEADD".into())],
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn events_past_the_waiting_cap_are_dropped_not_queued() {
+        let deliverer = Deliverer::with_cap(3);
+        let five = (0..5).map(|n| to_nowhere(39 + n % 2)).collect();
+        deliverer.enqueue(five, None, None);
+        let states: Vec<&str> = deliverer.list().iter().map(|r| r.state).collect();
+        assert_eq!(states[..3], ["pending"; 3]);
+        assert_eq!(states[3..], ["dropped"; 2]);
+        assert!(deliverer.list()[4].last.contains("3 events"));
+    }
 }
