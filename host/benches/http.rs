@@ -21,6 +21,10 @@
 //! (as `wrk -t2 -c16`), each sending `imbot.message.like` as a JSON `POST`
 //! for its own message and alternating `ACTION=plus` and `ACTION=minus`,
 //! so every call changes the state and must answer `{"result":true,…}`.
+//! With `HTTP_BENCH_BASELINE=PATH` (another build of `rest_host`, e.g.
+//! from before a change), that binary runs too, with `--log warn` and
+//! with its default log, for a before and after in one run.
+//!
 //! The servers take turns for ROUNDS rounds, so a busy machine weighs on
 //! all of them alike; the table gives each round's requests per second,
 //! the medians, and the ratios (to the floor, and for `--data` to the
@@ -147,7 +151,12 @@ fn spawn(name: &'static str, mut command: Command, expect: &'static str) -> Serv
 
 /// The host binary with the bench world on a free port.
 fn rest_host(world: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rest_host"));
+    host_binary(Path::new(env!("CARGO_BIN_EXE_rest_host")), world, extra)
+}
+
+/// `binary` (a build of `rest_host`) with the bench world on a free port.
+fn host_binary(binary: &Path, world: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(binary);
     command
         .args(["--port", "0", "--world"])
         .arg(world)
@@ -172,7 +181,7 @@ fn main() {
 
     let mut floor = Command::new(std::env::current_exe().expect("this program"));
     floor.env(FLOOR_ROLE, "1");
-    let servers = [
+    let mut servers = vec![
         spawn("HTTP floor", floor, "{\"result\":true"),
         spawn(
             "host in memory, --log warn",
@@ -190,6 +199,19 @@ fn main() {
             "{\"result\":true",
         ),
     ];
+    if let Some(baseline) = std::env::var_os("HTTP_BENCH_BASELINE") {
+        let baseline = PathBuf::from(baseline);
+        servers.push(spawn(
+            "baseline in memory, --log warn",
+            host_binary(&baseline, &world, &["--log", "warn"]),
+            "{\"result\":true",
+        ));
+        servers.push(spawn(
+            "baseline in memory, default log",
+            host_binary(&baseline, &world, &[]),
+            "{\"result\":true",
+        ));
+    }
     let client = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(CLIENT_THREADS)
         .enable_all()
