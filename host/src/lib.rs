@@ -35,6 +35,7 @@ mod envelope;
 mod events;
 mod identity;
 mod limits;
+pub mod log_writer;
 pub mod options;
 pub mod push;
 mod ratelimit;

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use clap::Parser;
 use imbot_like_host::options::Options;
 use imbot_like_host::tls::Identity;
-use imbot_like_host::{Host, LiveHost, World, serve_live_tls, serve_live_with};
+use imbot_like_host::{Host, LiveHost, World, log_writer, serve_live_tls, serve_live_with};
 
 fn world(options: &Options) -> Result<World, String> {
     let text = match &options.world {
@@ -57,12 +57,12 @@ fn load(options: &Options) -> Result<Host, String> {
 
 /// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
 ///
-/// Lines are written by a thread of their own (`tracing-appender`), off
-/// the request path; the returned guard flushes them when dropped, so it
-/// lives as long as `main`.
-fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
+/// Lines are written in batches by a thread of their own, off the
+/// request path (see `imbot_like_host::log_writer`); the returned flusher
+/// writes what is left when dropped, so it lives as long as `main`.
+fn init_log(filter: &str) -> std::io::Result<log_writer::Flusher> {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let (writer, flusher) = log_writer::non_blocking(std::io::stderr())?;
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
@@ -71,7 +71,7 @@ fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
         .with_env_filter(filter)
         .with_writer(writer)
         .init();
-    guard
+    Ok(flusher)
 }
 
 /// Completes on SIGTERM or Ctrl-C.
@@ -174,7 +174,13 @@ fn main() -> ExitCode {
     if let (true, Some(dir)) = (options.repair, &options.data) {
         return repair(dir);
     }
-    let _log = init_log(&options.log);
+    let _log = match init_log(&options.log) {
+        Ok(flusher) => flusher,
+        Err(e) => {
+            eprintln!("rest_host: the log: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

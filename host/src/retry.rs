@@ -95,13 +95,22 @@ mod tests {
     #[test]
     fn bx24_request_id_is_found_however_it_is_spelled() {
         let none = HeaderMap::new();
-        assert_eq!(key(Some("BX24_Request_ID=k"), &none, b""), Some("k".to_owned()));
-        assert_eq!(key(Some("bx24%5Frequest_id=k"), &none, b""), Some("k".to_owned()));
+        assert_eq!(
+            key(Some("BX24_Request_ID=k"), &none, b""),
+            Some("k".to_owned())
+        );
+        assert_eq!(
+            key(Some("bx24%5Frequest_id=k"), &none, b""),
+            Some("k".to_owned())
+        );
         let json = br#"{"bx24_request\u005fid": "j"}"#;
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         assert_eq!(key(None, &headers, json), Some("j".to_owned()));
-        assert_eq!(key(Some("MESSAGE_ID=1&ACTION=plus"), &none, b"auth=t"), None);
+        assert_eq!(
+            key(Some("MESSAGE_ID=1&ACTION=plus"), &none, b"auth=t"),
+            None
+        );
     }
 
     #[test]

@@ -40,7 +40,15 @@ async fn oauth(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    handle(&host, Style::OAuth, &method, &parts.uri, &parts.headers, body).await
+    handle(
+        &host,
+        Style::OAuth,
+        &method,
+        &parts.uri,
+        &parts.headers,
+        body,
+    )
+    .await
 }
 
 /// `/rest/{user_id}/{code}/{method}`: webhook style.
