@@ -122,8 +122,28 @@ fn finish_block(
 const MAX_UNIX: f64 = 253_402_300_799.0;
 
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SS+00:00` (UTC).
+///
+/// Every call in a second gives the same text, so each thread keeps the
+/// last second's and formats a date only when the second changes.
 pub(crate) fn iso8601(unix: f64) -> String {
+    #[allow(clippy::cast_possible_truncation)]
     let secs = unix.clamp(0.0, MAX_UNIX) as i64;
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const {
+            std::cell::RefCell::new((-1, String::new()))
+        };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != secs {
+            *last = (secs, format_iso8601(secs));
+        }
+        last.1.clone()
+    })
+}
+
+/// Unix seconds (within years 0 to 9999) as `YYYY-MM-DDTHH:MM:SS+00:00`.
+fn format_iso8601(secs: i64) -> String {
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);

@@ -97,6 +97,12 @@ impl<S: AsyncWrite + Unpin> ParserErrorBodies<S> {
 /// The parser's automatic answer in `buf`, rewritten with the envelope;
 /// `None` for anything else.
 fn rewrite_parser_answer(buf: &[u8]) -> Option<Vec<u8>> {
+    // The parser's answers are a head alone; an answer with a body (every
+    // answer of the host's own) is passed on without being read.
+    let status = buf.strip_prefix(b"HTTP/1.1 ")?.get(..3)?;
+    if !matches!(status, b"400" | b"414" | b"431") || !buf.ends_with(b"\r\n\r\n") {
+        return None;
+    }
     let head = std::str::from_utf8(buf).ok()?;
     let status: u16 = head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
     if !matches!(status, 400 | 414 | 431) || !head.ends_with("\r\n\r\n") {

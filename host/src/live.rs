@@ -7,6 +7,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderValue, Method, Uri};
 use serde::Serialize;
 
 use crate::scenario::Scenarios;
@@ -64,13 +66,87 @@ pub struct LogEntry {
     pub rule: Option<String>,
 }
 
+/// A REST call as the request path records it: kept as received and
+/// answered, and made into a [`LogEntry`] (masked, decoded, cut) only when
+/// the log is read.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub(crate) verb: Method,
+    pub(crate) uri: Uri,
+    /// The answer's status (0: the connection was dropped).
+    pub(crate) status: u16,
+    /// The answer's body, or as much of it as its log entry can show.
+    pub(crate) answer: Bytes,
+    pub(crate) scenario: Option<&'static str>,
+    /// The `X-Imbot-Rule` header of the answer, if any.
+    pub(crate) rule: Option<HeaderValue>,
+}
+
+impl Recorded {
+    /// A call received, not yet answered.
+    pub(crate) fn new(verb: Method, uri: Uri, scenario: Option<&'static str>) -> Self {
+        Self {
+            verb,
+            uri,
+            status: 0,
+            answer: Bytes::new(),
+            scenario,
+            rule: None,
+        }
+    }
+
+    /// The call completed with its answer's status, rule and body; of the
+    /// body only the bytes its log entry can show are kept.
+    pub(crate) fn answered(mut self, status: u16, rule: Option<HeaderValue>, body: &Bytes) -> Self {
+        // An entry shows at most LOG_ANSWER bytes of the body decoded
+        // lossily; decoding never moves a byte to an earlier position, so
+        // the bytes past LOG_ANSWER + 4 (a character's longest encoding)
+        // can never show.
+        let keep = LOG_ANSWER + 4;
+        self.answer = if body.len() > keep {
+            Bytes::copy_from_slice(&body[..keep])
+        } else {
+            body.clone()
+        };
+        self.status = status;
+        self.rule = rule;
+        self
+    }
+
+    /// The log entry numbered `id`.
+    fn entry(&self, id: u64) -> LogEntry {
+        LogEntry {
+            id,
+            verb: self.verb.to_string(),
+            path: crate::mask::uri(&self.uri),
+            status: self.status,
+            answer: cut(&String::from_utf8_lossy(&self.answer)),
+            scenario: self.scenario,
+            rule: self
+                .rule
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// `text` cut to the log's length at a character boundary.
+fn cut(text: &str) -> String {
+    let mut end = text.len().min(LOG_ANSWER);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
 /// The local portal: a replaceable host and what lives beside it.
 pub struct LiveHost {
     current: RwLock<(Arc<Host>, Router)>,
     initial: World,
     pub(crate) settings: Settings,
     pub(crate) scenarios: Arc<Scenarios>,
-    log: Mutex<(u64, VecDeque<LogEntry>)>,
+    log: Mutex<(u64, VecDeque<(u64, Recorded)>)>,
 }
 
 impl LiveHost {
@@ -149,20 +225,23 @@ impl LiveHost {
     /// The recent REST calls, oldest first.
     #[must_use]
     pub fn log(&self) -> Vec<LogEntry> {
-        self.lock_log().1.iter().cloned().collect()
+        let recorded: Vec<(u64, Recorded)> = self.lock_log().1.iter().cloned().collect();
+        recorded.iter().map(|(id, call)| call.entry(*id)).collect()
     }
 
-    fn lock_log(&self) -> MutexGuard<'_, (u64, VecDeque<LogEntry>)> {
+    fn lock_log(&self) -> MutexGuard<'_, (u64, VecDeque<(u64, Recorded)>)> {
         self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn record(&self, mut entry: LogEntry) {
+    /// Adds a call to the log, numbered next; the oldest beyond
+    /// [`LOG_LENGTH`] is dropped (outside the lock).
+    pub(crate) fn record(&self, call: Recorded) {
         let mut log = self.lock_log();
         log.0 += 1;
-        entry.id = log.0;
-        log.1.push_back(entry);
-        while log.1.len() > LOG_LENGTH {
-            log.1.pop_front();
-        }
+        let id = log.0;
+        log.1.push_back((id, call));
+        let dropped = (log.1.len() > LOG_LENGTH).then(|| log.1.pop_front());
+        drop(log);
+        drop(dropped);
     }
 }

@@ -27,9 +27,9 @@ use crate::portal::Params;
 use crate::reply::{error, json};
 use crate::scenario::{Action, method_name};
 use crate::server::serve_routes;
-use crate::{control, guard, mask, page};
+use crate::{control, guard, page};
 
-use crate::live::{LOG_ANSWER, LiveHost, LogEntry};
+use crate::live::{LiveHost, Recorded};
 
 /// The local portal's routes: the page at `/`, the control API under
 /// `/__control/`, and every other path to the current host's REST API,
@@ -130,19 +130,22 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         Ok(bytes) => bytes,
         Err(e) => return error(e),
     };
-    let action = rest_method(&parts.uri).and_then(|method| {
-        let params = Params::read(parts.uri.query(), &parts.headers, &bytes).unwrap_or_default();
-        live.scenarios.take(&method, &params)
-    });
-    let entry = LogEntry {
-        id: 0,
-        verb: parts.method.to_string(),
-        path: mask::uri(&parts.uri),
-        status: 0,
-        answer: String::new(),
-        scenario: action.as_ref().map(kind),
-        rule: None,
+    // With no scenario armed, none can match: the parameters are read
+    // only when one might.
+    let action = if live.scenarios.is_empty() {
+        None
+    } else {
+        rest_method(&parts.uri).and_then(|method| {
+            let params =
+                Params::read(parts.uri.query(), &parts.headers, &bytes).unwrap_or_default();
+            live.scenarios.take(&method, &params)
+        })
     };
+    let call = Recorded::new(
+        parts.method.clone(),
+        parts.uri.clone(),
+        action.as_ref().map(kind),
+    );
     let request = Request::from_parts(parts, Body::from(bytes));
     let response = match action {
         // Delivery scenarios are never taken for a call.
@@ -167,14 +170,14 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         }
         Some(Action::DropAfterApply) => {
             apply(inner, request).await;
-            live.record(entry);
+            live.record(call);
             return Response::new(Body::new(Dropped));
         }
         Some(Action::Delay { ms }) => {
             let (head, bytes) = answered(apply(inner, request).await).await;
             // Logged now: a client that gives up during the delay drops
             // this future, and the call was applied all the same.
-            live.record(log_entry(entry, &head, &bytes));
+            live.record(completed(call, &head, &bytes));
             tokio::time::sleep(Duration::from_millis(ms)).await;
             return Response::from_parts(head, Body::from(bytes));
         }
@@ -184,7 +187,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         }
     };
     let (head, bytes) = answered(response).await;
-    live.record(log_entry(entry, &head, &bytes));
+    live.record(completed(call, &head, &bytes));
     Response::from_parts(head, Body::from(bytes))
 }
 
@@ -195,16 +198,10 @@ async fn answered(response: Response) -> (axum::http::response::Parts, Bytes) {
     (head, bytes)
 }
 
-/// The log entry of a call, completed with its answer.
-fn log_entry(mut entry: LogEntry, head: &axum::http::response::Parts, bytes: &[u8]) -> LogEntry {
-    entry.status = head.status.as_u16();
-    entry.rule = head
-        .headers
-        .get(&crate::rule::X_IMBOT_RULE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    entry.answer = cut(&String::from_utf8_lossy(bytes));
-    entry
+/// A recorded call, completed with its answer.
+fn completed(call: Recorded, head: &axum::http::response::Parts, bytes: &Bytes) -> Recorded {
+    let rule = head.headers.get(&crate::rule::X_IMBOT_RULE).cloned();
+    call.answered(head.status.as_u16(), rule, bytes)
 }
 
 /// Runs a request through the host's routes.
@@ -233,15 +230,6 @@ fn kind(action: &Action) -> &'static str {
         Action::DeliveryRefused => "delivery_refused",
         Action::DeliveryDelay { .. } => "delivery_delay",
     }
-}
-
-/// `text` cut to the log's length at a character boundary.
-fn cut(text: &str) -> String {
-    let mut end = text.len().min(LOG_ANSWER);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
 }
 
 /// A response body that fails at once: the server closes the connection

@@ -58,11 +58,13 @@ fn load(options: &Options) -> Result<Host, String> {
 /// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
 ///
 /// Lines are written by a thread of their own (`tracing-appender`), off
-/// the request path; the returned guard flushes them when dropped, so it
-/// lives as long as `main`.
+/// the request path, into a buffer it flushes whenever no line is waiting,
+/// so a burst of requests costs one write, not one per line. The returned
+/// guard flushes what is left when dropped, so it lives as long as `main`.
 fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking(stderr);
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
@@ -73,6 +75,9 @@ fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
         .init();
     guard
 }
+
+/// The log writer's buffer: a write to stderr carries up to this much.
+const LOG_BUFFER: usize = 64 * 1024;
 
 /// Completes on SIGTERM or Ctrl-C.
 async fn stop_signal() {

@@ -36,9 +36,25 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `bx24_request_id` from the query or the body, if sent and not empty.
 fn parameter(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    let sent = query.unwrap_or_default().as_bytes();
+    if !may_name(sent, BX24_REQUEST_ID) && !may_name(body, BX24_REQUEST_ID) {
+        return None;
+    }
     let params = Params::read(query, headers, body).ok()?;
     let value = params.text(BX24_REQUEST_ID)?.trim();
     (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Whether `raw` (a query, a form or a JSON body) may carry a parameter
+/// called `name`: it holds the name in any case, or an escape (`%` in a
+/// form, `\\` in JSON, `+`) that could spell it otherwise. When it does
+/// not, reading the parameters cannot find the name, so they need not be
+/// read.
+fn may_name(raw: &[u8], name: &str) -> bool {
+    raw.iter().any(|b| matches!(b, b'%' | b'\\' | b'+'))
+        || raw
+            .windows(name.len())
+            .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 #[cfg(test)]
@@ -75,6 +91,27 @@ mod tests {
             Some("b".to_owned())
         );
         assert_eq!(key(None, &h, b""), Some("c".to_owned()));
+    }
+
+    #[test]
+    fn bx24_request_id_is_found_however_it_is_spelled() {
+        let none = HeaderMap::new();
+        assert_eq!(
+            key(Some("BX24_Request_ID=k"), &none, b""),
+            Some("k".to_owned())
+        );
+        assert_eq!(
+            key(Some("bx24%5Frequest_id=k"), &none, b""),
+            Some("k".to_owned())
+        );
+        let json = br#"{"bx24_request\u005fid": "j"}"#;
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        assert_eq!(key(None, &headers, json), Some("j".to_owned()));
+        assert_eq!(
+            key(Some("MESSAGE_ID=1&ACTION=plus"), &none, b"auth=t"),
+            None
+        );
     }
 
     #[test]

@@ -37,26 +37,32 @@ pub fn router(host: SharedHost) -> Router {
 async fn oauth(
     State(host): State<SharedHost>,
     Path(method): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    handle(&host, Style::OAuth, &method, &uri, &headers, body).await
+    let (parts, body) = request.into_parts();
+    handle(
+        &host,
+        Style::OAuth,
+        &method,
+        &parts.uri,
+        &parts.headers,
+        body,
+    )
+    .await
 }
 
 /// `/rest/{user_id}/{code}/{method}`: webhook style.
 async fn webhook(
     State(host): State<SharedHost>,
     Path((user_id, code, method)): Path<(String, String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
     let style = Style::Webhook {
         user_id: &user_id,
         code: &code,
     };
-    handle(&host, style, &method, &uri, &headers, body).await
+    let (parts, body) = request.into_parts();
+    handle(&host, style, &method, &parts.uri, &parts.headers, body).await
 }
 
 /// Any other path.

@@ -319,6 +319,12 @@ impl Scenarios {
         self.lock().1.clone()
     }
 
+    /// Whether none is armed: then no call needs its parameters read for
+    /// [`Scenarios::take`].
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().1.is_empty()
+    }
+
     /// Disarms all.
     pub(crate) fn clear(&self) {
         self.lock().1.clear();

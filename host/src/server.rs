@@ -192,7 +192,6 @@ fn service(
     let max_uri = limits.max_uri_bytes;
     ServiceBuilder::new()
         .map_request(merge_slashes::<hyper::body::Incoming>)
-        .map_request(assign_request_id::<hyper::body::Incoming>)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -221,44 +220,35 @@ fn service(
         .service(routes)
 }
 
-/// A request's id: the client's `X-Request-ID`, or one the host made.
-#[derive(Debug, Clone)]
-struct RequestId(String);
-
-/// Gives a request without an `X-Request-ID` an id of the host's own (in
-/// an extension: the header itself is a retry key, see `retry`), so that
-/// every log line names its request.
-fn assign_request_id<B>(mut request: Request<B>) -> Request<B> {
+/// The id a request is logged under: the client's `X-Request-ID`, or,
+/// when it sent none, one the host makes (not sent back: the header
+/// itself is a retry key, see `retry`).
+fn request_id<B>(request: &Request<B>) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let sent = request
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok());
-    let id = match sent {
+    match sent {
         Some(id) => id.to_owned(),
         None => format!(
             "host-{:x}-{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ),
-    };
-    request.extensions_mut().insert(RequestId(id));
-    request
+    }
 }
 
 /// The span of one request: its method, path (a webhook code masked) and
-/// request id.
+/// request id. Its fields (the masked path, the id) are made only for a
+/// span the log keeps, so a host that logs no requests makes none.
 fn request_span<B>(request: &Request<B>) -> Span {
-    let id = request
-        .extensions()
-        .get::<RequestId>()
-        .map_or("", |id| id.0.as_str());
     tracing::info_span!(
         "request",
         method = %request.method(),
         path = %mask::path(request.uri().path()),
-        request_id = %id,
+        request_id = %request_id(request),
     )
 }
 
