@@ -54,6 +54,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
         .route("/__control/post", post(control::post_as_user))
         .route("/__control/deliveries", get(control::deliveries))
         .route("/__cluster/status", get(cluster::status))
+        .route("/__cluster/log", get(cluster::log))
         .route("/__cluster/learner", post(cluster::learner))
         .route("/__cluster/promote", post(cluster::promote))
         .route("/__cluster/remove", post(cluster::remove))

@@ -21,6 +21,7 @@
 //! path of their own; the event fetch, which reads beside the log, waits
 //! for a read index first (`forward`).
 
+mod export;
 mod flush;
 mod forward;
 pub mod http;
@@ -94,6 +95,10 @@ pub struct Config {
     pub data: PathBuf,
     /// Entries between snapshots.
     pub snapshot_every: u64,
+    /// Keeps every entry in the log after a snapshot instead of purging
+    /// the ones it holds, so `/__cluster/log` can read the whole history
+    /// (the log then grows without bound).
+    pub keep_log: bool,
     /// How long a call waits for a leader before answering 503.
     pub leader_wait: Duration,
     /// Raft's timing: heartbeat, and the election timeout's range.
@@ -129,6 +134,8 @@ pub struct Node {
     pub(crate) answers: Arc<Answers>,
     pub(crate) applied: watch::Receiver<u64>,
     pub(crate) committed: Arc<store::Committed>,
+    /// The log, read by `/__cluster/log`.
+    pub(crate) log: store::LogStore,
     /// Set to cut this node off its peers (fault injection).
     pub(crate) cut: Arc<AtomicBool>,
     pub(crate) leader_wait: Duration,
@@ -170,7 +177,7 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
         config.node_id,
         Arc::new(raft_config(&config)?),
         net.clone(),
-        log,
+        log.clone(),
         machine,
     )
     .await
@@ -184,6 +191,7 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
         answers,
         applied,
         committed,
+        log,
         cut,
         leader_wait: config.leader_wait,
     });
@@ -192,7 +200,11 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
 
 /// Raft's configuration for this node.
 fn raft_config(config: &Config) -> Result<openraft::Config, String> {
-    let keep = config.snapshot_every.min(1000);
+    let keep = if config.keep_log {
+        u64::MAX
+    } else {
+        config.snapshot_every.min(1000)
+    };
     openraft::Config {
         cluster_name: "rest_host".into(),
         heartbeat_interval: config.timing.heartbeat_ms,
@@ -200,7 +212,7 @@ fn raft_config(config: &Config) -> Result<openraft::Config, String> {
         election_timeout_max: config.timing.election_max_ms,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(config.snapshot_every),
         max_in_snapshot_log_to_keep: keep,
-        purge_batch_size: keep.max(1),
+        purge_batch_size: keep.clamp(1, 1000),
         ..Default::default()
     }
     .validate()

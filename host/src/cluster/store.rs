@@ -117,6 +117,24 @@ impl LogStore {
     fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Up to `limit` entries from index `from` through `upto`, and the
+    /// first index the log still holds (those before it are in a
+    /// snapshot). O(limit) entries cloned under the log's lock.
+    pub(crate) fn read(&self, from: u64, upto: u64, limit: usize) -> (Vec<Entry>, u64) {
+        let inner = self.inner();
+        let first = inner.purged.map_or(0, |id| id.index + 1);
+        if from > upto {
+            return (Vec::new(), first);
+        }
+        let entries = inner
+            .entries
+            .range(from..=upto)
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect();
+        (entries, first)
+    }
 }
 
 /// The log file's records, and the file opened for appending, a write
