@@ -377,7 +377,7 @@ fn acknowledged_changes_survive_leader_kills_follower_kills_and_partitions() {
     });
     eprintln!(
         "survived {} leader kills, {} follower kills, {} partitions in {:.1}s: \
-         {} calls ({} answered) on {} streams, {} command entries replayed",
+         {} calls ({} answered) on {} streams, {} committed commands replayed",
         done.0,
         done.1,
         done.2,

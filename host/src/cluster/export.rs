@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! {"result": {"node_id": 1, "first": 0, "applied": 812, "next": 257,
-//!             "entries": [{"index": 1, "term": 1, "kind": "command",
-//!                          "command": "0a9c…", "debug": "HostCommand { … }"}, …]}}
+//!             "entries": [{"index": 1, "term": 1, "kind": "commands",
+//!                          "commands": [{"command": "0a9c…", "debug": "HostCommand { … }"}, …]},
+//!                         …]}}
 //! ```
 //!
 //! Only entries this node has applied are served (applied means
@@ -13,7 +14,8 @@
 //! `null` once the page reached the last applied entry. `first` is the
 //! lowest index the log still holds: entries before it are in a snapshot
 //! and purged (a node started with `--keep-log` purges none), and asking
-//! for them is answered 410 `LOG_PURGED`. A command is the
+//! for them is answered 410 `LOG_PURGED`. An entry is a blank, a
+//! membership change, or a batch of commands applied in order. A command is the
 //! [`crate::HostCommand`] as the log stores it (postcard, see
 //! [`crate::HostCommand::decode`]) in lowercase hex, so a reader can
 //! apply it to a [`crate::HostState`] of its own, and its debug form to
@@ -109,11 +111,19 @@ impl Node {
 fn entry(entry: &openraft::Entry<TypeConfig>) -> Value {
     let (index, term) = (entry.log_id.index, entry.log_id.leader_id.term);
     match &entry.payload {
-        EntryPayload::Normal(command) => json!({
-            "index": index, "term": term, "kind": "command",
-            "command": command.encode().map(|bytes| hex(&bytes)).unwrap_or_default(),
-            "debug": format!("{command:?}"),
-        }),
+        EntryPayload::Normal(batch) => {
+            let commands: Vec<Value> = batch
+                .0
+                .iter()
+                .map(|command| {
+                    json!({
+                        "command": command.encode().map(|bytes| hex(&bytes)).unwrap_or_default(),
+                        "debug": format!("{command:?}"),
+                    })
+                })
+                .collect();
+            json!({"index": index, "term": term, "kind": "commands", "commands": commands})
+        }
         EntryPayload::Membership(_) => json!({"index": index, "term": term, "kind": "membership"}),
         EntryPayload::Blank => json!({"index": index, "term": term, "kind": "blank"}),
     }

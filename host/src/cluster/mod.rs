@@ -4,13 +4,17 @@
 //!
 //! ```text
 //! client → any node's REST port → HostCommand
-//!            ├─ leader:   client_write → log on a majority → apply → Answer
-//!            └─ follower: forward to the leader's raft port (client_write there),
+//!            ├─ leader:   batch → client_write → log on a majority → apply → Answer
+//!            └─ follower: forward to the leader's raft port (batched there),
 //!                         then answer once the entry is applied here too
 //! ```
 //!
-//! The raft log's entries are [`HostCommand`]s, the raft state machine is
-//! the [`crate::HostState`] (`apply` is [`crate::HostState::apply`]) and
+//! The raft log's entries are [`Batch`]es of [`HostCommand`]s: the
+//! commands that waited on the leader while earlier batches were on
+//! their way through raft share one entry, one append and one sync
+//! (`pipeline`). The raft state machine is
+//! the [`crate::HostState`] (`apply` is [`crate::HostState::apply`], per
+//! command of a batch in order) and
 //! the raft snapshot is the host snapshot ([`crate::HostState::encode`],
 //! restored through [`crate::HostState::decode`] with its validation). The
 //! log and the vote are kept in the node's data directory and synced
@@ -26,6 +30,7 @@ mod flush;
 mod forward;
 pub mod http;
 mod network;
+mod pipeline;
 mod server;
 mod state_machine;
 mod store;
@@ -53,7 +58,7 @@ openraft::declare_raft_types!(
     /// machine answers with [`Applied`], nodes are numbered and reached
     /// at an address.
     pub TypeConfig:
-        D = HostCommand,
+        D = Batch,
         R = Applied,
         NodeId = u64,
         Node = BasicNode,
@@ -64,20 +69,25 @@ openraft::declare_raft_types!(
 /// The raft handle of a node.
 pub type HostRaft = Raft<TypeConfig>;
 
-/// What the state machine answered for one entry: the [`Answer`] itself
-/// (none for a blank or membership entry).
+/// One log entry's commands, applied in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch(pub Vec<HostCommand>);
+
+/// What the state machine answered for one entry: an [`Answer`] per
+/// command of its batch (none for a blank or membership entry).
 ///
 /// It stays on the node that applied the entry. For a write another
-/// node forwarded, the leader sends back the entry's position and the
-/// answer's digest (CRC-32 of its debug form); that node answers with what its own
-/// state machine gave for the entry, once it has applied it, after
-/// checking it against the digest (the state machine is deterministic,
-/// so they agree).
+/// node forwarded, the leader sends back the command's place (entry and
+/// position in the batch) and the answer's digest (CRC-32 of its debug
+/// form); that node answers with what its own state machine gave for
+/// that command, once it has applied the entry, after checking it
+/// against the digest (the state machine is deterministic, so they
+/// agree).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Applied {
-    /// The answer, on the node that applied the entry.
+    /// The answers, on the node that applied the entry.
     #[serde(skip)]
-    pub answer: Option<Answer>,
+    pub answers: Vec<Answer>,
 }
 
 /// How a node joins its cluster.
@@ -131,6 +141,7 @@ pub struct Node {
     pub(crate) id: u64,
     pub(crate) raft: HostRaft,
     pub(crate) net: network::Client,
+    pub(crate) pipeline: pipeline::Pipeline,
     pub(crate) answers: Arc<Answers>,
     pub(crate) applied: watch::Receiver<u64>,
     pub(crate) committed: Arc<store::Committed>,
@@ -182,12 +193,14 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
     )
     .await
     .map_err(|e| e.to_string())?;
-    server::spawn(&config, raft.clone(), Arc::clone(&cut)).await?;
+    let pipeline = pipeline::Pipeline::start(raft.clone());
+    server::spawn(&config, raft.clone(), pipeline.clone(), Arc::clone(&cut)).await?;
     initialise(&raft, &config).await?;
     host.cluster = Some(Node {
         id: config.node_id,
         raft,
         net,
+        pipeline,
         answers,
         applied,
         committed,

@@ -41,26 +41,29 @@ const MAGIC: &[u8; 4] = b"IMRS";
 /// Answers kept for calls this node forwarded to the leader.
 const ANSWERS_KEPT: usize = 16_384;
 
-/// The answers of the last applied entries, by index, for the calls this
-/// node forwarded: they answer with what their entry gave here.
+/// The answers of the last applied commands, by entry and position in
+/// its batch, for the calls this node forwarded: they answer with what
+/// their command gave here.
 #[derive(Default)]
-pub(crate) struct Answers(Mutex<BTreeMap<u64, Answer>>);
+pub(crate) struct Answers(Mutex<BTreeMap<(u64, u32), Answer>>);
 
 impl Answers {
-    fn put(&self, index: u64, answer: Answer) {
+    fn put(&self, index: u64, answers: &[Answer]) {
         let mut kept = self.lock();
-        kept.insert(index, answer);
+        for (slot, answer) in (0u32..).zip(answers) {
+            kept.insert((index, slot), answer.clone());
+        }
         while kept.len() > ANSWERS_KEPT {
             kept.pop_first();
         }
     }
 
-    /// The answer entry `index` gave, taken out.
-    pub(crate) fn take(&self, index: u64) -> Option<Answer> {
-        self.lock().remove(&index)
+    /// The answer command `slot` of entry `index` gave, taken out.
+    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Answer> {
+        self.lock().remove(&(index, slot))
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, Answer>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<(u64, u32), Answer>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -156,12 +159,10 @@ impl StateMachine {
         let mut position = self.position();
         position.last_applied = Some(entry.log_id);
         match entry.payload {
-            EntryPayload::Normal(command) => {
-                let (answer, _changed) = state.apply(&command);
-                self.answers.put(entry.log_id.index, answer.clone());
-                Applied {
-                    answer: Some(answer),
-                }
+            EntryPayload::Normal(batch) => {
+                let answers: Vec<Answer> = batch.0.iter().map(|c| state.apply(c).0).collect();
+                self.answers.put(entry.log_id.index, &answers);
+                Applied { answers }
             }
             EntryPayload::Membership(membership) => {
                 position.membership = StoredMembership::new(Some(entry.log_id), membership);
@@ -331,6 +332,7 @@ mod tests {
     use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
 
     use super::{Entry, StateMachine};
+    use crate::cluster::Batch;
     use crate::state::HostCommand;
     use crate::world::World;
 
@@ -346,7 +348,10 @@ mod tests {
         let request = UserLikeRequest::new(UserId::new(1).unwrap(), MessageId::new(1).unwrap());
         Entry {
             log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
-            payload: EntryPayload::Normal(HostCommand::engine(index, Command::LikeAsUser(request))),
+            payload: EntryPayload::Normal(Batch(vec![HostCommand::engine(
+                index,
+                Command::LikeAsUser(request),
+            )])),
         }
     }
 
@@ -364,7 +369,7 @@ mod tests {
         runtime.block_on(async {
             let mut leader = StateMachine::open(&world, &here).unwrap();
             let applied = leader.apply([like(1), like(2), like(3)]).await.unwrap();
-            assert!(applied.iter().all(|a| a.answer.is_some()));
+            assert!(applied.iter().all(|a| a.answers.len() == 1));
             let snapshot = leader
                 .get_snapshot_builder()
                 .await

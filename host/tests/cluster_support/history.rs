@@ -4,8 +4,9 @@
 //! Each call is recorded with when it began and ended (one clock, the
 //! test process's) and the answer it got, if any: an answer is a body
 //! with `result` or `error` under a status below 500; anything else (no
-//! answer, 503) leaves the call's fate unknown. Each committed entry is
-//! matched to the call that carried it by what the entry holds:
+//! answer, 503) leaves the call's fate unknown. The log's entries hold
+//! batches of commands; each committed command, in log order, is matched
+//! to the call that carried it by what it holds:
 //!
 //! - a message post by its text, which no other call uses;
 //! - a keyed call by its idempotency key (the host maps a key's text to
@@ -16,13 +17,13 @@
 //!   works on messages of its own, one call at a time, and drops a
 //!   message once a call on it went unanswered, so of the calls on one
 //!   (bot, message) only the last can be of unknown fate, and the n-th
-//!   entry carries the n-th call.
+//!   command on it carries the n-th call.
 //!
 //! Then: every answered call's answer equals the one the replay gives for
-//! its entry (for a key, every entry of the key answers the same, the
-//! first delivery's answer); no entry lacks its call, and no call has
-//! more entries than it could have made; and real-time order holds: a
-//! call answered before another began sits earlier in the log.
+//! its command (for a key, every command of the key answers the same,
+//! the first delivery's answer); no command lacks its call, and no call
+//! has more commands than it could have made; and real-time order holds:
+//! a call answered before another began sits earlier in the log.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -90,9 +91,11 @@ pub fn observed(status: u16, body: &Value) -> Option<Value> {
     body.get("error").map(|e| json!({ "error": e }))
 }
 
-/// One committed command entry, replayed.
+/// One committed command, replayed.
 #[derive(Debug)]
 pub struct Replayed {
+    /// Its place among the log's commands (an entry holds a batch of
+    /// them, in order).
     pub index: u64,
     pub ident: Ident,
     /// What the reference model answered, as [`observed`] shows it.
@@ -118,10 +121,10 @@ fn render(answer: &Answer) -> Value {
     }
 }
 
-/// The committed log's entries (index, JSON as `/__cluster/log` gives
-/// them) replayed in order from the seed world: each command entry's
-/// identity and answer, and the state at the end. The log must be whole
-/// (from index 0, no gaps).
+/// The committed log's entries (JSON as `/__cluster/log` gives them)
+/// replayed in order from the seed world: each command's identity and
+/// answer, and the state at the end. The log must be whole (from index
+/// 0, no gaps).
 pub fn replay(entries: &[Value], posts: &[String]) -> Result<(Vec<Replayed>, HostState), String> {
     let world = World::from_json(DEFAULT_WORLD).map_err(|e| e.to_string())?;
     let mut state = HostState::from_world(&world).map_err(|e| e.to_string())?;
@@ -131,23 +134,37 @@ pub fn replay(entries: &[Value], posts: &[String]) -> Result<(Vec<Replayed>, Hos
         if index != at as u64 {
             return Err(format!("the log skips from {} to {index}", at as i64 - 1));
         }
-        if entry["kind"] != "command" {
-            continue;
+        for (slot, command) in commands(entry)?.into_iter().enumerate() {
+            let ident = ident(&command, posts).ok_or_else(|| {
+                format!("entry {index}, command {slot} is no call a client made: {command:?}")
+            })?;
+            let (answer, _) = state.apply(&command);
+            replayed.push(Replayed {
+                index: replayed.len() as u64,
+                ident,
+                expected: render(&answer),
+            });
         }
-        let command = command(entry).map_err(|e| format!("entry {index}: {e}"))?;
-        let ident = ident(&command, posts)
-            .ok_or_else(|| format!("entry {index} is no call a client made: {command:?}"))?;
-        let (answer, _) = state.apply(&command);
-        replayed.push(Replayed {
-            index,
-            ident,
-            expected: render(&answer),
-        });
     }
     Ok((replayed, state))
 }
 
-/// An entry's command: postcard in hex, as `/__cluster/log` gives it.
+/// An entry's commands (none for a blank or membership entry).
+fn commands(entry: &Value) -> Result<Vec<HostCommand>, String> {
+    let index = &entry["index"];
+    match entry["kind"].as_str() {
+        Some("commands") => entry["commands"]
+            .as_array()
+            .ok_or(format!("entry {index}: no commands"))?
+            .iter()
+            .map(|c| command(c).map_err(|e| format!("entry {index}: {e}")))
+            .collect(),
+        Some("blank" | "membership") => Ok(Vec::new()),
+        _ => Err(format!("entry {index}: unknown kind {}", entry["kind"])),
+    }
+}
+
+/// A command: postcard in hex, as `/__cluster/log` gives it.
 fn command(entry: &Value) -> Result<HostCommand, String> {
     let hex = entry["command"].as_str().ok_or("no command")?;
     let bytes = (0..hex.len())
@@ -250,10 +267,7 @@ fn engine_ident(command: &Command<128>) -> Option<Ident> {
 /// The application each bot acted for in the log's engine entries.
 pub fn apps_of_bots(entries: &[Value]) -> BTreeMap<u32, u32> {
     let mut apps = BTreeMap::new();
-    for entry in entries.iter().filter(|e| e["kind"] == "command") {
-        let Ok(command) = command(entry) else {
-            continue;
-        };
+    for command in entries.iter().flat_map(|e| commands(e).unwrap_or_default()) {
         let (bot, app) = match &command.op {
             Op::Engine(Command::Like(r) | Command::KeyedLike(_, r)) => (given(&r.bot), r.app),
             Op::Engine(
@@ -319,7 +333,7 @@ pub fn check(calls: &[Call], replayed: &[Replayed]) -> Result<Counts, String> {
         .find(|(s, _)| !calls_by_stream.contains_key(*s))
     {
         return Err(format!(
-            "entry {} ({stream:?}) matches no client's call",
+            "command {} ({stream:?}) matches no client's call",
             entries[0].index
         ));
     }
@@ -388,13 +402,13 @@ fn sequential(calls: &[&Call], entries: &[&Replayed]) -> Result<Vec<Placed>, Str
 fn carried(call: &Call, entry: &Replayed) -> Result<(), String> {
     if call.action != entry.ident.action {
         return Err(format!(
-            "entry {} does {:?}, its call {:?}",
+            "command {} does {:?}, its call {:?}",
             entry.index, entry.ident.action, call.action
         ));
     }
     match &call.answer {
         Some(answer) if *answer != entry.expected => Err(format!(
-            "entry {} ({:?} {}): answered {answer}, the replay gives {}",
+            "command {} ({:?} {}): answered {answer}, the replay gives {}",
             entry.index, call.stream, call.action, entry.expected
         )),
         _ => Ok(()),
@@ -427,7 +441,7 @@ fn keyed(calls: &[&Call], entries: &[&Replayed]) -> Result<Option<Placed>, Strin
     for entry in entries {
         if entry.expected != first.expected {
             return Err(format!(
-                "{:?}: entry {} answers {}, entry {} answers {}",
+                "{:?}: command {} answers {}, command {} answers {}",
                 calls[0].stream, first.index, first.expected, entry.index, entry.expected
             ));
         }
@@ -460,7 +474,7 @@ fn real_time(placed: &mut [Placed]) -> Result<(), String> {
         if let Some(Some(top)) = before.checked_sub(1).map(|i| highest[i]) {
             if top >= p.index {
                 return Err(format!(
-                    "entry {} was answered before the call of entry {} began, \
+                    "command {} was answered before the call of command {} began, \
                      yet sits at or after it",
                     top, p.index
                 ));
