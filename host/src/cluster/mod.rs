@@ -31,6 +31,7 @@ mod forward;
 pub mod http;
 mod network;
 mod pipeline;
+mod rebuild;
 mod server;
 mod state_machine;
 mod store;
@@ -178,7 +179,8 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
     let where_ = |e: String| format!("{}: {e}", config.data.display());
     std::fs::create_dir_all(&config.data).map_err(|e| where_(e.to_string()))?;
     let (log, committed) = store::LogStore::open(&config.data).map_err(where_)?;
-    let machine = state_machine::StateMachine::open(world, &config.data).map_err(where_)?;
+    let machine =
+        state_machine::StateMachine::open(world, &config.data, log.clone()).map_err(where_)?;
     let answers = machine.answers();
     let applied = machine.applied_index();
     let mut host = Host::from_shared(machine.shared(), deterministic).map_err(|e| e.to_string())?;

@@ -9,6 +9,10 @@
 //!
 //! The state lives in memory; the snapshot file is what survives a
 //! restart, and raft applies the committed entries after it again. A
+//! snapshot is built beside the live state (`rebuild`: the last snapshot
+//! and the log's entries since), so encoding it holds up no call; only
+//! when that cannot be done (the log lacks an entry) is the live state
+//! encoded under its lock. A
 //! snapshot received from the leader is checked as one read from disk
 //! (the host snapshot's frame, checksum and cross-checks, and its
 //! position against the meta) before it replaces the state and the file.
@@ -25,7 +29,7 @@ use openraft::{
 };
 use tokio::sync::watch;
 
-use super::{Applied, TypeConfig, store};
+use super::{Applied, TypeConfig, rebuild, store};
 use crate::durable::SharedState;
 use crate::state::snapshot::CRC;
 use crate::state::{Answer, HostState, build_engine};
@@ -80,6 +84,10 @@ pub(crate) struct StateMachine {
     current: Arc<Mutex<Kept>>,
     answers: Arc<Answers>,
     applied: Arc<watch::Sender<u64>>,
+    /// The log, read again to build a snapshot.
+    log: store::LogStore,
+    /// The world the state began from, the base of the first snapshot.
+    world: Arc<World>,
 }
 
 /// The last applied entry and membership.
@@ -94,7 +102,7 @@ impl StateMachine {
     ///
     /// # Errors
     /// A snapshot that does not restore, or a world that does not load.
-    pub(crate) fn open(world: &World, dir: &Path) -> Result<Self, String> {
+    pub(crate) fn open(world: &World, dir: &Path, log: store::LogStore) -> Result<Self, String> {
         let (state, current) = match std::fs::read(dir.join(SNAPSHOT)) {
             Ok(bytes) => {
                 let (meta, host) = unframe(&bytes).map_err(|e| format!("{SNAPSHOT}: {e}"))?;
@@ -121,6 +129,8 @@ impl StateMachine {
             current: Arc::new(Mutex::new(current)),
             answers: Arc::default(),
             applied: Arc::new(applied),
+            log,
+            world: Arc::new(world.clone()),
         };
         Ok(machine)
     }
@@ -181,6 +191,30 @@ impl StateMachine {
     }
 }
 
+impl StateMachine {
+    /// The host snapshot of the last applied entry, built beside the live
+    /// state from the last snapshot and the log (see `rebuild`).
+    fn rebuilt(&self) -> Result<(Vec<u8>, Position), String> {
+        let position = self.position().clone();
+        let upto = position.last_applied.ok_or("nothing applied yet")?;
+        let base = self.current().clone();
+        let base = base
+            .as_ref()
+            .and_then(|(meta, host)| Some((host.as_slice(), meta.last_log_id?.index)));
+        let state = rebuild::state_at(&self.world, base, &self.log, upto.index)?;
+        let host = state.encode(upto.index, &mut Vec::new())?;
+        Ok((host, position))
+    }
+
+    /// The host snapshot of the live state, encoded under its lock.
+    fn encoded_live(&self) -> Result<(Vec<u8>, Position), String> {
+        let state = self.lock();
+        let position = self.position().clone();
+        let host = state.encode(index(position.last_applied), &mut Vec::new())?;
+        Ok((host, position))
+    }
+}
+
 /// A log position's index (0 before the first entry).
 fn index(id: Option<LogId<u64>>) -> u64 {
     id.map_or(0, |id| id.index)
@@ -234,14 +268,13 @@ fn failed(verb: ErrorVerb, e: impl ToString) -> StorageError<u64> {
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
-        let (host, position) = {
-            let state = self.lock();
-            let position = self.position().clone();
-            let mut scratch = Vec::new();
-            let host = state
-                .encode(index(position.last_applied), &mut scratch)
-                .map_err(|e| failed(ErrorVerb::Write, e))?;
-            (host, position)
+        let (host, position) = match self.rebuilt() {
+            Ok(built) => built,
+            Err(why) => {
+                tracing::warn!(%why, "a snapshot of the live state, under its lock");
+                self.encoded_live()
+                    .map_err(|e| failed(ErrorVerb::Write, e))?
+            }
         };
         let meta = Meta {
             snapshot_id: format!(
@@ -333,6 +366,8 @@ mod tests {
 
     use super::{Entry, StateMachine};
     use crate::cluster::Batch;
+    use crate::cluster::rebuild::state_at;
+    use crate::cluster::store::LogStore;
     use crate::state::HostCommand;
     use crate::world::World;
 
@@ -367,9 +402,18 @@ mod tests {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let mut leader = StateMachine::open(&world, &here).unwrap();
-            let applied = leader.apply([like(1), like(2), like(3)]).await.unwrap();
+            let (log, _) = LogStore::open(&here).unwrap();
+            log.put(vec![like(0), like(1), like(2), like(3)]);
+            let mut leader = StateMachine::open(&world, &here, log.clone()).unwrap();
+            let applied = leader
+                .apply([like(0), like(1), like(2), like(3)])
+                .await
+                .unwrap();
             assert!(applied.iter().all(|a| a.answers.len() == 1));
+            // Built beside the live state: the world and the log's entries.
+            let rebuilt = state_at(&world, None, &log, 3).unwrap();
+            let rebuilt = serde_json::to_string(&crate::portal::dump(&rebuilt)).unwrap();
+            assert_eq!(rebuilt, dump(&leader));
             let snapshot = leader
                 .get_snapshot_builder()
                 .await
@@ -377,7 +421,8 @@ mod tests {
                 .await
                 .unwrap();
             let bytes = snapshot.snapshot.into_inner();
-            let mut follower = StateMachine::open(&world, &there).unwrap();
+            let (empty, _) = LogStore::open(&there).unwrap();
+            let mut follower = StateMachine::open(&world, &there, empty.clone()).unwrap();
             let mut damaged = bytes.clone();
             let middle = damaged.len() / 2;
             damaged[middle] ^= 0xff;
@@ -398,7 +443,7 @@ mod tests {
             let (last, _) = follower.applied_state().await.unwrap();
             assert_eq!(last.map(|id| id.index), Some(3));
             assert_eq!(dump(&follower), dump(&leader));
-            let restarted = StateMachine::open(&world, &there).unwrap();
+            let restarted = StateMachine::open(&world, &there, empty).unwrap();
             assert_eq!(dump(&restarted), dump(&leader));
         });
         let _ = std::fs::remove_dir_all(here);

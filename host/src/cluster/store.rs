@@ -124,6 +124,20 @@ impl LogStore {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Writes `entries` as raft's appends would (synced), for tests.
+    #[cfg(test)]
+    pub(crate) fn put(&self, entries: Vec<Entry>) {
+        let records: Vec<Record> = entries
+            .into_iter()
+            .map(|e| Record::Entry(Box::new(e)))
+            .collect();
+        let mut inner = self.inner();
+        inner.write(&records).expect("the log is written");
+        for record in records {
+            inner.replay(record);
+        }
+    }
+
     /// Up to `limit` entries from index `from` through `upto`, and the
     /// first index the log still holds (those before it are in a
     /// snapshot). O(limit) entries cloned under the log's lock.
