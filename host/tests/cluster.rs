@@ -477,3 +477,45 @@ fn a_learner_catches_up_is_promoted_and_a_voter_is_removed() {
         "the remaining nodes' dumps differ"
     );
 }
+
+/// The events a bot's handler is sent for a call in cluster mode go out
+/// from the node the call went to, once its command is committed, and
+/// from no other node (each node applies the command, only one sends).
+#[test]
+fn the_node_a_call_went_to_pushes_its_events() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-events", 3, 0, &[]);
+    cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    // Nothing listens on port 9 (discard): the handler is only recorded
+    // and tried, which is all this test looks at.
+    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
+                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
+    let registered = call(
+        &client,
+        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
+        register,
+        None,
+    );
+    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
+    let bot = bot.expect("the bot is registered");
+    let post = format!("DIALOG_ID={bot}&MESSAGE=hello+bot");
+    let posted = call(
+        &client,
+        &cluster.url(1, "/rest/2/w-other/im.message.add"),
+        &post,
+        None,
+    );
+    assert_eq!(posted.map(|(status, _)| status), Some(200));
+    assert!(cluster.settled(Duration::from_secs(20)));
+    let events = |i: usize| -> Vec<String> {
+        let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
+        assert_eq!(status, 200);
+        let list = body["result"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|d| d["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(events(1), ["ONIMBOTJOINCHAT", "ONIMBOTMESSAGEADD"]);
+    assert!(events(0).is_empty() && events(2).is_empty());
+}

@@ -20,8 +20,8 @@ use tokio::time::{Instant, timeout};
 
 use super::network::CallError;
 use super::pipeline::{Pipeline, Placed};
-use super::{HostRaft, Node, digest};
-use crate::state::{Answer, HostCommand};
+use super::{HostRaft, Node, Outcome, digest};
+use crate::state::HostCommand;
 
 /// How often a call looks for a leader again.
 const POLL: Duration = Duration::from_millis(50);
@@ -75,7 +75,7 @@ pub(crate) async fn lead_write(
     command: HostCommand,
     wait: Duration,
 ) -> Result<Forwarded, Refused> {
-    let (index, slot, answer) = local_write(pipeline, command, wait).await?;
+    let (index, slot, (answer, _)) = local_write(pipeline, command, wait).await?;
     Ok(Forwarded {
         index,
         slot,
@@ -101,20 +101,21 @@ enum Attempt<T> {
 }
 
 impl Node {
-    /// Commits `command` and returns the answer the state machine gave
-    /// for its entry.
+    /// Commits `command` and returns what this node's state machine gave
+    /// for it: its answer, and the events it pushes (for this node to
+    /// send: the node a call went to pushes its events).
     ///
     /// # Errors
     /// [`Unavailable`]: no leader within the wait, or the outcome is
     /// unknown.
-    pub async fn write(&self, command: &HostCommand) -> Result<Answer, Unavailable> {
+    pub async fn write(&self, command: &HostCommand) -> Result<Outcome, Unavailable> {
         let deadline = Instant::now() + self.leader_wait;
         loop {
             let left = left(deadline)?;
             let attempt = match local_write(&self.pipeline, command.clone(), left).await {
-                Ok((index, slot, answer)) => {
+                Ok((index, slot, outcome)) => {
                     self.answers.take(index, slot);
-                    Attempt::Done(answer)
+                    Attempt::Done(outcome)
                 }
                 Err(Refused::NotLeader(Some((id, addr)))) if id != self.id => {
                     self.forward_write(&addr, command, deadline).await?
@@ -136,7 +137,7 @@ impl Node {
         addr: &str,
         command: &HostCommand,
         deadline: Instant,
-    ) -> Result<Attempt<Answer>, Unavailable> {
+    ) -> Result<Attempt<Outcome>, Unavailable> {
         let sent = self
             .net
             .call(addr, "/raft/write", command, left(deadline)?)
@@ -158,13 +159,13 @@ impl Node {
         &self,
         forwarded: &Forwarded,
         deadline: Instant,
-    ) -> Result<Answer, Unavailable> {
+    ) -> Result<Outcome, Unavailable> {
         let mut applied = self.applied.clone();
         loop {
             let reached = *applied.borrow_and_update();
-            if let Some(answer) = self.answers.take(forwarded.index, forwarded.slot) {
-                return if digest(Some(&answer)) == forwarded.digest {
-                    Ok(answer)
+            if let Some(outcome) = self.answers.take(forwarded.index, forwarded.slot) {
+                return if digest(Some(&outcome.0)) == forwarded.digest {
+                    Ok(outcome)
                 } else {
                     Err(Unavailable(
                         "this node's answer differs from the leader's".into(),

@@ -74,8 +74,12 @@ pub type HostRaft = Raft<TypeConfig>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Batch(pub Vec<HostCommand>);
 
-/// What the state machine answered for one entry: an [`Answer`] per
-/// command of its batch (none for a blank or membership entry).
+/// What one command gave: its [`Answer`] and the events it pushes to
+/// bots' handlers.
+pub type Outcome = (Answer, Vec<crate::push::Delivery>);
+
+/// What the state machine gave for one entry: an [`Outcome`] per command
+/// of its batch (none for a blank or membership entry).
 ///
 /// It stays on the node that applied the entry. For a write another
 /// node forwarded, the leader sends back the command's place (entry and
@@ -86,9 +90,9 @@ pub struct Batch(pub Vec<HostCommand>);
 /// agree).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Applied {
-    /// The answers, on the node that applied the entry.
+    /// The outcomes, on the node that applied the entry.
     #[serde(skip)]
-    pub answers: Vec<Answer>,
+    pub outcomes: Vec<Outcome>,
 }
 
 /// How a node joins its cluster.

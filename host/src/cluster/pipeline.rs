@@ -26,17 +26,17 @@ use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::forward::{Refused, not_leader};
-use super::{Batch, HostRaft};
-use crate::state::{Answer, HostCommand};
+use super::{Batch, HostRaft, Outcome};
+use crate::state::HostCommand;
 
 /// Batches on their way through raft at once.
 const IN_FLIGHT: usize = 1;
 /// The most commands in one batch.
 const MAX_BATCH: usize = 256;
 
-/// A command's entry, its place in the batch, and the answer the leader's
-/// state machine gave it.
-pub(crate) type Placed = (u64, u32, Answer);
+/// A command's entry, its place in the batch, and what the leader's
+/// state machine gave for it.
+pub(crate) type Placed = (u64, u32, Outcome);
 
 /// A command waiting for its batch.
 struct Waiting {
@@ -103,10 +103,9 @@ async fn commit(raft: &HostRaft, batch: Vec<Waiting>) {
     match raft.client_write(Batch(commands)).await {
         Ok(response) => {
             let index = response.log_id.index;
-            let answers = response.data.answers;
-            for (slot, (reply, answer)) in replies.into_iter().zip(answers).enumerate() {
-                let slot = u32::try_from(slot).unwrap_or(u32::MAX);
-                let _ = reply.send(Ok((index, slot, answer)));
+            let outcomes = response.data.outcomes;
+            for (slot, (reply, outcome)) in (0u32..).zip(replies.into_iter().zip(outcomes)) {
+                let _ = reply.send(Ok((index, slot, outcome)));
             }
         }
         Err(e) => {

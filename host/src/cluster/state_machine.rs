@@ -29,10 +29,10 @@ use openraft::{
 };
 use tokio::sync::watch;
 
-use super::{Applied, TypeConfig, rebuild, store};
+use super::{Applied, Outcome, TypeConfig, rebuild, store};
 use crate::durable::SharedState;
 use crate::state::snapshot::CRC;
-use crate::state::{Answer, HostState, build_engine};
+use crate::state::{HostState, build_engine};
 use crate::world::World;
 
 type Entry = openraft::Entry<TypeConfig>;
@@ -49,25 +49,25 @@ const ANSWERS_KEPT: usize = 16_384;
 /// its batch, for the calls this node forwarded: they answer with what
 /// their command gave here.
 #[derive(Default)]
-pub(crate) struct Answers(Mutex<BTreeMap<(u64, u32), Answer>>);
+pub(crate) struct Answers(Mutex<BTreeMap<(u64, u32), Outcome>>);
 
 impl Answers {
-    fn put(&self, index: u64, answers: &[Answer]) {
+    fn put(&self, index: u64, outcomes: &[Outcome]) {
         let mut kept = self.lock();
-        for (slot, answer) in (0u32..).zip(answers) {
-            kept.insert((index, slot), answer.clone());
+        for (slot, outcome) in (0u32..).zip(outcomes) {
+            kept.insert((index, slot), outcome.clone());
         }
         while kept.len() > ANSWERS_KEPT {
             kept.pop_first();
         }
     }
 
-    /// The answer command `slot` of entry `index` gave, taken out.
-    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Answer> {
+    /// What command `slot` of entry `index` gave, taken out.
+    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Outcome> {
         self.lock().remove(&(index, slot))
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<(u64, u32), Answer>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<(u64, u32), Outcome>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -170,9 +170,16 @@ impl StateMachine {
         position.last_applied = Some(entry.log_id);
         match entry.payload {
             EntryPayload::Normal(batch) => {
-                let answers: Vec<Answer> = batch.0.iter().map(|c| state.apply(c).0).collect();
-                self.answers.put(entry.log_id.index, &answers);
-                Applied { answers }
+                let outcomes: Vec<Outcome> = batch
+                    .0
+                    .iter()
+                    .map(|c| {
+                        let (answer, _, pushed) = state.apply_pushing(c);
+                        (answer, pushed)
+                    })
+                    .collect();
+                self.answers.put(entry.log_id.index, &outcomes);
+                Applied { outcomes }
             }
             EntryPayload::Membership(membership) => {
                 position.membership = StoredMembership::new(Some(entry.log_id), membership);
@@ -409,7 +416,7 @@ mod tests {
                 .apply([like(0), like(1), like(2), like(3)])
                 .await
                 .unwrap();
-            assert!(applied.iter().all(|a| a.answers.len() == 1));
+            assert!(applied.iter().all(|a| a.outcomes.len() == 1));
             // Built beside the live state: the world and the log's entries.
             let rebuilt = state_at(&world, None, &log, 3).unwrap();
             let rebuilt = serde_json::to_string(&crate::portal::dump(&rebuilt)).unwrap();
