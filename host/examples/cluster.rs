@@ -100,6 +100,7 @@ fn start_cluster(dir: &std::path::Path) -> Vec<Running> {
                 token: "bench".into(),
                 data: dir.join(format!("n{id}")),
                 snapshot_every: 100_000,
+                keep_log: false,
                 leader_wait: Duration::from_secs(5),
                 timing: Timing::default(),
             };

@@ -347,7 +347,12 @@ impl Host {
             return Ok(self.execute(command));
         };
         let began = Instant::now();
-        let answer = cluster::block_on(node.write(command)).map_err(cluster::unavailable)?;
+        let (answer, pushed) =
+            cluster::block_on(node.write(command)).map_err(cluster::unavailable)?;
+        if !pushed.is_empty() {
+            // Committed: the node the call went to sends its events.
+            self.deliverer.enqueue(pushed, None, None);
+        }
         let processing = self.clock.processing(began.elapsed().as_secs_f64());
         Ok((answer, processing, None))
     }

@@ -59,6 +59,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
             post(control::replay_delivery),
         )
         .route("/__cluster/status", get(cluster::status))
+        .route("/__cluster/log", get(cluster::log))
         .route("/__cluster/learner", post(cluster::learner))
         .route("/__cluster/promote", post(cluster::promote))
         .route("/__cluster/remove", post(cluster::remove))

@@ -150,6 +150,11 @@ pub struct Options {
     #[arg(long, env = "REST_HOST_LEADER_WAIT", value_name = "SECONDS",
           default_value = "5", value_parser = seconds)]
     pub leader_wait: Duration,
+    /// Cluster mode: keep every log entry after a snapshot instead of
+    /// purging the ones it holds, so `GET /__cluster/log` reads the whole
+    /// history (for audits and tests: the log grows without bound).
+    #[arg(long, env = "REST_HOST_KEEP_LOG", requires = "node_id")]
+    pub keep_log: bool,
 }
 
 impl Options {
@@ -212,6 +217,7 @@ impl Options {
             token,
             data,
             snapshot_every: self.snapshot_every,
+            keep_log: self.keep_log,
             leader_wait: self.leader_wait,
             timing: crate::cluster::Timing::default(),
         }))

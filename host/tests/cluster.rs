@@ -3,22 +3,28 @@
 //! while the leader is killed with SIGKILL and restarted, a follower is
 //! killed and restarted, and one node is cut off and reconnected.
 //!
-//! Afterwards every node's state dump is identical, every acknowledged
-//! change is on every node, and every acknowledged answer agrees with a
-//! model of its object (a client's own message, liked and unliked by one
-//! client at a time, whose answers must follow real-time order). Seeded:
-//! `CLUSTER_SEED=N` replays a run's choices, and a failure prints it.
-//! `CLUSTER_ROUNDS` sets the number of fault rounds (2 by default; each
-//! round kills the leader, kills a follower and cuts a node off).
+//! The clients post messages, like them through keyed and unkeyed calls,
+//! and add and delete reactions, keyed and unkeyed. Afterwards every
+//! node serves the same committed log (`GET /__cluster/log`), and that
+//! log, replayed from the seed world through a fresh `HostState`, is the
+//! reference model: every answered call's answer is what the replay
+//! gives for the entry that carries it, no answered change is missing
+//! from the log, no entry lacks its call, a call answered before another
+//! began sits earlier in the log, and every node's state dump is the
+//! replay's (see `cluster_support::history` for how entries are matched
+//! to calls). Seeded: `CLUSTER_SEED=N` replays a run's choices, and a
+//! failure prints it. `CLUSTER_ROUNDS` sets the number of fault rounds
+//! (2 by default; each round kills the leader, kills a follower and cuts
+//! a node off).
 
 mod cluster_support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use cluster_support::history::{self, Call, Counts, Key, Stream};
 use cluster_support::{Cluster, Rng, agent, call, seed};
 use serde_json::Value;
 
@@ -27,137 +33,166 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const CLIENTS: usize = 6;
 
-/// What a client saw acknowledged.
-#[derive(Default)]
-struct Seen {
-    /// Messages posted: id → text.
-    posts: BTreeMap<u64, String>,
-    /// Messages bot 40 liked through a keyed call.
-    keyed_likes: Vec<u64>,
-    /// The client's own message and whether bot 39 likes it (None:
-    /// unknown after an unanswered call).
-    toggle: Option<(u64, Option<bool>)>,
-    /// Answers that broke the model.
-    violations: Vec<String>,
-    acknowledged: u64,
-    unanswered: u64,
-}
-
-/// An answer that was given: success (`result`) or a refusal (`error`).
-fn definite(answer: &Option<(u16, Value)>) -> Option<&Value> {
-    match answer {
-        Some((200 | 400, body)) => Some(body),
-        _ => None,
-    }
-}
-
+/// One client: calls one at a time, on messages of its own.
 struct Client {
     id: usize,
     rng: Rng,
     urls: Vec<String>,
     agent: ureq::Agent,
-    seen: Seen,
+    calls: Vec<Call>,
     n: u64,
+    /// The client's messages, by id.
+    posts: Vec<u64>,
+    /// The message bot 39 likes and unlikes without a key (dropped once
+    /// a call on it goes unanswered).
+    liking: Option<u64>,
+    /// The message bot 39 reacts on without a key (dropped the same way).
+    reacting: Option<u64>,
 }
 
 impl Client {
-    fn url(&mut self, method: &str) -> String {
+    /// Calls `method` on a random node and records the call; its answer
+    /// (`result` or the error's code) when one came.
+    fn send(
+        &mut self,
+        method: &str,
+        form: &str,
+        stream: Stream,
+        key: Option<Key>,
+        action: String,
+    ) -> Option<Value> {
         let node = self.rng.below(self.urls.len() as u64) as usize;
-        format!("{}/rest/{method}", self.urls[node])
+        let url = format!("{}/rest/{method}", self.urls[node]);
+        let began = Instant::now();
+        let reply = call(
+            &self.agent,
+            &url,
+            form,
+            key.as_ref().map(|k| k.text.as_str()),
+        );
+        let ended = Instant::now();
+        let answer = reply.and_then(|(status, body)| history::observed(status, &body));
+        self.calls.push(Call {
+            client: self.id,
+            stream,
+            key,
+            action,
+            began,
+            ended,
+            answer: answer.clone(),
+        });
+        answer
     }
 
-    fn note(&mut self, answer: &Option<(u16, Value)>) {
-        if definite(answer).is_some() {
-            self.seen.acknowledged += 1;
-        } else {
-            self.seen.unanswered += 1;
-        }
-    }
-
-    /// Posts a message as bot 39 into chat 7; its id when acknowledged.
+    /// Posts a message as bot 39 into chat 7; its id when answered.
     fn post(&mut self) -> Option<u64> {
         self.n += 1;
         let text = format!("c{}-{}", self.id, self.n);
-        let url = self.url("imbot.message.add");
         let form = format!("auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE={text}");
-        let answer = call(&self.agent, &url, &form, None);
-        self.note(&answer);
-        let id = definite(&answer)?.get("result")?.as_u64()?;
-        self.seen.posts.insert(id, text);
+        let answer = self.send(
+            "imbot.message.add",
+            &form,
+            Stream::Post(text),
+            None,
+            String::new(),
+        );
+        let id = answer?.get("result")?.as_u64()?;
+        self.posts.push(id);
         Some(id)
     }
 
-    /// Bot 40 likes one of the client's messages under a key, then the
-    /// same key is sent again to another node: both answers must agree.
-    fn keyed_like(&mut self) {
-        let posts: Vec<u64> = self.seen.posts.keys().copied().collect();
-        if posts.is_empty() {
-            return;
+    /// One of the client's messages, posting one when it has none.
+    fn own_message(&mut self) -> Option<u64> {
+        if self.posts.is_empty() {
+            return self.post();
         }
-        let message = posts[self.rng.below(posts.len() as u64) as usize];
+        Some(self.posts[self.rng.below(self.posts.len() as u64) as usize])
+    }
+
+    /// Bot 40 likes or reacts on one of the client's messages under a
+    /// key, sent up to four times to random nodes until two answers came.
+    fn keyed(&mut self) {
+        let Some(message) = self.own_message() else {
+            return;
+        };
         self.n += 1;
-        let key = format!("c{}-k{}", self.id, self.n);
-        let form = format!("auth=t-other&BOT_ID=40&MESSAGE_ID={message}&ACTION=plus");
-        let mut first: Option<Value> = None;
+        let key = Key {
+            text: format!("c{}-k{}", self.id, self.n),
+            bot: 40,
+        };
+        let (method, form, action) = if self.rng.below(2) == 0 {
+            let form = format!("auth=t-other&BOT_ID=40&MESSAGE_ID={message}&ACTION=plus");
+            ("imbot.message.like", form, "plus".to_owned())
+        } else {
+            let (method, step, code) = self.reaction();
+            let form = format!("auth=t-other&botId=40&messageId={message}&reaction={code}");
+            (method, form, format!("{step} {code}"))
+        };
+        let action = format!("{action} by 40 on {message}");
+        let mut answers = 0;
         for _ in 0..4 {
-            let url = self.url("imbot.message.like");
-            let answer = call(&self.agent, &url, &form, Some(&key));
-            self.note(&answer);
-            let Some(body) = definite(&answer) else {
-                continue;
-            };
-            let outcome = body.get("result").or_else(|| body.get("error")).cloned();
-            match &first {
-                None => first = outcome,
-                Some(was) if Some(was) != outcome.as_ref() => self
-                    .seen
-                    .violations
-                    .push(format!("key {key}: answered {was} and then {outcome:?}")),
-                Some(_) => break,
+            let stream = Stream::Keyed(0);
+            if self
+                .send(method, &form, stream, Some(key.clone()), action.clone())
+                .is_some()
+            {
+                answers += 1;
+                if answers == 2 {
+                    break;
+                }
             }
-        }
-        if first == Some(Value::Bool(true)) {
-            self.seen.keyed_likes.push(message);
         }
     }
 
-    /// Bot 39 likes or unlikes the client's own message, without a key;
-    /// the answer must follow from the last known state.
-    fn toggle(&mut self) {
-        let Some((message, state)) = self.seen.toggle else {
-            self.seen.toggle = self.post().map(|id| (id, Some(false)));
+    /// A random reaction call: its method, step and code.
+    fn reaction(&mut self) -> (&'static str, &'static str, &'static str) {
+        let code = history::codes()[self.rng.below(2) as usize];
+        if self.rng.below(2) == 0 {
+            ("imbot.v2.Chat.Message.Reaction.add", "add", code)
+        } else {
+            ("imbot.v2.Chat.Message.Reaction.delete", "delete", code)
+        }
+    }
+
+    /// Bot 39 likes or unlikes the client's liking message, without a key.
+    fn like(&mut self) {
+        let Some(message) = self.liking.or_else(|| self.post()) else {
             return;
         };
-        let plus = self.rng.below(2) == 0;
-        let action = if plus { "plus" } else { "minus" };
-        let url = self.url("imbot.message.like");
+        let action = if self.rng.below(2) == 0 {
+            "plus"
+        } else {
+            "minus"
+        };
         let form = format!("auth=t-demo&BOT_ID=39&MESSAGE_ID={message}&ACTION={action}");
-        let answer = call(&self.agent, &url, &form, None);
-        self.note(&answer);
-        let Some(body) = definite(&answer) else {
-            self.seen.toggle = Some((message, None));
-            return;
-        };
-        let changed = body.get("result") == Some(&Value::Bool(true));
-        if let Some(liked) = state {
-            if changed != (plus != liked) {
-                self.seen.violations.push(format!(
-                    "message {message}: {action} answered {body} while liked was {liked}"
-                ));
-            }
-        }
-        self.seen.toggle = Some((message, Some(plus)));
+        let stream = Stream::Like { bot: 39, message };
+        let answered = self.send("imbot.message.like", &form, stream, None, action.into());
+        self.liking = answered.map(|_| message);
     }
 
-    fn run(mut self, stop: &AtomicBool) -> Seen {
+    /// Bot 39 adds or deletes a reaction on the client's reacting
+    /// message, without a key.
+    fn react(&mut self) {
+        let Some(message) = self.reacting.or_else(|| self.post()) else {
+            return;
+        };
+        let (method, step, code) = self.reaction();
+        let form = format!("auth=t-demo&botId=39&messageId={message}&reaction={code}");
+        let stream = Stream::Reaction { bot: 39, message };
+        let answered = self.send(method, &form, stream, None, format!("{step} {code}"));
+        self.reacting = answered.map(|_| message);
+    }
+
+    fn run(mut self, stop: &AtomicBool) -> Vec<Call> {
         while !stop.load(Ordering::SeqCst) {
-            match self.rng.below(3) {
+            match self.rng.below(4) {
                 0 => drop(self.post()),
-                1 => self.keyed_like(),
-                _ => self.toggle(),
+                1 => self.keyed(),
+                2 => self.like(),
+                _ => self.react(),
             }
         }
-        self.seen
+        self.calls
     }
 }
 
@@ -199,57 +234,63 @@ fn partition(cluster: &mut Cluster, rng: &mut Rng) -> Result<(), String> {
     Ok(())
 }
 
-/// Every node's dump, checked against what the clients saw.
-fn check(cluster: &Cluster, seen: &[Seen]) -> Result<(), String> {
-    let worlds: Vec<Value> = (0..3).map(|i| cluster.world(i)).collect();
-    if worlds.iter().any(|w| *w != worlds[0]) {
-        return Err("the nodes' state dumps differ".into());
+/// The nodes' logs and dumps, checked against the clients' calls with
+/// the replayed log as the reference model.
+fn check(cluster: &Cluster, mut calls: Vec<Call>) -> Result<Counts, String> {
+    let logs = (0..3)
+        .map(|i| cluster.log(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(i) = (1..3).find(|&i| logs[i] != logs[0]) {
+        return Err(format!(
+            "node {} serves another committed log than node {} ({} and {} entries)",
+            cluster.id(i),
+            cluster.id(0),
+            logs[i].len(),
+            logs[0].len()
+        ));
     }
-    let messages: BTreeMap<u64, &Value> = worlds[0]["messages"]
-        .as_array()
-        .ok_or("no messages in the dump")?
+    let posts: Vec<String> = calls
         .iter()
-        .filter_map(|m| Some((m["id"].as_u64()?, m)))
+        .filter_map(|c| match &c.stream {
+            Stream::Post(text) => Some(text.clone()),
+            _ => None,
+        })
         .collect();
-    let likes = |id: u64, bot: u64| {
-        messages
-            .get(&id)
-            .and_then(|m| m["likes"].as_array())
-            .is_some_and(|l| l.contains(&Value::from(bot)))
-    };
-    for client in seen {
-        if let Some(v) = client.violations.first() {
-            return Err(v.clone());
-        }
-        for (id, text) in &client.posts {
-            let found = messages.get(id).map(|m| &m["text"]);
-            if found != Some(&Value::from(text.as_str())) {
-                return Err(format!("acknowledged message {id} ({text}) is {found:?}"));
-            }
-        }
-        if let Some(&id) = client.keyed_likes.iter().find(|&&id| !likes(id, 40)) {
+    let (replayed, state) = history::replay(&logs[0], &posts)?;
+    history::resolve(&mut calls);
+    let counts = history::check(&calls, &replayed)?;
+    let model = history::dump(state);
+    for i in 0..3 {
+        let world = cluster.world(i);
+        if let Some(part) = differing(&world, &model) {
             return Err(format!(
-                "acknowledged keyed like of message {id} is missing"
+                "node {}'s state dump is not the replayed log's: {part}",
+                cluster.id(i)
             ));
         }
-        if let Some((id, Some(liked))) = client.toggle {
-            if likes(id, 39) != liked {
-                return Err(format!(
-                    "message {id}: liked is {}, acknowledged {liked}",
-                    !liked
-                ));
-            }
-        }
     }
-    Ok(())
+    Ok(counts)
 }
 
-/// Runs the clients while `faults` run; returns what they saw.
+/// Where two dumps first differ: the part's name and both values.
+fn differing(node: &Value, model: &Value) -> Option<String> {
+    let (Some(node), Some(model)) = (node.as_object(), model.as_object()) else {
+        return (node != model).then(|| format!("{node} against {model}"));
+    };
+    let mut parts: Vec<&String> = node.keys().chain(model.keys()).collect();
+    parts.dedup();
+    parts.into_iter().find_map(|part| {
+        let (a, b) = (&node.get(part), &model.get(part));
+        (a != b).then(|| format!("{part}: {a:?} against {b:?}"))
+    })
+}
+
+/// Runs the clients while `faults` run; returns their calls.
 fn under_load(
     cluster: &mut Cluster,
     seed: u64,
     faults: impl FnOnce(&mut Cluster) -> Result<(), String>,
-) -> Result<Vec<Seen>, String> {
+) -> Result<Vec<Call>, String> {
     let stop = Arc::new(AtomicBool::new(false));
     let urls: Vec<String> = (0..3).map(|i| cluster.url(i, "")).collect();
     let workers: Vec<_> = (0..CLIENTS)
@@ -259,8 +300,11 @@ fn under_load(
                 rng: Rng::new(seed ^ (id as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
                 urls: urls.clone(),
                 agent: agent(Duration::from_secs(8)),
-                seen: Seen::default(),
+                calls: Vec::new(),
                 n: 0,
+                posts: Vec::new(),
+                liking: None,
+                reacting: None,
             };
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || client.run(&stop))
@@ -268,8 +312,11 @@ fn under_load(
         .collect();
     let outcome = faults(cluster);
     stop.store(true, Ordering::SeqCst);
-    let seen: Vec<Seen> = workers.into_iter().map(|w| w.join().unwrap()).collect();
-    outcome.map(|()| seen)
+    let calls = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    outcome.map(|()| calls)
 }
 
 #[test]
@@ -286,11 +333,17 @@ fn acknowledged_changes_survive_leader_kills_follower_kills_and_partitions() {
         "cluster-failures",
         3,
         0,
-        &["--leader-wait", "3", "--snapshot-every", "200"],
+        &[
+            "--leader-wait",
+            "3",
+            "--snapshot-every",
+            "200",
+            "--keep-log",
+        ],
     );
     let mut rng = Rng::new(seed);
     let mut done = (0, 0, 0);
-    let seen = under_load(&mut cluster, seed, |cluster| {
+    let calls = under_load(&mut cluster, seed, |cluster| {
         for _ in 0..rounds {
             std::thread::sleep(rng.millis(200, 800));
             kill_leader(cluster, &mut rng)?;
@@ -305,7 +358,7 @@ fn acknowledged_changes_survive_leader_kills_follower_kills_and_partitions() {
         std::thread::sleep(Duration::from_millis(500));
         Ok(())
     });
-    let seen = seen.unwrap_or_else(|e| {
+    let calls = calls.unwrap_or_else(|e| {
         panic!(
             "CLUSTER_SEED={seed}: {e} (logs in {})",
             cluster.dir().display()
@@ -316,27 +369,47 @@ fn acknowledged_changes_survive_leader_kills_follower_kills_and_partitions() {
         "CLUSTER_SEED={seed}: the nodes did not converge (logs in {})",
         cluster.dir().display()
     );
-    if let Err(e) = check(&cluster, &seen) {
+    let counts = check(&cluster, calls).unwrap_or_else(|e| {
         panic!(
             "CLUSTER_SEED={seed}: {e} (logs in {})",
             cluster.dir().display()
-        );
-    }
-    let acknowledged: u64 = seen.iter().map(|s| s.acknowledged).sum();
-    let unanswered: u64 = seen.iter().map(|s| s.unanswered).sum();
-    let posts: usize = seen.iter().map(|s| s.posts.len()).sum();
+        )
+    });
     eprintln!(
         "survived {} leader kills, {} follower kills, {} partitions in {:.1}s: \
-         {acknowledged} answered calls ({posts} posts), {unanswered} unanswered",
+         {} calls ({} answered) on {} streams, {} committed commands replayed",
         done.0,
         done.1,
         done.2,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        counts.calls,
+        counts.answered,
+        counts.streams,
+        counts.entries
     );
     assert!(
-        posts > 0 && acknowledged > 20,
+        counts.answered > 20,
         "CLUSTER_SEED={seed}: too little got through"
     );
+}
+
+/// Without `--keep-log` a snapshot purges the entries it holds: the log
+/// export answers 410 for them, serves the rest a page at a time, and
+/// refuses a page size out of bounds.
+fn purged_entries_are_refused_by_the_log_export(cluster: &Cluster, node: usize) {
+    let (status, body) = cluster.get(node, "/__cluster/log?from=0").unwrap();
+    assert_eq!((status, body["error"].as_str()), (410, Some("LOG_PURGED")));
+    let first = body["first"].as_u64().expect("the first index kept");
+    let (status, body) = cluster
+        .get(node, &format!("/__cluster/log?from={first}&limit=2"))
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let entries = body["result"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["index"].as_u64(), Some(first));
+    assert_eq!(body["result"]["next"].as_u64(), Some(first + 2));
+    let (status, _) = cluster.get(node, "/__cluster/log?limit=5000").unwrap();
+    assert_eq!(status, 400);
 }
 
 #[test]
@@ -394,6 +467,7 @@ fn a_learner_catches_up_is_promoted_and_a_voter_is_removed() {
         status["snapshot"].as_u64().is_some(),
         "caught up from a snapshot: {status}"
     );
+    purged_entries_are_refused_by_the_log_export(&cluster, leader);
     let worlds: Vec<Value> = [leader, follower, 3]
         .iter()
         .map(|&i| cluster.world(i))
@@ -402,4 +476,46 @@ fn a_learner_catches_up_is_promoted_and_a_voter_is_removed() {
         worlds.iter().all(|w| *w == worlds[0]),
         "the remaining nodes' dumps differ"
     );
+}
+
+/// The events a bot's handler is sent for a call in cluster mode go out
+/// from the node the call went to, once its command is committed, and
+/// from no other node (each node applies the command, only one sends).
+#[test]
+fn the_node_a_call_went_to_pushes_its_events() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-events", 3, 0, &[]);
+    cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    // Nothing listens on port 9 (discard): the handler is only recorded
+    // and tried, which is all this test looks at.
+    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
+                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
+    let registered = call(
+        &client,
+        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
+        register,
+        None,
+    );
+    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
+    let bot = bot.expect("the bot is registered");
+    let post = format!("DIALOG_ID={bot}&MESSAGE=hello+bot");
+    let posted = call(
+        &client,
+        &cluster.url(1, "/rest/2/w-other/im.message.add"),
+        &post,
+        None,
+    );
+    assert_eq!(posted.map(|(status, _)| status), Some(200));
+    assert!(cluster.settled(Duration::from_secs(20)));
+    let events = |i: usize| -> Vec<String> {
+        let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
+        assert_eq!(status, 200);
+        let list = body["result"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .map(|d| d["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(events(1), ["ONIMBOTJOINCHAT", "ONIMBOTMESSAGEADD"]);
+    assert!(events(0).is_empty() && events(2).is_empty());
 }

@@ -14,13 +14,14 @@
 use std::time::Duration;
 
 use openraft::BasicNode;
-use openraft::error::{CheckIsLeaderError, ClientWriteError, ForwardToLeader, RaftError};
+use openraft::error::{CheckIsLeaderError, ForwardToLeader, RaftError};
 use serde::{Deserialize, Serialize};
 use tokio::time::{Instant, timeout};
 
 use super::network::CallError;
-use super::{Applied, HostRaft, Node, digest};
-use crate::state::{Answer, HostCommand};
+use super::pipeline::{Pipeline, Placed};
+use super::{HostRaft, Node, Outcome, digest};
+use crate::state::HostCommand;
 
 /// How often a call looks for a leader again.
 const POLL: Duration = Duration::from_millis(50);
@@ -30,16 +31,17 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unavailable(pub String);
 
-/// A write the leader committed and applied: its entry and its answer's
-/// digest.
+/// A write the leader committed and applied: its entry, its position in
+/// the entry's batch, and its answer's digest.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Forwarded {
     index: u64,
+    slot: u32,
     digest: u32,
 }
 
 /// Why the leader did not take a forwarded call.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Refused {
     /// The node is not the leader; the one it knows of, by id and
     /// address. The call did not enter the log.
@@ -48,37 +50,36 @@ pub(crate) enum Refused {
     Failed(String),
 }
 
-fn not_leader(forward: &ForwardToLeader<u64, BasicNode>) -> Refused {
+pub(crate) fn not_leader(forward: &ForwardToLeader<u64, BasicNode>) -> Refused {
     let leader = forward
         .leader_id
         .zip(forward.leader_node.as_ref().map(|n| n.addr.clone()));
     Refused::NotLeader(leader)
 }
 
-/// `command` through this node's raft, as the leader.
+/// `command` through this node's raft (in its next batch), as the
+/// leader.
 async fn local_write(
-    raft: &HostRaft,
+    pipeline: &Pipeline,
     command: HostCommand,
     wait: Duration,
-) -> Result<(u64, Applied), Refused> {
-    match timeout(wait, raft.client_write(command)).await {
-        Ok(Ok(response)) => Ok((response.log_id.index, response.data)),
-        Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(not_leader(&f)),
-        Ok(Err(e)) => Err(Refused::Failed(e.to_string())),
-        Err(_) => Err(Refused::Failed("not committed in time".into())),
-    }
+) -> Result<Placed, Refused> {
+    timeout(wait, pipeline.write(command))
+        .await
+        .unwrap_or_else(|_| Err(Refused::Failed("not committed in time".into())))
 }
 
-/// Serves a write another node forwarded: its entry and digest.
+/// Serves a write another node forwarded: its place and digest.
 pub(crate) async fn lead_write(
-    raft: &HostRaft,
+    pipeline: &Pipeline,
     command: HostCommand,
     wait: Duration,
 ) -> Result<Forwarded, Refused> {
-    let (index, applied) = local_write(raft, command, wait).await?;
+    let (index, slot, (answer, _)) = local_write(pipeline, command, wait).await?;
     Ok(Forwarded {
         index,
-        digest: digest(applied.answer.as_ref()),
+        slot,
+        digest: digest(Some(&answer)),
     })
 }
 
@@ -100,23 +101,21 @@ enum Attempt<T> {
 }
 
 impl Node {
-    /// Commits `command` and returns the answer the state machine gave
-    /// for its entry.
+    /// Commits `command` and returns what this node's state machine gave
+    /// for it: its answer, and the events it pushes (for this node to
+    /// send: the node a call went to pushes its events).
     ///
     /// # Errors
     /// [`Unavailable`]: no leader within the wait, or the outcome is
     /// unknown.
-    pub async fn write(&self, command: &HostCommand) -> Result<Answer, Unavailable> {
+    pub async fn write(&self, command: &HostCommand) -> Result<Outcome, Unavailable> {
         let deadline = Instant::now() + self.leader_wait;
         loop {
             let left = left(deadline)?;
-            let attempt = match local_write(&self.raft, command.clone(), left).await {
-                Ok((index, applied)) => {
-                    self.answers.take(index);
-                    let answer = applied
-                        .answer
-                        .ok_or_else(|| Unavailable("no answer".into()))?;
-                    Attempt::Done(answer)
+            let attempt = match local_write(&self.pipeline, command.clone(), left).await {
+                Ok((index, slot, outcome)) => {
+                    self.answers.take(index, slot);
+                    Attempt::Done(outcome)
                 }
                 Err(Refused::NotLeader(Some((id, addr)))) if id != self.id => {
                     self.forward_write(&addr, command, deadline).await?
@@ -138,7 +137,7 @@ impl Node {
         addr: &str,
         command: &HostCommand,
         deadline: Instant,
-    ) -> Result<Attempt<Answer>, Unavailable> {
+    ) -> Result<Attempt<Outcome>, Unavailable> {
         let sent = self
             .net
             .call(addr, "/raft/write", command, left(deadline)?)
@@ -160,13 +159,13 @@ impl Node {
         &self,
         forwarded: &Forwarded,
         deadline: Instant,
-    ) -> Result<Answer, Unavailable> {
+    ) -> Result<Outcome, Unavailable> {
         let mut applied = self.applied.clone();
         loop {
             let reached = *applied.borrow_and_update();
-            if let Some(answer) = self.answers.take(forwarded.index) {
-                return if digest(Some(&answer)) == forwarded.digest {
-                    Ok(answer)
+            if let Some(outcome) = self.answers.take(forwarded.index, forwarded.slot) {
+                return if digest(Some(&outcome.0)) == forwarded.digest {
+                    Ok(outcome)
                 } else {
                     Err(Unavailable(
                         "this node's answer differs from the leader's".into(),

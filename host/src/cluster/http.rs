@@ -3,6 +3,8 @@
 //!
 //! - `GET /__cluster/status`: this node's view (id, leader, term, last
 //!   applied and committed index, voters and learners with addresses).
+//! - `GET /__cluster/log?from=N&limit=M`: a page of the committed log
+//!   (see `export`).
 //! - `POST /__cluster/learner` `{"node_id": 4, "addr": "127.0.0.1:7004"}`:
 //!   adds a learner and waits until it has caught up.
 //! - `POST /__cluster/promote` `{"node_id": 4}`: makes a learner a voter.
@@ -24,6 +26,7 @@ use openraft::{BasicNode, ChangeMembers};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+pub(crate) use super::export::log;
 use super::{HostRaft, Node};
 use crate::live::LiveHost;
 use crate::reply::json as reply;
@@ -48,7 +51,7 @@ fn with_node(live: &LiveHost, call: impl FnOnce(&Node) -> Response) -> Response 
 }
 
 /// 404 `NOT_CLUSTERED`: the host runs alone.
-fn not_clustered() -> Response {
+pub(crate) fn not_clustered() -> Response {
     reply(
         404,
         &json!({"error": "NOT_CLUSTERED", "error_description": "This host runs alone"}),

@@ -4,13 +4,17 @@
 //!
 //! ```text
 //! client → any node's REST port → HostCommand
-//!            ├─ leader:   client_write → log on a majority → apply → Answer
-//!            └─ follower: forward to the leader's raft port (client_write there),
+//!            ├─ leader:   batch → client_write → log on a majority → apply → Answer
+//!            └─ follower: forward to the leader's raft port (batched there),
 //!                         then answer once the entry is applied here too
 //! ```
 //!
-//! The raft log's entries are [`HostCommand`]s, the raft state machine is
-//! the [`crate::HostState`] (`apply` is [`crate::HostState::apply`]) and
+//! The raft log's entries are [`Batch`]es of [`HostCommand`]s: the
+//! commands that waited on the leader while earlier batches were on
+//! their way through raft share one entry, one append and one sync
+//! (`pipeline`). The raft state machine is
+//! the [`crate::HostState`] (`apply` is [`crate::HostState::apply`], per
+//! command of a batch in order) and
 //! the raft snapshot is the host snapshot ([`crate::HostState::encode`],
 //! restored through [`crate::HostState::decode`] with its validation). The
 //! log and the vote are kept in the node's data directory and synced
@@ -21,10 +25,13 @@
 //! path of their own; the event fetch, which reads beside the log, waits
 //! for a read index first (`forward`).
 
+mod export;
 mod flush;
 mod forward;
 pub mod http;
 mod network;
+mod pipeline;
+mod rebuild;
 mod server;
 mod state_machine;
 mod store;
@@ -52,7 +59,7 @@ openraft::declare_raft_types!(
     /// machine answers with [`Applied`], nodes are numbered and reached
     /// at an address.
     pub TypeConfig:
-        D = HostCommand,
+        D = Batch,
         R = Applied,
         NodeId = u64,
         Node = BasicNode,
@@ -63,20 +70,29 @@ openraft::declare_raft_types!(
 /// The raft handle of a node.
 pub type HostRaft = Raft<TypeConfig>;
 
-/// What the state machine answered for one entry: the [`Answer`] itself
-/// (none for a blank or membership entry).
+/// One log entry's commands, applied in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch(pub Vec<HostCommand>);
+
+/// What one command gave: its [`Answer`] and the events it pushes to
+/// bots' handlers.
+pub type Outcome = (Answer, Vec<crate::push::Delivery>);
+
+/// What the state machine gave for one entry: an [`Outcome`] per command
+/// of its batch (none for a blank or membership entry).
 ///
 /// It stays on the node that applied the entry. For a write another
-/// node forwarded, the leader sends back the entry's position and the
-/// answer's digest (CRC-32 of its debug form); that node answers with what its own
-/// state machine gave for the entry, once it has applied it, after
-/// checking it against the digest (the state machine is deterministic,
-/// so they agree).
+/// node forwarded, the leader sends back the command's place (entry and
+/// position in the batch) and the answer's digest (CRC-32 of its debug
+/// form); that node answers with what its own state machine gave for
+/// that command, once it has applied the entry, after checking it
+/// against the digest (the state machine is deterministic, so they
+/// agree).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Applied {
-    /// The answer, on the node that applied the entry.
+    /// The outcomes, on the node that applied the entry.
     #[serde(skip)]
-    pub answer: Option<Answer>,
+    pub outcomes: Vec<Outcome>,
 }
 
 /// How a node joins its cluster.
@@ -94,6 +110,10 @@ pub struct Config {
     pub data: PathBuf,
     /// Entries between snapshots.
     pub snapshot_every: u64,
+    /// Keeps every entry in the log after a snapshot instead of purging
+    /// the ones it holds, so `/__cluster/log` can read the whole history
+    /// (the log then grows without bound).
+    pub keep_log: bool,
     /// How long a call waits for a leader before answering 503.
     pub leader_wait: Duration,
     /// Raft's timing: heartbeat, and the election timeout's range.
@@ -126,9 +146,12 @@ pub struct Node {
     pub(crate) id: u64,
     pub(crate) raft: HostRaft,
     pub(crate) net: network::Client,
+    pub(crate) pipeline: pipeline::Pipeline,
     pub(crate) answers: Arc<Answers>,
     pub(crate) applied: watch::Receiver<u64>,
     pub(crate) committed: Arc<store::Committed>,
+    /// The log, read by `/__cluster/log`.
+    pub(crate) log: store::LogStore,
     /// Set to cut this node off its peers (fault injection).
     pub(crate) cut: Arc<AtomicBool>,
     pub(crate) leader_wait: Duration,
@@ -160,7 +183,8 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
     let where_ = |e: String| format!("{}: {e}", config.data.display());
     std::fs::create_dir_all(&config.data).map_err(|e| where_(e.to_string()))?;
     let (log, committed) = store::LogStore::open(&config.data).map_err(where_)?;
-    let machine = state_machine::StateMachine::open(world, &config.data).map_err(where_)?;
+    let machine =
+        state_machine::StateMachine::open(world, &config.data, log.clone()).map_err(where_)?;
     let answers = machine.answers();
     let applied = machine.applied_index();
     let mut host = Host::from_shared(machine.shared(), deterministic).map_err(|e| e.to_string())?;
@@ -170,20 +194,23 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
         config.node_id,
         Arc::new(raft_config(&config)?),
         net.clone(),
-        log,
+        log.clone(),
         machine,
     )
     .await
     .map_err(|e| e.to_string())?;
-    server::spawn(&config, raft.clone(), Arc::clone(&cut)).await?;
+    let pipeline = pipeline::Pipeline::start(raft.clone());
+    server::spawn(&config, raft.clone(), pipeline.clone(), Arc::clone(&cut)).await?;
     initialise(&raft, &config).await?;
     host.cluster = Some(Node {
         id: config.node_id,
         raft,
         net,
+        pipeline,
         answers,
         applied,
         committed,
+        log,
         cut,
         leader_wait: config.leader_wait,
     });
@@ -192,7 +219,11 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
 
 /// Raft's configuration for this node.
 fn raft_config(config: &Config) -> Result<openraft::Config, String> {
-    let keep = config.snapshot_every.min(1000);
+    let keep = if config.keep_log {
+        u64::MAX
+    } else {
+        config.snapshot_every.min(1000)
+    };
     openraft::Config {
         cluster_name: "rest_host".into(),
         heartbeat_interval: config.timing.heartbeat_ms,
@@ -200,7 +231,7 @@ fn raft_config(config: &Config) -> Result<openraft::Config, String> {
         election_timeout_max: config.timing.election_max_ms,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(config.snapshot_every),
         max_in_snapshot_log_to_keep: keep,
-        purge_batch_size: keep.max(1),
+        purge_batch_size: keep.clamp(1, 1000),
         ..Default::default()
     }
     .validate()

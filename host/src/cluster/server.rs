@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 
 use super::forward::{self, Refused};
 use super::network::TOKEN_HEADER;
+use super::pipeline::Pipeline;
 use super::{Config, HostRaft};
 use crate::state::HostCommand;
 
@@ -26,6 +27,7 @@ use crate::state::HostCommand;
 #[derive(Clone)]
 struct Shared {
     raft: HostRaft,
+    pipeline: Pipeline,
     token: Arc<str>,
     cut: Arc<AtomicBool>,
     wait: std::time::Duration,
@@ -38,6 +40,7 @@ struct Shared {
 pub(crate) async fn spawn(
     config: &Config,
     raft: HostRaft,
+    pipeline: Pipeline,
     cut: Arc<AtomicBool>,
 ) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.raft_addr)
@@ -45,6 +48,7 @@ pub(crate) async fn spawn(
         .map_err(|e| format!("--raft-addr {}: {e}", config.raft_addr))?;
     let shared = Shared {
         raft,
+        pipeline,
         token: config.token.clone().into(),
         cut,
         wait: config.leader_wait,
@@ -124,7 +128,7 @@ async fn snapshot(State(shared): State<Shared>, body: Bytes) -> Response {
 /// A write forwarded to this node as the leader.
 async fn write(State(shared): State<Shared>, body: Bytes) -> Response {
     match decode::<HostCommand>(&body) {
-        Ok(command) => encode(&forward::lead_write(&shared.raft, command, shared.wait).await),
+        Ok(command) => encode(&forward::lead_write(&shared.pipeline, command, shared.wait).await),
         Err(why) => bad_request(why),
     }
 }

@@ -9,6 +9,10 @@
 //!
 //! The state lives in memory; the snapshot file is what survives a
 //! restart, and raft applies the committed entries after it again. A
+//! snapshot is built beside the live state (`rebuild`: the last snapshot
+//! and the log's entries since), so encoding it holds up no call; only
+//! when that cannot be done (the log lacks an entry) is the live state
+//! encoded under its lock. A
 //! snapshot received from the leader is checked as one read from disk
 //! (the host snapshot's frame, checksum and cross-checks, and its
 //! position against the meta) before it replaces the state and the file.
@@ -25,10 +29,10 @@ use openraft::{
 };
 use tokio::sync::watch;
 
-use super::{Applied, TypeConfig, store};
+use super::{Applied, Outcome, TypeConfig, rebuild, store};
 use crate::durable::SharedState;
 use crate::state::snapshot::CRC;
-use crate::state::{Answer, HostState, build_engine};
+use crate::state::{HostState, build_engine};
 use crate::world::World;
 
 type Entry = openraft::Entry<TypeConfig>;
@@ -41,26 +45,29 @@ const MAGIC: &[u8; 4] = b"IMRS";
 /// Answers kept for calls this node forwarded to the leader.
 const ANSWERS_KEPT: usize = 16_384;
 
-/// The answers of the last applied entries, by index, for the calls this
-/// node forwarded: they answer with what their entry gave here.
+/// The answers of the last applied commands, by entry and position in
+/// its batch, for the calls this node forwarded: they answer with what
+/// their command gave here.
 #[derive(Default)]
-pub(crate) struct Answers(Mutex<BTreeMap<u64, Answer>>);
+pub(crate) struct Answers(Mutex<BTreeMap<(u64, u32), Outcome>>);
 
 impl Answers {
-    fn put(&self, index: u64, answer: Answer) {
+    fn put(&self, index: u64, outcomes: &[Outcome]) {
         let mut kept = self.lock();
-        kept.insert(index, answer);
+        for (slot, outcome) in (0u32..).zip(outcomes) {
+            kept.insert((index, slot), outcome.clone());
+        }
         while kept.len() > ANSWERS_KEPT {
             kept.pop_first();
         }
     }
 
-    /// The answer entry `index` gave, taken out.
-    pub(crate) fn take(&self, index: u64) -> Option<Answer> {
-        self.lock().remove(&index)
+    /// What command `slot` of entry `index` gave, taken out.
+    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Outcome> {
+        self.lock().remove(&(index, slot))
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, Answer>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<(u64, u32), Outcome>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -77,6 +84,10 @@ pub(crate) struct StateMachine {
     current: Arc<Mutex<Kept>>,
     answers: Arc<Answers>,
     applied: Arc<watch::Sender<u64>>,
+    /// The log, read again to build a snapshot.
+    log: store::LogStore,
+    /// The world the state began from, the base of the first snapshot.
+    world: Arc<World>,
 }
 
 /// The last applied entry and membership.
@@ -91,7 +102,7 @@ impl StateMachine {
     ///
     /// # Errors
     /// A snapshot that does not restore, or a world that does not load.
-    pub(crate) fn open(world: &World, dir: &Path) -> Result<Self, String> {
+    pub(crate) fn open(world: &World, dir: &Path, log: store::LogStore) -> Result<Self, String> {
         let (state, current) = match std::fs::read(dir.join(SNAPSHOT)) {
             Ok(bytes) => {
                 let (meta, host) = unframe(&bytes).map_err(|e| format!("{SNAPSHOT}: {e}"))?;
@@ -118,6 +129,8 @@ impl StateMachine {
             current: Arc::new(Mutex::new(current)),
             answers: Arc::default(),
             applied: Arc::new(applied),
+            log,
+            world: Arc::new(world.clone()),
         };
         Ok(machine)
     }
@@ -156,12 +169,17 @@ impl StateMachine {
         let mut position = self.position();
         position.last_applied = Some(entry.log_id);
         match entry.payload {
-            EntryPayload::Normal(command) => {
-                let (answer, _changed) = state.apply(&command);
-                self.answers.put(entry.log_id.index, answer.clone());
-                Applied {
-                    answer: Some(answer),
-                }
+            EntryPayload::Normal(batch) => {
+                let outcomes: Vec<Outcome> = batch
+                    .0
+                    .iter()
+                    .map(|c| {
+                        let (answer, _, pushed) = state.apply_pushing(c);
+                        (answer, pushed)
+                    })
+                    .collect();
+                self.answers.put(entry.log_id.index, &outcomes);
+                Applied { outcomes }
             }
             EntryPayload::Membership(membership) => {
                 position.membership = StoredMembership::new(Some(entry.log_id), membership);
@@ -177,6 +195,30 @@ impl StateMachine {
         store::replace(&self.dir, SNAPSHOT, &bytes, true)?;
         *self.current() = Some((meta, host));
         Ok(())
+    }
+}
+
+impl StateMachine {
+    /// The host snapshot of the last applied entry, built beside the live
+    /// state from the last snapshot and the log (see `rebuild`).
+    fn rebuilt(&self) -> Result<(Vec<u8>, Position), String> {
+        let position = self.position().clone();
+        let upto = position.last_applied.ok_or("nothing applied yet")?;
+        let base = self.current().clone();
+        let base = base
+            .as_ref()
+            .and_then(|(meta, host)| Some((host.as_slice(), meta.last_log_id?.index)));
+        let state = rebuild::state_at(&self.world, base, &self.log, upto.index)?;
+        let host = state.encode(upto.index, &mut Vec::new())?;
+        Ok((host, position))
+    }
+
+    /// The host snapshot of the live state, encoded under its lock.
+    fn encoded_live(&self) -> Result<(Vec<u8>, Position), String> {
+        let state = self.lock();
+        let position = self.position().clone();
+        let host = state.encode(index(position.last_applied), &mut Vec::new())?;
+        Ok((host, position))
     }
 }
 
@@ -233,14 +275,13 @@ fn failed(verb: ErrorVerb, e: impl ToString) -> StorageError<u64> {
 
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
-        let (host, position) = {
-            let state = self.lock();
-            let position = self.position().clone();
-            let mut scratch = Vec::new();
-            let host = state
-                .encode(index(position.last_applied), &mut scratch)
-                .map_err(|e| failed(ErrorVerb::Write, e))?;
-            (host, position)
+        let (host, position) = match self.rebuilt() {
+            Ok(built) => built,
+            Err(why) => {
+                tracing::warn!(%why, "a snapshot of the live state, under its lock");
+                self.encoded_live()
+                    .map_err(|e| failed(ErrorVerb::Write, e))?
+            }
         };
         let meta = Meta {
             snapshot_id: format!(
@@ -331,6 +372,9 @@ mod tests {
     use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
 
     use super::{Entry, StateMachine};
+    use crate::cluster::Batch;
+    use crate::cluster::rebuild::state_at;
+    use crate::cluster::store::LogStore;
     use crate::state::HostCommand;
     use crate::world::World;
 
@@ -346,7 +390,10 @@ mod tests {
         let request = UserLikeRequest::new(UserId::new(1).unwrap(), MessageId::new(1).unwrap());
         Entry {
             log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
-            payload: EntryPayload::Normal(HostCommand::engine(index, Command::LikeAsUser(request))),
+            payload: EntryPayload::Normal(Batch(vec![HostCommand::engine(
+                index,
+                Command::LikeAsUser(request),
+            )])),
         }
     }
 
@@ -362,9 +409,18 @@ mod tests {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let mut leader = StateMachine::open(&world, &here).unwrap();
-            let applied = leader.apply([like(1), like(2), like(3)]).await.unwrap();
-            assert!(applied.iter().all(|a| a.answer.is_some()));
+            let (log, _) = LogStore::open(&here).unwrap();
+            log.put(vec![like(0), like(1), like(2), like(3)]);
+            let mut leader = StateMachine::open(&world, &here, log.clone()).unwrap();
+            let applied = leader
+                .apply([like(0), like(1), like(2), like(3)])
+                .await
+                .unwrap();
+            assert!(applied.iter().all(|a| a.outcomes.len() == 1));
+            // Built beside the live state: the world and the log's entries.
+            let rebuilt = state_at(&world, None, &log, 3).unwrap();
+            let rebuilt = serde_json::to_string(&crate::portal::dump(&rebuilt)).unwrap();
+            assert_eq!(rebuilt, dump(&leader));
             let snapshot = leader
                 .get_snapshot_builder()
                 .await
@@ -372,7 +428,8 @@ mod tests {
                 .await
                 .unwrap();
             let bytes = snapshot.snapshot.into_inner();
-            let mut follower = StateMachine::open(&world, &there).unwrap();
+            let (empty, _) = LogStore::open(&there).unwrap();
+            let mut follower = StateMachine::open(&world, &there, empty.clone()).unwrap();
             let mut damaged = bytes.clone();
             let middle = damaged.len() / 2;
             damaged[middle] ^= 0xff;
@@ -393,7 +450,7 @@ mod tests {
             let (last, _) = follower.applied_state().await.unwrap();
             assert_eq!(last.map(|id| id.index), Some(3));
             assert_eq!(dump(&follower), dump(&leader));
-            let restarted = StateMachine::open(&world, &there).unwrap();
+            let restarted = StateMachine::open(&world, &there, empty).unwrap();
             assert_eq!(dump(&restarted), dump(&leader));
         });
         let _ = std::fs::remove_dir_all(here);

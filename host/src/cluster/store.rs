@@ -3,20 +3,22 @@
 //! ```text
 //! raft-log:        frames  len: u32 LE | crc: u32 LE | postcard(Record)
 //! raft-vote:       crc: u32 LE | postcard(Vote)         (replaced atomically)
-//! raft-committed:  crc: u32 LE | postcard(LogId)        (replaced, not synced)
 //! ```
 //!
 //! `raft-log` is append-only: entries, truncations and purges are
 //! records, synced before raft is told they are written (appends share
 //! syncs, see `flush`), and replayed in order on start into the entries
-//! kept in memory. The last frame, cut short or failing its checksum, is
+//! kept in memory. The committed position is a record too, appended
+//! without a sync of its own (the next append's sync carries it). The last frame, cut short or failing its checksum, is
 //! a write a crash interrupted and is cut off; a damaged frame that
 //! others follow is corruption and the node refuses to start. When
 //! purges leave the file mostly dead records, it is rewritten (temporary
 //! file, sync, rename, sync of the directory). The vote is replaced the
 //! same way on every change. The committed position is a hint for the
 //! start (entries up to it are applied again at once), so it is not
-//! synced: an older one only delays that.
+//! synced: an older one only delays that. (A file replaced on every
+//! commit would cost a create and a rename per commit, metadata that
+//! each sync of the log then waits for.)
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -39,7 +41,6 @@ type Entry = openraft::Entry<TypeConfig>;
 
 const LOG: &str = "raft-log";
 const VOTE: &str = "raft-vote";
-const COMMITTED: &str = "raft-committed";
 
 /// One change of the log file.
 #[derive(Serialize, Deserialize)]
@@ -50,6 +51,8 @@ enum Record {
     Truncate(u64),
     /// Entries up to this id removed (they are in a snapshot).
     Purge(LogId<u64>),
+    /// Entries up to this id are committed (a hint for the start).
+    Committed(LogId<u64>),
 }
 
 /// The log's position that is known to be committed, for the status.
@@ -79,6 +82,8 @@ struct Inner {
     file: File,
     entries: BTreeMap<u64, Entry>,
     purged: Option<LogId<u64>>,
+    /// The last committed position recorded.
+    committed: Option<LogId<u64>>,
     vote: Option<Vote<u64>>,
     /// Records in the file, live or dead.
     records: u64,
@@ -96,13 +101,14 @@ impl LogStore {
             file,
             entries: BTreeMap::new(),
             purged: None,
+            committed: None,
             vote: read_small(dir, VOTE)?,
             records: records.len() as u64,
         };
         for record in records {
             inner.replay(record);
         }
-        let committed = Arc::new(Committed(Mutex::new(read_small(dir, COMMITTED)?)));
+        let committed = Arc::new(Committed(Mutex::new(inner.committed)));
         let inner = Arc::new(Mutex::new(inner));
         let flusher = Flusher::start(Arc::downgrade(&inner), current_file)
             .map_err(|e| format!("the log's sync thread: {e}"))?;
@@ -116,6 +122,38 @@ impl LogStore {
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `entries` as raft's appends would (synced), for tests.
+    #[cfg(test)]
+    pub(crate) fn put(&self, entries: Vec<Entry>) {
+        let records: Vec<Record> = entries
+            .into_iter()
+            .map(|e| Record::Entry(Box::new(e)))
+            .collect();
+        let mut inner = self.inner();
+        inner.write(&records).expect("the log is written");
+        for record in records {
+            inner.replay(record);
+        }
+    }
+
+    /// Up to `limit` entries from index `from` through `upto`, and the
+    /// first index the log still holds (those before it are in a
+    /// snapshot). O(limit) entries cloned under the log's lock.
+    pub(crate) fn read(&self, from: u64, upto: u64, limit: usize) -> (Vec<Entry>, u64) {
+        let inner = self.inner();
+        let first = inner.purged.map_or(0, |id| id.index + 1);
+        if from > upto {
+            return (Vec::new(), first);
+        }
+        let entries = inner
+            .entries
+            .range(from..=upto)
+            .take(limit)
+            .map(|(_, e)| e.clone())
+            .collect();
+        (entries, first)
     }
 }
 
@@ -168,6 +206,7 @@ impl Inner {
                 self.entries = self.entries.split_off(&(upto.index + 1));
                 self.purged = Some(upto);
             }
+            Record::Committed(upto) => self.committed = Some(upto),
         }
     }
 
@@ -198,6 +237,9 @@ impl Inner {
         let mut bytes = Vec::new();
         if let Some(purged) = self.purged {
             frame(&mut bytes, &Record::Purge(purged))?;
+        }
+        if let Some(committed) = self.committed {
+            frame(&mut bytes, &Record::Committed(committed))?;
         }
         for entry in self.entries.values() {
             frame(&mut bytes, &Record::Entry(Box::new(entry.clone())))?;
@@ -346,13 +388,17 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         &mut self,
         committed: Option<LogId<u64>>,
     ) -> Result<(), StorageError<u64>> {
-        let dir = self.inner().dir.clone();
         *self.committed.0.lock().unwrap_or_else(|e| e.into_inner()) = committed;
         let Some(committed) = committed else {
             return Ok(());
         };
-        write_small(&dir, COMMITTED, &committed, false)
-            .map_err(|e| failed(ErrorSubject::Store, ErrorVerb::Write, e))
+        let mut inner = self.inner();
+        let record = Record::Committed(committed);
+        inner
+            .write_unsynced(std::slice::from_ref(&record))
+            .map_err(|e| failed(ErrorSubject::Store, ErrorVerb::Write, e))?;
+        inner.replay(record);
+        Ok(())
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId<u64>>, StorageError<u64>> {
@@ -414,17 +460,18 @@ mod tests {
     use openraft::{CommittedLeaderId, EntryPayload, LogId};
 
     use super::{Entry, LogStore, Record, frame, read_frames};
+    use crate::cluster::Batch;
     use crate::state::HostCommand;
 
     fn entry(index: u64) -> Entry {
         Entry {
             log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
-            payload: EntryPayload::Normal(HostCommand {
+            payload: EntryPayload::Normal(Batch(vec![HostCommand {
                 at_ms: index,
                 op: crate::state::Op::Engine(imbot_like::Command::CloseChat {
                     chat: imbot_like::ChatId::new(1).unwrap(),
                 }),
-            }),
+            }])),
         }
     }
 

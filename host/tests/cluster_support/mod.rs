@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod history;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -251,6 +253,52 @@ impl Cluster {
             .call()
             .unwrap();
         serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    }
+
+    /// GETs node `i`'s control path: status and JSON body, when it
+    /// answers.
+    pub fn get(&self, i: usize, path: &str) -> Result<(u16, Value), String> {
+        let mut response = self
+            .agent
+            .get(&self.url(i, path))
+            .call()
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        Ok((
+            status,
+            serde_json::from_str(&body).map_err(|e| e.to_string())?,
+        ))
+    }
+
+    /// Node `i`'s committed log, read page by page from index 0 through
+    /// `GET /__cluster/log`.
+    pub fn log(&self, i: usize) -> Result<Vec<Value>, String> {
+        let mut entries = Vec::new();
+        let mut from = 0;
+        loop {
+            let path = format!("/__cluster/log?from={from}&limit=1024");
+            let (status, body) = self
+                .get(i, &path)
+                .map_err(|e| format!("node {}: {path}: {e}", self.id(i)))?;
+            if status != 200 {
+                return Err(format!(
+                    "node {}: {path} answered {status} {body}",
+                    self.id(i)
+                ));
+            }
+            let page = &body["result"];
+            entries.extend(page["entries"].as_array().cloned().unwrap_or_default());
+            match page["next"].as_u64() {
+                Some(next) if next > from => from = next,
+                _ => return Ok(entries),
+            }
+        }
     }
 
     /// POSTs JSON to node `i`'s control path.
