@@ -842,3 +842,40 @@ fn a_bots_commands_go_with_it_when_it_is_unregistered() {
     s.form(&format!("{hook}/imbot.command.unregister"), &body)
         .assert_error(400, "COMMAND_ID_ERROR");
 }
+
+#[test]
+fn a_field_nested_deeper_than_64_levels_is_refused_and_the_host_keeps_serving() {
+    let s = Server::default_world();
+    let deep = |name: &str, levels: usize| format!("{name}{}=1", "[A]".repeat(levels));
+    // About 60 KB of brackets, under the 64 KiB body limit.
+    let body = format!("DIALOG_ID=chat7&MESSAGE=hi&{}", deep("ATTACH", 20_000));
+    s.form("/rest/1/w-demo/im.message.add", &body)
+        .assert_error(400, "ATTACH_ERROR");
+    let bot = |field: &str, levels: usize| {
+        let body = format!(
+            "{DEMO}&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=hi&{}",
+            deep(field, levels)
+        );
+        call(&s, "imbot.message.add", &body)
+    };
+    bot("KEYBOARD", 20_000).assert_error(400, "KEYBOARD_ERROR");
+    bot("MENU", 65).assert_error(400, "MENU_ERROR");
+    let lang = format!(
+        "{DEMO}&BOT_ID=39&COMMAND=deep&EVENT_COMMAND_ADD=http://127.0.0.1:9/e&{}",
+        deep("LANG", 20_000)
+    );
+    call(&s, "imbot.command.register", &lang).assert_error(400, "LANG_ERROR");
+    // A JSON body's objects are names too: 100 levels (under the JSON
+    // parser's own 128) are refused the same way.
+    let nested = (0..100).fold(json!("1"), |inner, _| json!({ "A": inner }));
+    let json_body = json!({"DIALOG_ID": "chat7", "MESSAGE": "hi", "ATTACH": nested});
+    s.json("/rest/1/w-demo/im.message.add", &json_body.to_string())
+        .assert_error(400, "ATTACH_ERROR");
+    // 64 levels are read (and then checked as an attachment).
+    let answer = s.form(
+        "/rest/1/w-demo/im.message.add",
+        &format!("DIALOG_ID=chat7&MESSAGE=hi&{}", deep("ATTACH", 64)),
+    );
+    answer.assert_error(400, "ATTACH_ERROR");
+    post_as_user1(&s, "chat7", "still serving");
+}

@@ -116,13 +116,18 @@ impl Fields {
 }
 
 /// Reads `name`: absent, cleared (empty or `N`), or checked by `check`,
-/// whose value must stay under [`MAX_JSON`] bytes of JSON.
+/// whose value must stay under [`MAX_JSON`] characters of JSON.
 fn field(
     params: &Params,
     name: &str,
     check: impl FnOnce(&Value) -> Result<Value, PortalError>,
 ) -> Result<Field, PortalError> {
-    let Some(value) = params.tree(name) else {
+    let too_deep = || match name {
+        "KEYBOARD" => PortalError::KeyboardError,
+        "ATTACH" => PortalError::AttachError,
+        _ => PortalError::MenuError,
+    };
+    let Some(value) = params.tree(name).map_err(|_| too_deep())? else {
         return Ok(Field::Absent);
     };
     let cleared = match &value {
