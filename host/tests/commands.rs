@@ -879,3 +879,115 @@ fn a_field_nested_deeper_than_64_levels_is_refused_and_the_host_keeps_serving() 
     answer.assert_error(400, "ATTACH_ERROR");
     post_as_user1(&s, "chat7", "still serving");
 }
+
+#[test]
+fn a_bots_own_message_calls_no_command() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move");
+    let body = format!("{DEMO}&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=/move+1");
+    call(&s, "imbot.message.add", &body);
+    let body = format!("{OTHER}&BOT_ID=40&DIALOG_ID=chat7&MESSAGE=/move+2");
+    call(&s, "imbot.message.add", &body);
+    post_as_user1(&s, "chat7", "/move 3");
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "3");
+}
+
+/// Registers a bot of `app.demo` whose events all go to `sink`: its id.
+fn register_bot(s: &Server, sink: &Sink, code: &str) -> u64 {
+    let body = format!(
+        "CODE={code}&PROPERTIES[NAME]={code}&CLIENT_ID={code}.app&EVENT_HANDLER={}",
+        sink.url
+    );
+    s.form("/rest/1/w-demo/imbot.register", &body).body["result"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn a_message_update_is_pushed_only_when_its_text_is_given_and_a_user_wrote_it() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let bot = register_bot(&s, &sink, "ed");
+    let posted = s.form(
+        "/rest/2/w-other/im.message.add",
+        &format!("DIALOG_ID={bot}&MESSAGE=draft"),
+    );
+    let id = posted.body["result"].as_u64().unwrap();
+    assert_eq!(sink.next()["event"], "ONIMBOTJOINCHAT");
+    assert_eq!(sink.next()["event"], "ONIMBOTMESSAGEADD");
+    // An attachment alone changes the message but pushes nothing.
+    let attach = "ATTACH[0][MESSAGE]=note";
+    s.form(
+        "/rest/2/w-other/im.message.update",
+        &format!("MESSAGE_ID={id}&{attach}"),
+    )
+    .assert_true();
+    // A second bot writes to the first, mentioning it, and edits its text:
+    // a bot's message is never pushed as updated.
+    let other = Sink::start();
+    let writer = register_bot(&s, &other, "wr");
+    let add = format!("CLIENT_ID=wr.app&BOT_ID={writer}&DIALOG_ID={bot}&MESSAGE=from+a+bot");
+    let from_bot = s.form("/rest/1/w-demo/imbot.message.add", &add);
+    let from_bot = from_bot.body["result"].as_u64().expect("the bot's message");
+    assert_eq!(sink.next()["event"], "ONIMBOTJOINCHAT");
+    assert_eq!(sink.next()["event"], "ONIMBOTMESSAGEADD");
+    let update = format!("CLIENT_ID=wr.app&BOT_ID={writer}&MESSAGE_ID={from_bot}&MESSAGE=edited");
+    s.form("/rest/1/w-demo/imbot.message.update", &update)
+        .assert_true();
+    // The text: pushed, and it is the next event the bot hears.
+    s.form(
+        "/rest/2/w-other/im.message.update",
+        &format!("MESSAGE_ID={id}&MESSAGE=final"),
+    )
+    .assert_true();
+    let heard = sink.next();
+    assert_eq!(heard["event"], "ONIMBOTMESSAGEUPDATE");
+    assert_eq!(heard["data[PARAMS][MESSAGE]"], "final");
+}
+
+#[test]
+fn a_command_event_carries_each_commands_application_block_and_no_bot_block() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move");
+    post_as_user1(&s, "chat7", "/move 3");
+    let heard = sink.next();
+    assert!(
+        !heard.keys().any(|k| k.starts_with("data[BOT]")),
+        "{heard:?}"
+    );
+    let block = |name: &str| heard[&format!("data[COMMAND][{id}][{name}]")].clone();
+    assert_eq!(block("user_id"), "39");
+    assert_eq!(block("AUTH][user_id"), "39");
+    assert_eq!(block("client_id"), "app.demo");
+    assert_eq!(block("application_token"), heard["auth[application_token]"]);
+    assert_eq!(block("member_id"), heard["auth[member_id]"]);
+    assert_eq!(block("AUTH][member_id"), heard["auth[member_id]"]);
+    assert_eq!(block("domain"), heard["auth[domain]"]);
+    assert_eq!(block("AUTH][domain"), heard["auth[domain]"]);
+    assert_eq!(
+        block("client_endpoint"),
+        format!("http://{}/rest/", heard["auth[domain]"])
+    );
+    assert_eq!(block("COMMAND_CONTEXT"), "TEXTAREA");
+    assert_eq!(heard["data[PARAMS][AUTHOR_ID]"], "1");
+    assert_eq!(heard["data[PARAMS][SYSTEM]"], "N");
+    assert!(!heard.contains_key("data[PARAMS][COMMAND_CONTEXT]"));
+}
+
+#[test]
+fn a_common_command_in_a_dialog_of_two_users_names_the_other_user() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move&COMMON=Y");
+    s.form(
+        "/rest/1/w-demo/im.message.add",
+        "DIALOG_ID=2&MESSAGE=/move+1",
+    );
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "1");
+    assert_eq!(heard["data[PARAMS][DIALOG_ID]"], "1");
+    assert_eq!(heard["data[PARAMS][TO_USER_ID]"], "2");
+}
