@@ -978,6 +978,29 @@ fn a_command_event_carries_each_commands_application_block_and_no_bot_block() {
 }
 
 #[test]
+fn a_press_without_params_presses_the_first_button_with_that_command() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=page");
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Pages\
+        &KEYBOARD[0][TEXT]=One&KEYBOARD[0][COMMAND]=page&KEYBOARD[0][COMMAND_PARAMS]=1\
+        &KEYBOARD[1][TEXT]=Two&KEYBOARD[1][COMMAND]=page&KEYBOARD[1][COMMAND_PARAMS]=2";
+    let message = call(&s, "imbot.message.add", body).body["result"]
+        .as_u64()
+        .unwrap();
+    let press = json!({"user": 2, "dialog": "chat7", "command": "page", "message_id": message});
+    let pressed = s.json("/__control/command", &press.to_string());
+    assert_eq!(
+        pressed.body["result"],
+        json!({"commands": [id]}),
+        "{pressed:?}"
+    );
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "1");
+    assert_eq!(heard["data[PARAMS][MESSAGE]"], "/page 1");
+}
+
+#[test]
 fn a_common_command_in_a_dialog_of_two_users_names_the_other_user() {
     let s = Server::default_world();
     let sink = Sink::start();
@@ -990,4 +1013,71 @@ fn a_common_command_in_a_dialog_of_two_users_names_the_other_user() {
     assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "1");
     assert_eq!(heard["data[PARAMS][DIALOG_ID]"], "1");
     assert_eq!(heard["data[PARAMS][TO_USER_ID]"], "2");
+}
+
+#[test]
+fn a_double_slash_calls_the_command_and_answer_compares_its_name_as_given() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=/count");
+    let called = post_as_user1(&s, "chat7", "//count 2");
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND]")], "count");
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "2");
+    let answer = |name: &str| {
+        let body = format!("{DEMO}&COMMAND={name}&MESSAGE_ID={called}&MESSAGE=ok");
+        call(&s, "imbot.command.answer", &body)
+    };
+    answer("%2Fcount").assert_error(400, "COMMAND_ID_ERROR");
+    assert!(answer("count").body["result"].is_u64());
+}
+
+#[test]
+fn a_kept_button_has_wait_and_context_and_the_size_limit_counts_characters() {
+    let s = Server::default_world();
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Pick\
+        &KEYBOARD[0][TEXT]=A&KEYBOARD[0][COMMAND]=a\
+        &KEYBOARD[1][TEXT]=B&KEYBOARD[1][COMMAND]=b&KEYBOARD[1][CONTEXT]=MOBILE";
+    let id = call(&s, "imbot.message.add", body).body["result"]
+        .as_u64()
+        .unwrap();
+    let kept = &messages(&s, "chat7")[&id]["params"]["KEYBOARD"];
+    assert_eq!(kept[0]["WAIT"], "N", "{kept}");
+    assert_eq!(kept[0]["CONTEXT"], "ALL");
+    assert_eq!(kept[1]["CONTEXT"], "MOBILE");
+    // 20,500 three-byte characters: 61,500 bytes, over the limit in
+    // bytes, under it in characters.
+    let wide = "€".repeat(20_500);
+    let body = json!({"auth": "t-demo", "BOT_ID": 39, "DIALOG_ID": "chat7", "MESSAGE": "wide",
+                      "ATTACH": [{"MESSAGE": wide}]});
+    let answer = s.json("/rest/imbot.message.add", &body.to_string());
+    assert!(answer.body["result"].is_u64(), "{answer:?}");
+}
+
+#[test]
+fn command_ids_that_run_out_refuse_registration_and_a_world_file_cannot_hold_the_last() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    register(&s, &sink, "COMMAND=move");
+    let mut world = s.get("/__control/world?secrets=1").body.clone();
+    world["commands"][0]["id"] = json!(u32::MAX);
+    let refused = s.json("/__control/world", &world.to_string());
+    refused.assert_error(400, "WORLD_REFUSED");
+    world["commands"][0]["id"] = json!(u32::MAX - 1);
+    let loaded = s.json("/__control/world", &world.to_string());
+    assert_eq!(loaded.body["result"], true, "{loaded:?}");
+    let body = format!(
+        "{DEMO}&BOT_ID=39&EVENT_COMMAND_ADD={}&{LANG}&COMMAND=stop",
+        sink.url
+    );
+    call(&s, "imbot.command.register", &body).assert_error(400, "WRONG_REQUEST");
+    // Registering the same command again answers its id.
+    let again = format!(
+        "{DEMO}&BOT_ID=39&EVENT_COMMAND_ADD={}&{LANG}&COMMAND=move",
+        sink.url
+    );
+    assert_eq!(
+        call(&s, "imbot.command.register", &again).body["result"],
+        json!(u32::MAX - 1)
+    );
 }

@@ -61,18 +61,23 @@ impl Step<'_> {
             lang,
         };
         let registry = &mut self.st.registry;
-        registry.command_handlers.insert(app, handler);
-        self.changed = true;
         let same = registry
             .commands
             .iter()
-            .find(|(_, c)| c.bot == bot && c.command == meta.command);
-        if let Some((&id, _)) = same {
+            .find(|(_, c)| c.bot == bot && c.command == meta.command)
+            .map(|(&id, _)| id);
+        // `u32::MAX` is never an id: it marks the ids as run out.
+        let id = registry.next_command;
+        if same.is_none() && id == u32::MAX {
+            return Err(PortalError::WrongRequest("No command id is left"));
+        }
+        registry.command_handlers.insert(app, handler);
+        self.changed = true;
+        if let Some(id) = same {
             return Ok(json!(id));
         }
-        let id = registry.next_command;
         registry.commands.insert(id, meta);
-        registry.next_command = id.saturating_add(1);
+        registry.next_command = id + 1;
         Ok(json!(id))
     }
 
@@ -225,8 +230,10 @@ impl Step<'_> {
 
     /// The caller's command named `COMMAND`.
     fn command_by_name(&self, app: Option<AppId>) -> Result<u32, PortalError> {
+        // Compared as given: portals neither trim it nor drop a `/` here.
         let name = self
-            .command_name("COMMAND")
+            .params
+            .text("COMMAND")
             .ok_or(PortalError::CommandIdError)?;
         let app = app.map(|a| a.0);
         self.st
