@@ -137,15 +137,18 @@ struct CommandAs {
     user: u32,
     dialog: String,
     command: String,
+    /// The button's parameters; without, the first button with the
+    /// command is pressed.
     #[serde(default)]
-    params: String,
+    params: Option<String>,
     #[serde(default)]
     message_id: Option<u64>,
 }
 
 /// `POST /__control/command`: sends a command as a user. With
 /// `message_id`, presses that message's keyboard button with the command
-/// (and parameters), as a user pressing it would; the message must be in
+/// (and parameters; without, its first button with the command), as a
+/// user pressing it would; the message must be in
 /// `dialog` as the user sees it. Without, writes `/command params` in the
 /// dialog as the user's `im.message.add` would.
 pub(crate) async fn command_as_user(State(live): State<Arc<LiveHost>>, body: Bytes) -> Response {
@@ -171,15 +174,14 @@ pub(crate) async fn command_as_user(State(live): State<Arc<LiveHost>>, body: Byt
                     "error_description": "The message is not in that dialog" });
                 return json(400, &body);
             }
-            let params = vec![
-                ("MESSAGE_ID", id.to_string()),
-                ("COMMAND", name.to_owned()),
-                ("COMMAND_PARAMS", call.params.clone()),
-            ];
+            let mut params = vec![("MESSAGE_ID", id.to_string()), ("COMMAND", name.to_owned())];
+            if let Some(wanted) = &call.params {
+                params.push(("COMMAND_PARAMS", wanted.clone()));
+            }
             (crate::portal::PortalMethod::ButtonPress, params)
         }
         None => {
-            let text = match call.params.as_str() {
+            let text = match call.params.as_deref().unwrap_or_default() {
                 "" => format!("/{name}"),
                 params => format!("/{name} {params}"),
             };

@@ -335,24 +335,23 @@ impl Worker {
         }
     }
 
-    /// The form body: the delivery's fields with the domain filled in.
+    /// The form body: the delivery's fields with the domain filled in, in
+    /// each of its blocks and in `auth`.
     fn body(&self, delivery: &Delivery) -> String {
-        let bot = delivery.bot;
-        let domain = [
-            format!("data[BOT][{bot}][domain]"),
-            format!("data[BOT][{bot}][AUTH][domain]"),
-            "auth[domain]".to_owned(),
-        ];
-        let endpoint = format!("data[BOT][{bot}][client_endpoint]");
+        let endpoint = format!("http://{}/rest/", self.domain);
         let mut pairs: Vec<String> = delivery
             .fields
             .iter()
             .map(|(name, value)| pair(name, value))
             .collect();
-        for name in &domain {
-            pairs.push(pair(name, &self.domain));
+        for block in &delivery.blocks {
+            pairs.push(pair(&format!("{block}[domain]"), &self.domain));
+            pairs.push(pair(&format!("{block}[AUTH][domain]"), &self.domain));
         }
-        pairs.push(pair(&endpoint, &format!("http://{}/rest/", self.domain)));
+        pairs.push(pair("auth[domain]", &self.domain));
+        for block in &delivery.blocks {
+            pairs.push(pair(&format!("{block}[client_endpoint]"), &endpoint));
+        }
         pairs.join("&")
     }
 }
@@ -420,6 +419,7 @@ mod tests {
             event: "ONIMBOTMESSAGEADD",
             url: "http://127.0.0.1:9/events".into(),
             fields: vec![("event".into(), "ONIMBOTMESSAGEADD".into())],
+            blocks: Vec::new(),
         }
     }
 

@@ -6,8 +6,8 @@
 //! | event | when | to |
 //! | --- | --- | --- |
 //! | `ONIMBOTMESSAGEADD` | a message in a private dialog with the bot, or in a group chat the bot is in when it is mentioned (`[USER=id]`) or is a supervisor (`TYPE=S`) | the bot, unless it wrote the message |
-//! | `ONIMBOTMESSAGEUPDATE` | a message the bot would hear (as for `ONIMBOTMESSAGEADD`) is updated | the bot, unless it updated the message |
-//! | `ONIMCOMMANDADD` | a message names the bot's command on a line of its own (`/name params`), or a user presses a keyboard button with the command | the application's handler, once for all its commands the message calls |
+//! | `ONIMBOTMESSAGEUPDATE` | a user's message the bot would hear (as for `ONIMBOTMESSAGEADD`) is updated with a new text (`MESSAGE`) | the bot, unless it updated the message |
+//! | `ONIMCOMMANDADD` | a user's message names the bot's command on a line of its own (`/name params`), or a user presses a keyboard button with the command | the application's handler, once for all its commands the message calls |
 //! | `ONIMBOTJOINCHAT` | the bot is added to a chat, or a private dialog with it opens | the bot |
 //! | `ONIMBOTMESSAGEDELETE` | a message is deleted in a chat the bot is in | each bot of the chat but the one deleting |
 //! | `ONIMBOTDELETE` | the bot is unregistered | the bot |
@@ -15,8 +15,9 @@
 //! The handler of each event is `EVENT_HANDLER`, or the event's own
 //! (`EVENT_MESSAGE_ADD`, `EVENT_WELCOME_MESSAGE`, `EVENT_MESSAGE_DELETE`,
 //! `EVENT_BOT_DELETE`), as given to `imbot.register`. The request carries
-//! `event`, `data[BOT][id][…]`, `data[PARAMS][…]`, `data[USER][…]`, `ts`
-//! and `auth[…]`, without the OAuth tokens a portal adds (this host issues
+//! `event`, `data[BOT][id][…]` (for `ONIMCOMMANDADD`, each
+//! `data[COMMAND][id][…]` instead), `data[PARAMS][…]`, `data[USER][…]`,
+//! `ts` and `auth[…]`, without the OAuth tokens a portal adds (this host issues
 //! none): `application_token` is derived from the bot's client id, and
 //! `domain` is the host's own address, which the edge fills in.
 
@@ -64,6 +65,10 @@ pub struct Delivery {
     pub url: String,
     /// The form fields, in order (the edge adds the domain's).
     pub fields: Vec<(String, String)>,
+    /// The blocks of an application's fields (`data[BOT][id]`,
+    /// `data[COMMAND][id]`): the edge adds the domain (`domain`,
+    /// `AUTH][domain`) and `client_endpoint` to each.
+    pub blocks: Vec<String>,
 }
 
 /// The handlers `imbot.register`'s parameters name, by event.
@@ -93,6 +98,11 @@ pub(crate) fn message_event(
     let Some(message) = st.registry.messages.get(&id) else {
         return Vec::new();
     };
+    // Portals look for the bots of an update only when a user wrote the
+    // message.
+    if event == MESSAGE_UPDATE && is_bot(st, message.author) {
+        return Vec::new();
+    }
     let private = is_private(st, message.chat);
     let text = message.text.as_deref().unwrap_or_default();
     bots_in_chat(st, message.chat)
@@ -152,6 +162,11 @@ fn bots_in_chat(st: &HostState, chat: u32) -> impl Iterator<Item = u32> + '_ {
         .filter(|&m| BotId::new(m).is_some_and(|b| st.engine.bot_owner(b).is_some()))
 }
 
+/// Whether `user` is a registered bot.
+fn is_bot(st: &HostState, user: u32) -> bool {
+    BotId::new(user).is_some_and(|b| st.engine.bot_owner(b).is_some())
+}
+
 fn is_private(st: &HostState, chat: u32) -> bool {
     st.registry.chats.get(&chat).is_some_and(|c| c.private)
 }
@@ -179,8 +194,9 @@ fn message_params(
 }
 
 /// `data[PARAMS]` naming the dialog: in a private dialog its `DIALOG_ID`
-/// is the other member's id (where the bot answers), in a group chat
-/// `chatN` with the chat's title and owner.
+/// is `from` (where the bot answers) and `TO_USER_ID` the dialog's other
+/// member (`bot` when there is none), in a group chat `chatN` with the
+/// chat's title and owner.
 fn chat_params(st: &HostState, chat: u32, from: u32, bot: u32) -> Vec<(String, String)> {
     let param = |name: &str, value: String| (field("PARAMS", name), value);
     let mut fields = vec![
@@ -189,9 +205,16 @@ fn chat_params(st: &HostState, chat: u32, from: u32, bot: u32) -> Vec<(String, S
         param("LANGUAGE", "en".to_owned()),
     ];
     if is_private(st, chat) {
+        let members = imbot_like::ChatId::new(chat).and_then(|c| st.engine.chat_members(c));
+        let other = members
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.get())
+            .find(|&m| m != from)
+            .unwrap_or(bot);
         fields.extend([
             param("DIALOG_ID", from.to_string()),
-            param("TO_USER_ID", bot.to_string()),
+            param("TO_USER_ID", other.to_string()),
             param("MESSAGE_TYPE", "P".to_owned()),
             param("CHAT_TYPE", "P".to_owned()),
         ]);
@@ -217,11 +240,10 @@ fn user_fields(st: &HostState, user: u32) -> Vec<(String, String)> {
     let name = bot
         .and_then(|b| b.name.clone())
         .unwrap_or_else(|| format!("User {user}"));
-    let is_bot = BotId::new(user).is_some_and(|b| st.engine.bot_owner(b).is_some());
     vec![
         (field("USER", "ID"), user.to_string()),
         (field("USER", "NAME"), name),
-        (field("USER", "IS_BOT"), yes_no(is_bot)),
+        (field("USER", "IS_BOT"), yes_no(is_bot(st, user))),
     ]
 }
 
@@ -265,6 +287,7 @@ fn build(
         event,
         url,
         fields: all,
+        blocks: vec![format!("data[BOT][{bot}]")],
     })
 }
 

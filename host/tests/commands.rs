@@ -842,3 +842,242 @@ fn a_bots_commands_go_with_it_when_it_is_unregistered() {
     s.form(&format!("{hook}/imbot.command.unregister"), &body)
         .assert_error(400, "COMMAND_ID_ERROR");
 }
+
+#[test]
+fn a_field_nested_deeper_than_64_levels_is_refused_and_the_host_keeps_serving() {
+    let s = Server::default_world();
+    let deep = |name: &str, levels: usize| format!("{name}{}=1", "[A]".repeat(levels));
+    // About 60 KB of brackets, under the 64 KiB body limit.
+    let body = format!("DIALOG_ID=chat7&MESSAGE=hi&{}", deep("ATTACH", 20_000));
+    s.form("/rest/1/w-demo/im.message.add", &body)
+        .assert_error(400, "ATTACH_ERROR");
+    let bot = |field: &str, levels: usize| {
+        let body = format!(
+            "{DEMO}&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=hi&{}",
+            deep(field, levels)
+        );
+        call(&s, "imbot.message.add", &body)
+    };
+    bot("KEYBOARD", 20_000).assert_error(400, "KEYBOARD_ERROR");
+    bot("MENU", 65).assert_error(400, "MENU_ERROR");
+    let lang = format!(
+        "{DEMO}&BOT_ID=39&COMMAND=deep&EVENT_COMMAND_ADD=http://127.0.0.1:9/e&{}",
+        deep("LANG", 20_000)
+    );
+    call(&s, "imbot.command.register", &lang).assert_error(400, "LANG_ERROR");
+    // A JSON body's objects are names too: 100 levels (under the JSON
+    // parser's own 128) are refused the same way.
+    let nested = (0..100).fold(json!("1"), |inner, _| json!({ "A": inner }));
+    let json_body = json!({"DIALOG_ID": "chat7", "MESSAGE": "hi", "ATTACH": nested});
+    s.json("/rest/1/w-demo/im.message.add", &json_body.to_string())
+        .assert_error(400, "ATTACH_ERROR");
+    // 64 levels are read (and then checked as an attachment).
+    let answer = s.form(
+        "/rest/1/w-demo/im.message.add",
+        &format!("DIALOG_ID=chat7&MESSAGE=hi&{}", deep("ATTACH", 64)),
+    );
+    answer.assert_error(400, "ATTACH_ERROR");
+    post_as_user1(&s, "chat7", "still serving");
+}
+
+#[test]
+fn a_bots_own_message_calls_no_command() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move");
+    let body = format!("{DEMO}&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=/move+1");
+    call(&s, "imbot.message.add", &body);
+    let body = format!("{OTHER}&BOT_ID=40&DIALOG_ID=chat7&MESSAGE=/move+2");
+    call(&s, "imbot.message.add", &body);
+    post_as_user1(&s, "chat7", "/move 3");
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "3");
+}
+
+/// Registers a bot of `app.demo` whose events all go to `sink`: its id.
+fn register_bot(s: &Server, sink: &Sink, code: &str) -> u64 {
+    let body = format!(
+        "CODE={code}&PROPERTIES[NAME]={code}&CLIENT_ID={code}.app&EVENT_HANDLER={}",
+        sink.url
+    );
+    s.form("/rest/1/w-demo/imbot.register", &body).body["result"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn a_message_update_is_pushed_only_when_its_text_is_given_and_a_user_wrote_it() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let bot = register_bot(&s, &sink, "ed");
+    let posted = s.form(
+        "/rest/2/w-other/im.message.add",
+        &format!("DIALOG_ID={bot}&MESSAGE=draft"),
+    );
+    let id = posted.body["result"].as_u64().unwrap();
+    assert_eq!(sink.next()["event"], "ONIMBOTJOINCHAT");
+    assert_eq!(sink.next()["event"], "ONIMBOTMESSAGEADD");
+    // An attachment alone changes the message but pushes nothing.
+    let attach = "ATTACH[0][MESSAGE]=note";
+    s.form(
+        "/rest/2/w-other/im.message.update",
+        &format!("MESSAGE_ID={id}&{attach}"),
+    )
+    .assert_true();
+    // A second bot writes to the first, mentioning it, and edits its text:
+    // a bot's message is never pushed as updated.
+    let other = Sink::start();
+    let writer = register_bot(&s, &other, "wr");
+    let add = format!("CLIENT_ID=wr.app&BOT_ID={writer}&DIALOG_ID={bot}&MESSAGE=from+a+bot");
+    let from_bot = s.form("/rest/1/w-demo/imbot.message.add", &add);
+    let from_bot = from_bot.body["result"].as_u64().expect("the bot's message");
+    assert_eq!(sink.next()["event"], "ONIMBOTJOINCHAT");
+    assert_eq!(sink.next()["event"], "ONIMBOTMESSAGEADD");
+    let update = format!("CLIENT_ID=wr.app&BOT_ID={writer}&MESSAGE_ID={from_bot}&MESSAGE=edited");
+    s.form("/rest/1/w-demo/imbot.message.update", &update)
+        .assert_true();
+    // The text: pushed, and it is the next event the bot hears.
+    s.form(
+        "/rest/2/w-other/im.message.update",
+        &format!("MESSAGE_ID={id}&MESSAGE=final"),
+    )
+    .assert_true();
+    let heard = sink.next();
+    assert_eq!(heard["event"], "ONIMBOTMESSAGEUPDATE");
+    assert_eq!(heard["data[PARAMS][MESSAGE]"], "final");
+}
+
+#[test]
+fn a_command_event_carries_each_commands_application_block_and_no_bot_block() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move");
+    post_as_user1(&s, "chat7", "/move 3");
+    let heard = sink.next();
+    assert!(
+        !heard.keys().any(|k| k.starts_with("data[BOT]")),
+        "{heard:?}"
+    );
+    let block = |name: &str| heard[&format!("data[COMMAND][{id}][{name}]")].clone();
+    assert_eq!(block("user_id"), "39");
+    assert_eq!(block("AUTH][user_id"), "39");
+    assert_eq!(block("client_id"), "app.demo");
+    assert_eq!(block("application_token"), heard["auth[application_token]"]);
+    assert_eq!(block("member_id"), heard["auth[member_id]"]);
+    assert_eq!(block("AUTH][member_id"), heard["auth[member_id]"]);
+    assert_eq!(block("domain"), heard["auth[domain]"]);
+    assert_eq!(block("AUTH][domain"), heard["auth[domain]"]);
+    assert_eq!(
+        block("client_endpoint"),
+        format!("http://{}/rest/", heard["auth[domain]"])
+    );
+    assert_eq!(block("COMMAND_CONTEXT"), "TEXTAREA");
+    assert_eq!(heard["data[PARAMS][AUTHOR_ID]"], "1");
+    assert_eq!(heard["data[PARAMS][SYSTEM]"], "N");
+    assert!(!heard.contains_key("data[PARAMS][COMMAND_CONTEXT]"));
+}
+
+#[test]
+fn a_press_without_params_presses_the_first_button_with_that_command() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=page");
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Pages\
+        &KEYBOARD[0][TEXT]=One&KEYBOARD[0][COMMAND]=page&KEYBOARD[0][COMMAND_PARAMS]=1\
+        &KEYBOARD[1][TEXT]=Two&KEYBOARD[1][COMMAND]=page&KEYBOARD[1][COMMAND_PARAMS]=2";
+    let message = call(&s, "imbot.message.add", body).body["result"]
+        .as_u64()
+        .unwrap();
+    let press = json!({"user": 2, "dialog": "chat7", "command": "page", "message_id": message});
+    let pressed = s.json("/__control/command", &press.to_string());
+    assert_eq!(
+        pressed.body["result"],
+        json!({"commands": [id]}),
+        "{pressed:?}"
+    );
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "1");
+    assert_eq!(heard["data[PARAMS][MESSAGE]"], "/page 1");
+}
+
+#[test]
+fn a_common_command_in_a_dialog_of_two_users_names_the_other_user() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=move&COMMON=Y");
+    s.form(
+        "/rest/1/w-demo/im.message.add",
+        "DIALOG_ID=2&MESSAGE=/move+1",
+    );
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "1");
+    assert_eq!(heard["data[PARAMS][DIALOG_ID]"], "1");
+    assert_eq!(heard["data[PARAMS][TO_USER_ID]"], "2");
+}
+
+#[test]
+fn a_double_slash_calls_the_command_and_answer_compares_its_name_as_given() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let id = register(&s, &sink, "COMMAND=/count");
+    let called = post_as_user1(&s, "chat7", "//count 2");
+    let heard = sink.next();
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND]")], "count");
+    assert_eq!(heard[&format!("data[COMMAND][{id}][COMMAND_PARAMS]")], "2");
+    let answer = |name: &str| {
+        let body = format!("{DEMO}&COMMAND={name}&MESSAGE_ID={called}&MESSAGE=ok");
+        call(&s, "imbot.command.answer", &body)
+    };
+    answer("%2Fcount").assert_error(400, "COMMAND_ID_ERROR");
+    assert!(answer("count").body["result"].is_u64());
+}
+
+#[test]
+fn a_kept_button_has_wait_and_context_and_the_size_limit_counts_characters() {
+    let s = Server::default_world();
+    let body = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=Pick\
+        &KEYBOARD[0][TEXT]=A&KEYBOARD[0][COMMAND]=a\
+        &KEYBOARD[1][TEXT]=B&KEYBOARD[1][COMMAND]=b&KEYBOARD[1][CONTEXT]=MOBILE";
+    let id = call(&s, "imbot.message.add", body).body["result"]
+        .as_u64()
+        .unwrap();
+    let kept = &messages(&s, "chat7")[&id]["params"]["KEYBOARD"];
+    assert_eq!(kept[0]["WAIT"], "N", "{kept}");
+    assert_eq!(kept[0]["CONTEXT"], "ALL");
+    assert_eq!(kept[1]["CONTEXT"], "MOBILE");
+    // 20,500 three-byte characters: 61,500 bytes, over the limit in
+    // bytes, under it in characters.
+    let wide = "€".repeat(20_500);
+    let body = json!({"auth": "t-demo", "BOT_ID": 39, "DIALOG_ID": "chat7", "MESSAGE": "wide",
+                      "ATTACH": [{"MESSAGE": wide}]});
+    let answer = s.json("/rest/imbot.message.add", &body.to_string());
+    assert!(answer.body["result"].is_u64(), "{answer:?}");
+}
+
+#[test]
+fn command_ids_that_run_out_refuse_registration_and_a_world_file_cannot_hold_the_last() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    register(&s, &sink, "COMMAND=move");
+    let mut world = s.get("/__control/world?secrets=1").body.clone();
+    world["commands"][0]["id"] = json!(u32::MAX);
+    let refused = s.json("/__control/world", &world.to_string());
+    refused.assert_error(400, "WORLD_REFUSED");
+    world["commands"][0]["id"] = json!(u32::MAX - 1);
+    let loaded = s.json("/__control/world", &world.to_string());
+    assert_eq!(loaded.body["result"], true, "{loaded:?}");
+    let body = format!(
+        "{DEMO}&BOT_ID=39&EVENT_COMMAND_ADD={}&{LANG}&COMMAND=stop",
+        sink.url
+    );
+    call(&s, "imbot.command.register", &body).assert_error(400, "WRONG_REQUEST");
+    // Registering the same command again answers its id.
+    let again = format!(
+        "{DEMO}&BOT_ID=39&EVENT_COMMAND_ADD={}&{LANG}&COMMAND=move",
+        sink.url
+    );
+    assert_eq!(
+        call(&s, "imbot.command.register", &again).body["result"],
+        json!(u32::MAX - 1)
+    );
+}

@@ -44,7 +44,7 @@ impl Step<'_> {
             .command_name("COMMAND")
             .ok_or(PortalError::CommandError)?;
         let bot = self.bot(app, true)?.get();
-        let lang = self.langs("LANG").ok_or(PortalError::LangError)?;
+        let lang = self.langs("LANG")?.ok_or(PortalError::LangError)?;
         let owner = self
             .st
             .engine
@@ -61,18 +61,23 @@ impl Step<'_> {
             lang,
         };
         let registry = &mut self.st.registry;
-        registry.command_handlers.insert(app, handler);
-        self.changed = true;
         let same = registry
             .commands
             .iter()
-            .find(|(_, c)| c.bot == bot && c.command == meta.command);
-        if let Some((&id, _)) = same {
+            .find(|(_, c)| c.bot == bot && c.command == meta.command)
+            .map(|(&id, _)| id);
+        // `u32::MAX` is never an id: it marks the ids as run out.
+        let id = registry.next_command;
+        if same.is_none() && id == u32::MAX {
+            return Err(PortalError::WrongRequest("No command id is left"));
+        }
+        registry.command_handlers.insert(app, handler);
+        self.changed = true;
+        if let Some(id) = same {
             return Ok(json!(id));
         }
-        let id = registry.next_command;
         registry.commands.insert(id, meta);
-        registry.next_command = id.saturating_add(1);
+        registry.next_command = id + 1;
         Ok(json!(id))
     }
 
@@ -97,7 +102,7 @@ impl Step<'_> {
             value.map(|v| v == "Y")
         };
         let (hidden, extranet) = (flag("FIELDS[HIDDEN]"), flag("FIELDS[EXTRANET_SUPPORT]"));
-        let lang = self.langs("FIELDS[LANG]");
+        let lang = self.langs("FIELDS[LANG]")?;
         let nothing = command.is_none() && hidden.is_none() && extranet.is_none();
         if nothing && lang.is_none() && handler.is_none() {
             return Err(PortalError::WrongRequest("Update fields can't be empty"));
@@ -225,8 +230,10 @@ impl Step<'_> {
 
     /// The caller's command named `COMMAND`.
     fn command_by_name(&self, app: Option<AppId>) -> Result<u32, PortalError> {
+        // Compared as given: portals neither trim it nor drop a `/` here.
         let name = self
-            .command_name("COMMAND")
+            .params
+            .text("COMMAND")
             .ok_or(PortalError::CommandIdError)?;
         let app = app.map(|a| a.0);
         self.st
@@ -261,15 +268,17 @@ impl Step<'_> {
     /// `LANG` entries with a language id and a title: (language id in
     /// lower case, title, parameter hint). `None` when `name` is absent
     /// or empty; entries without an id or a title are skipped.
-    fn langs(&self, name: &str) -> Option<Vec<(String, String, String)>> {
-        let tree = self.params.tree(name)?;
+    /// `LANG_ERROR`: a name nested too deep.
+    fn langs(&self, name: &str) -> Result<Option<Vec<Lang>>, PortalError> {
+        let tree = self.params.tree(name).map_err(|_| PortalError::LangError)?;
+        let Some(tree) = tree else { return Ok(None) };
         let entries: Vec<&Value> = match &tree {
             Value::Array(items) => items.iter().collect(),
             Value::Object(map) => map.values().collect(),
-            _ => return None,
+            _ => return Ok(None),
         };
         if entries.is_empty() {
-            return None;
+            return Ok(None);
         }
         let langs = entries
             .into_iter()
@@ -284,9 +293,12 @@ impl Step<'_> {
                 ))
             })
             .collect();
-        Some(langs)
+        Ok(Some(langs))
     }
 }
+
+/// A `LANG` entry: language id, title, parameter hint.
+type Lang = (String, String, String);
 
 /// A string field of a `LANG` entry, trimmed.
 fn field<'a>(entry: &'a Value, key: &str) -> Option<&'a str> {

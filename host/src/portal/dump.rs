@@ -66,8 +66,8 @@ pub(crate) fn apply_commands(
         let name = spec.command.trim();
         let name = name.strip_prefix('/').unwrap_or(name);
         let url = spec.handler.trim();
-        if spec.id == 0 || state.commands.contains_key(&spec.id) {
-            return Err(refuse("the id is zero or used twice"));
+        if spec.id == 0 || spec.id == u32::MAX || state.commands.contains_key(&spec.id) {
+            return Err(refuse("the id is zero, 4294967295 or used twice"));
         }
         if name.is_empty() || !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(refuse("a command needs a name and an http(s) handler"));
@@ -94,7 +94,8 @@ pub(crate) fn apply_commands(
         };
         state.commands.insert(spec.id, meta);
         state.command_handlers.insert(app.0, url.to_owned());
-        state.next_command = state.next_command.max(spec.id.saturating_add(1));
+        // The id is below `u32::MAX` (checked above).
+        state.next_command = state.next_command.max(spec.id + 1);
     }
     Ok(())
 }

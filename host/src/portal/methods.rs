@@ -151,8 +151,8 @@ impl<'a> Step<'a> {
     }
 
     /// `im.message.add`, `imbot.message.add`: the new message's id. A
-    /// message that is not `SYSTEM=Y` calls the commands it names (see
-    /// `push::command_add`).
+    /// user's message that is not `SYSTEM=Y` calls the commands it names
+    /// (see `push::command_add`); a bot's calls none.
     fn message_add(&mut self, actor: u32, bot: bool) -> Answer {
         let dialog = self.dialog()?;
         let text = self.params.text("MESSAGE").unwrap_or_default().trim();
@@ -205,8 +205,9 @@ impl<'a> Step<'a> {
     /// `im.message.update`, `imbot.message.update`: `true`. The message
     /// (`MESSAGE_ID`, or `ID`) must be the caller's own; `MESSAGE`,
     /// `ATTACH`, `KEYBOARD` and `MENU` each replace the message's when
-    /// given (an empty or `N` one removes it). The bots that hear the
-    /// message get `ONIMBOTMESSAGEUPDATE`.
+    /// given (an empty or `N` one removes it). When `MESSAGE` is given and
+    /// a user wrote the message, the bots that hear it get
+    /// `ONIMBOTMESSAGEUPDATE`.
     fn message_update(&mut self, actor: u32, bot: bool) -> Answer {
         let id = self
             .params
@@ -224,7 +225,8 @@ impl<'a> Step<'a> {
             Some(text) => Some(cut(text).to_owned()),
             None => None,
         };
-        if text.is_none() && !fields.any() {
+        let text_given = text.is_some();
+        if !text_given && !fields.any() {
             return Ok(json!(true));
         }
         let rich = fields.apply(&meta.rich);
@@ -233,8 +235,12 @@ impl<'a> Step<'a> {
             meta.rich = rich;
         }
         self.changed = true;
-        let pushed = push::message_event(self.st, id.get(), push::MESSAGE_UPDATE, self.at_ms);
-        self.deliveries.extend(pushed);
+        // Portals tell bots of a new text only.
+        if text_given {
+            let update = push::MESSAGE_UPDATE;
+            let pushed = push::message_event(self.st, id.get(), update, self.at_ms);
+            self.deliveries.extend(pushed);
+        }
         Ok(json!(true))
     }
 

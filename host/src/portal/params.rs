@@ -16,6 +16,16 @@ use axum::http::header::CONTENT_TYPE;
 use imbot_like::wire::FrameworkError;
 use serde_json::Value;
 
+/// The most bracketed parts a nested name may have below its field
+/// (`ATTACH[0][BLOCKS]` has two), as PHP's default
+/// `max_input_nesting_level`: the tree of a field is built by recursion,
+/// so its depth must be bounded.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// A field with a name nested deeper than [`MAX_NESTING`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooDeep;
+
 /// The parameters: each upper-case name with its values in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Params {
@@ -83,8 +93,9 @@ impl Params {
     /// form names (`KEYBOARD[0][TEXT]=…`, or a JSON body's objects and
     /// arrays, read the same way) or from one value holding JSON text
     /// (`KEYBOARD=[{"TEXT":…}]`). An object whose keys are all indexes is
-    /// an array, in index order. `None`: the name is absent.
-    pub(crate) fn tree(&self, name: &str) -> Option<Value> {
+    /// an array, in index order. `Ok(None)`: the name is absent;
+    /// [`TooDeep`]: a nested name has more than [`MAX_NESTING`] parts.
+    pub(crate) fn tree(&self, name: &str) -> Result<Option<Value>, TooDeep> {
         let prefix = format!("{name}[");
         let mut root = Value::Null;
         let mut found = false;
@@ -95,14 +106,21 @@ impl Params {
             let Some(last) = values.last() else { continue };
             found = true;
             let segments: Vec<&str> = path.trim_end_matches(']').split("][").collect();
+            if segments.len() > MAX_NESTING {
+                return Err(TooDeep);
+            }
             insert(&mut root, &segments, Value::String(last.clone()));
         }
         if found {
-            return Some(arrays(root));
+            return Ok(Some(arrays(root)));
         }
-        let text = self.text(name)?;
+        let Some(text) = self.text(name) else {
+            return Ok(None);
+        };
+        // The JSON parser stops at 128 levels, so the walks over its value
+        // are bounded too.
         let parsed = serde_json::from_str::<Value>(text).map(scalars_as_text);
-        Some(parsed.unwrap_or_else(|_| Value::String(text.into())))
+        Ok(Some(parsed.unwrap_or_else(|_| Value::String(text.into()))))
     }
 
     fn push(&mut self, name: String, value: String) {
@@ -251,7 +269,7 @@ mod tests {
 
     use axum::http::HeaderMap;
 
-    use super::Params;
+    use super::{MAX_NESTING, Params, TooDeep};
 
     #[test]
     fn form_lists_nested_names_and_json_read_alike() {
@@ -283,15 +301,26 @@ mod tests {
         let mut from_text = Params::default();
         from_text.apply_form(&text.replace('&', "%26")).unwrap();
         for params in [&from_form, &from_json, &from_text] {
-            assert_eq!(params.tree("KEYBOARD"), Some(expected.clone()));
+            assert_eq!(params.tree("KEYBOARD"), Ok(Some(expected.clone())));
         }
-        assert_eq!(from_form.tree("MENU"), None);
+        assert_eq!(from_form.tree("MENU"), Ok(None));
         let mut numbers = Params::default();
         numbers
             .apply_form(r#"KEYBOARD=[{"COMMAND_PARAMS":2,"BLOCK":true}]"#)
             .unwrap();
         let expected = serde_json::json!([{"COMMAND_PARAMS": "2", "BLOCK": "Y"}]);
-        assert_eq!(numbers.tree("KEYBOARD"), Some(expected));
+        assert_eq!(numbers.tree("KEYBOARD"), Ok(Some(expected)));
+    }
+
+    #[test]
+    fn a_name_nested_deeper_than_the_limit_makes_its_field_too_deep() {
+        let name = |levels: usize| format!("ATTACH{}=1", "[A]".repeat(levels));
+        let at_limit = Params::read(None, &HeaderMap::new(), name(MAX_NESTING).as_bytes()).unwrap();
+        assert!(matches!(at_limit.tree("ATTACH"), Ok(Some(_))));
+        let body = format!("{}&MESSAGE=x", name(20_000));
+        let deep = Params::read(None, &HeaderMap::new(), body.as_bytes()).unwrap();
+        assert_eq!(deep.tree("ATTACH"), Err(TooDeep));
+        assert_eq!(deep.text("MESSAGE"), Some("x"));
     }
 
     #[test]

@@ -116,13 +116,18 @@ impl Fields {
 }
 
 /// Reads `name`: absent, cleared (empty or `N`), or checked by `check`,
-/// whose value must stay under [`MAX_JSON`] bytes of JSON.
+/// whose value must stay under [`MAX_JSON`] characters of JSON.
 fn field(
     params: &Params,
     name: &str,
     check: impl FnOnce(&Value) -> Result<Value, PortalError>,
 ) -> Result<Field, PortalError> {
-    let Some(value) = params.tree(name) else {
+    let too_deep = || match name {
+        "KEYBOARD" => PortalError::KeyboardError,
+        "ATTACH" => PortalError::AttachError,
+        _ => PortalError::MenuError,
+    };
+    let Some(value) = params.tree(name).map_err(|_| too_deep())? else {
         return Ok(Field::Absent);
     };
     let cleared = match &value {
@@ -136,7 +141,8 @@ fn field(
         return Ok(Field::Clear);
     }
     let text = check(&value)?.to_string();
-    if text.len() >= MAX_JSON {
+    // Portals count the JSON text's characters, not its bytes.
+    if text.chars().count() >= MAX_JSON {
         return Err(match name {
             "KEYBOARD" => PortalError::KeyboardOversize,
             "ATTACH" => PortalError::AttachOversize,
@@ -211,6 +217,9 @@ fn button(item: &Map<String, Value>, bot: u32, vote: bool) -> Option<Value> {
     button["DISABLED"] = json!(flag("DISABLED"));
     let display = text(item, "DISPLAY").filter(|d| matches!(*d, "BLOCK" | "LINE"));
     button["DISPLAY"] = json!(display.unwrap_or("BLOCK"));
+    button["WAIT"] = json!("N");
+    let context = text(item, "CONTEXT").filter(|c| matches!(*c, "MOBILE" | "DESKTOP"));
+    button["CONTEXT"] = json!(context.unwrap_or("ALL"));
     let width = text(item, "WIDTH").and_then(|w| w.trim().parse::<u32>().ok());
     if let Some(width) = width.filter(|&w| w > 0) {
         button["WIDTH"] = json!(width);
@@ -312,10 +321,11 @@ mod tests {
             json!([
                 {"BOT_ID": 43, "TYPE": "BUTTON", "COMMAND": "page", "COMMAND_PARAMS": "2",
                  "TEXT": "Next", "VOTE": "N", "BLOCK": "N", "DISABLED": "N", "DISPLAY": "LINE",
-                 "BG_COLOR": "#abc"},
+                 "BG_COLOR": "#abc", "WAIT": "N", "CONTEXT": "ALL"},
                 {"TYPE": "NEWLINE"},
                 {"BOT_ID": 43, "TYPE": "BUTTON", "LINK": "https://example.org", "TEXT": "Docs",
-                 "VOTE": "N", "BLOCK": "N", "DISABLED": "N", "DISPLAY": "BLOCK"}
+                 "VOTE": "N", "BLOCK": "N", "DISABLED": "N", "DISPLAY": "BLOCK", "WAIT": "N",
+                 "CONTEXT": "ALL"}
             ])
         );
         assert_eq!(fields.attach, Field::Absent);

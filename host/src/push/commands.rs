@@ -13,21 +13,28 @@ use crate::state::HostState;
 
 /// The commands a message's text calls: each line that starts with `/`
 /// names a command (up to the first space) and its parameters (the rest
-/// of the line after that space), as portals read a message.
+/// of the line after that space), as portals read a message; a second
+/// leading `/` is dropped too (`//count` calls `count`).
 fn called(text: &str) -> Vec<(&str, &str)> {
     text.split('\n')
         .filter_map(|line| line.strip_prefix('/'))
+        .map(|line| line.strip_prefix('/').unwrap_or(line))
         .map(|line| line.split_once(' ').unwrap_or((line, "")))
         .filter(|(name, _)| !name.is_empty())
         .collect()
 }
 
 /// The `ONIMCOMMANDADD` deliveries of message `id`, just posted: the
-/// commands its lines call (see [`called`]), from the message's author.
+/// commands its lines call (see [`called`]), from the message's author,
+/// a user (a bot's message calls none).
 pub(crate) fn command_add(st: &HostState, id: u64, at_ms: u64) -> Vec<Delivery> {
     let Some(message) = st.registry.messages.get(&id) else {
         return Vec::new();
     };
+    // A bot's message never calls commands, as portals post it.
+    if super::is_bot(st, message.author) {
+        return Vec::new();
+    }
     let text = message.text.as_deref().unwrap_or_default();
     let names = called(text);
     // Most messages call nothing: no allocation for them.
@@ -146,15 +153,18 @@ fn command_deliveries(
                 .unwrap_or_default();
             let token = application_token(client_id);
             let mut fields = vec![("event".to_owned(), COMMAND_ADD.to_owned())];
+            let mut blocks = Vec::new();
             for (id, command, params) in commands {
-                fields.extend(command_fields(st, *id, command, params, call, &token));
+                fields.extend(command_fields(st, *id, command, params, call, client_id));
+                blocks.push(format!("data[COMMAND][{id}]"));
             }
             fields.extend(chat_params(st, call.chat, call.from, first));
             let param = |name: &str, value: String| (field("PARAMS", name), value);
             fields.extend([
                 param("MESSAGE_ID", call.message.to_string()),
                 param("MESSAGE", call.text.clone()),
-                param("COMMAND_CONTEXT", call.context.to_owned()),
+                param("AUTHOR_ID", call.from.to_string()),
+                param("SYSTEM", "N".to_owned()),
             ]);
             fields.extend(
                 user_fields(st, call.from)
@@ -172,24 +182,35 @@ fn command_deliveries(
                 event: COMMAND_ADD,
                 url,
                 fields,
+                blocks,
             })
         })
         .collect()
 }
 
-/// `data[COMMAND][id][…]`: one called command, with its bot's block.
+/// `data[COMMAND][id][…]`: one called command, with the fields of its
+/// application that other events carry in `data[BOT][id]` (the edge adds
+/// the domain's).
 fn command_fields(
     st: &HostState,
     id: u32,
     command: &CommandMeta,
     params: &str,
     call: &Call,
-    token: &str,
+    client_id: &str,
 ) -> Vec<(String, String)> {
     let bot = command.bot;
     let code = st.registry.bots.get(&bot).and_then(|b| b.code.clone());
+    let token = application_token(client_id);
     let f = |name: &str, value: String| (format!("data[COMMAND][{id}][{name}]"), value);
     vec![
+        f("user_id", bot.to_string()),
+        f("client_id", client_id.to_owned()),
+        f("member_id", member_id()),
+        f("application_token", token.clone()),
+        f("AUTH][application_token", token),
+        f("AUTH][member_id", member_id()),
+        f("AUTH][user_id", bot.to_string()),
         f("BOT_ID", bot.to_string()),
         f("BOT_CODE", code.unwrap_or_default()),
         f("COMMAND", command.command.clone()),
@@ -197,9 +218,6 @@ fn command_fields(
         f("COMMAND_PARAMS", params.to_owned()),
         f("COMMAND_CONTEXT", call.context.to_owned()),
         f("MESSAGE_ID", call.message.to_string()),
-        f("AUTH][application_token", token.to_owned()),
-        f("AUTH][member_id", member_id()),
-        f("AUTH][user_id", bot.to_string()),
     ]
 }
 
@@ -216,6 +234,9 @@ mod tests {
         assert_eq!(called("hi\n/move 1\n/stop"), [("move", "1"), ("stop", "")]);
         assert!(called("please /move 7").is_empty());
         assert!(called("/ move").is_empty());
+        // Portals drop one more leading slash, and no more.
+        assert_eq!(called("//count 2"), [("count", "2")]);
+        assert_eq!(called("///count"), [("/count", "")]);
         assert!(called(" /move").is_empty());
     }
 }
