@@ -8,14 +8,16 @@
 //! answered with `imbot.command.answer`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bot_support;
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use bot_support::{form, read_body};
 use common::{Server, agent, start_live};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
 use serde_json::{Value, json};
@@ -86,7 +88,7 @@ fn serve(listener: &TcpListener, api: &str, bot: u64, log: &mpsc::Sender<String>
     let mut count = 0_i64;
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
-        let event = fields(&read_body(&stream));
+        let event = form(&String::from_utf8(read_body(&stream)).unwrap());
         let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         stream.write_all(reply).unwrap();
         let did = match event.get("event").map(String::as_str) {
@@ -159,48 +161,6 @@ fn on_command(
         let answered = rest(api, "imbot.command.answer", &body);
         Some(format!("answered {message} with {count}: {answered:?}"))
     }
-}
-
-/// The body of the HTTP request on `stream`.
-fn read_body(stream: &TcpStream) -> String {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    String::from_utf8(body).unwrap()
-}
-
-/// A form body's fields.
-fn fields(body: &str) -> HashMap<String, String> {
-    let decode = |text: &str| {
-        let mut out = Vec::new();
-        let mut bytes = text.bytes();
-        while let Some(b) = bytes.next() {
-            match b {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex: Vec<u8> = bytes.by_ref().take(2).collect();
-                    out.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
-                }
-                b => out.push(b),
-            }
-        }
-        String::from_utf8(out).unwrap()
-    };
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(n, v)| (decode(n), decode(v)))
-        .collect()
 }
 
 /// User 2's messages with the bot, newest first.

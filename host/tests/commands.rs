@@ -7,13 +7,11 @@
 //! bot hears which command.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bot_support;
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use common::{Answer, Server, start_live};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
@@ -35,74 +33,17 @@ struct Sink {
 
 impl Sink {
     fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/events", listener.local_addr().unwrap());
         let (tx, events) = mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let body = body_of(&stream);
-                let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-                stream.write_all(ok).unwrap();
-                if tx.send(form_fields(&body)).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { url, events }
+        Self {
+            url: bot_support::handler(tx),
+            events,
+        }
     }
 
     /// The next event, within five seconds.
     fn next(&self) -> HashMap<String, String> {
-        self.events
-            .recv_timeout(Duration::from_secs(5))
-            .expect("an event within 5 s")
+        bot_support::next(&self.events)
     }
-}
-
-/// The body of the HTTP request on `stream`.
-fn body_of(stream: &std::net::TcpStream) -> String {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap();
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    String::from_utf8(body).unwrap()
-}
-
-/// A form body's fields (the last value of a name wins).
-fn form_fields(body: &str) -> HashMap<String, String> {
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(name, value)| (decode(name), decode(value)))
-        .collect()
-}
-
-/// A form-encoded text decoded (`+` is a space, `%XX` a byte).
-fn decode(text: &str) -> String {
-    let mut out = Vec::new();
-    let mut bytes = text.bytes();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex: Vec<u8> = bytes.by_ref().take(2).collect();
-                let hex = std::str::from_utf8(&hex).unwrap();
-                out.push(u8::from_str_radix(hex, 16).unwrap());
-            }
-            b => out.push(b),
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 fn call(s: &Server, method: &str, body: &str) -> Answer {

@@ -209,12 +209,7 @@ impl<'a> Step<'a> {
     /// a user wrote the message, the bots that hear it get
     /// `ONIMBOTMESSAGEUPDATE`.
     fn message_update(&mut self, actor: u32, bot: bool) -> Answer {
-        let id = self
-            .params
-            .text("MESSAGE_ID")
-            .or_else(|| self.params.text("ID"))
-            .and_then(|t| t.trim().parse::<MessageId>().ok())
-            .ok_or(PortalError::MessageIdError)?;
+        let id = self.message_id()?;
         let meta = self.st.registry.messages.get(&id.get());
         let meta = meta
             .filter(|m| m.author == actor)
@@ -270,12 +265,7 @@ impl<'a> Step<'a> {
     /// `im.message.delete`, `imbot.message.delete`: `true`. The message
     /// is `ID`, or `MESSAGE_ID` when that is given, as portals read it.
     fn message_delete(&mut self, actor: u32) -> Answer {
-        let id = self
-            .params
-            .text("MESSAGE_ID")
-            .or_else(|| self.params.text("ID"))
-            .and_then(|t| t.trim().parse::<MessageId>().ok())
-            .ok_or(PortalError::MessageIdError)?;
+        let id = self.message_id()?;
         let own = self
             .st
             .registry
@@ -435,6 +425,16 @@ impl<'a> Step<'a> {
                 .collect(),
         };
         Ok(json!({ "chat_id": chat, "messages": picked }))
+    }
+
+    /// The message a call names: `MESSAGE_ID`, or `ID` when that is not
+    /// given, as portals read it.
+    fn message_id(&self) -> Result<MessageId, PortalError> {
+        self.params
+            .text("MESSAGE_ID")
+            .or_else(|| self.params.text("ID"))
+            .and_then(|t| t.trim().parse::<MessageId>().ok())
+            .ok_or(PortalError::MessageIdError)
     }
 
     fn message_json(&self, id: u64, meta: &MessageMeta) -> Value {
