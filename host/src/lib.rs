@@ -21,6 +21,49 @@
 //! the edge. Every command is atomic, and one that fails changes nothing.
 //! A replicated host ([`cluster`]) runs the same state machine under raft
 //! consensus: the commands are the raft log's entries.
+//!
+//! # Method map
+//!
+//! Every REST method, the code that answers it (private steps are named
+//! in code type), what it can refuse with besides the authentication and
+//! HTTP answers every method shares (`NO_AUTH_FOUND`, `invalid_token`,
+//! `INVALID_CREDENTIALS`, `insufficient_scope`, `INVALID_REQUEST`,
+//! `QUERY_LIMIT_EXCEEDED`, …; see `host/README.md`, "Answers"), and the
+//! tests that check it.
+//!
+//! | method | handled by | refused with | tests |
+//! | --- | --- | --- | --- |
+//! | `imbot.message.like` | `dispatch` → `calls::Call::bot_like` → an engine `Like`, or [`state::KeyedCall`] with a key | rules L1–L9: `BOT_ID_ERROR`, `APP_ID_ERROR`, `MESSAGE_ID_ERROR`, `WITHOUT_CHANGES`; `ACCESS_DENIED` (webhook without `CLIENT_ID`); `IDEMPOTENCY_KEY_REUSED` | `tests/framework.rs`, `tests/identity.rs`, `tests/rules.rs`, `tests/retries.rs` |
+//! | `im.message.like` | `calls::Call::user_like` → an engine `LikeAsUser` or a keyed call | `MESSAGE_ID_ERROR`, `WITHOUT_CHANGES`, `IDEMPOTENCY_KEY_REUSED` | `tests/framework.rs`, `tests/retries.rs` |
+//! | `imbot.v2.Chat.Message.Reaction.add`, `.delete` | `calls::Call::reaction` → an engine `AddReaction` / `DeleteReaction` or a keyed call | rules V1–V8: `BOT_ID_REQUIRED`, `BOT_NOT_FOUND`, `BOT_OWNERSHIP_ERROR`, `BOT_TOKEN_NOT_SPECIFIED`, `ACCESS_DENIED`, `REACTION_NOT_FOUND`, `REACTION_ALREADY_SET`, `REACTION_LIMIT_REACHED` | `tests/reactions.rs`, `tests/retries.rs` |
+//! | `imbot.v2.Event.get` | `events` (`event_get`, a read of the state) | the v2 bot checks above | `tests/events.rs` |
+//! | `imbot.message.add`, `im.message.add`, `.update`, `.delete` | [`portal`] (`methods`: `message_add`, `message_update`, `message_delete`; keyboards, attachments and menus in `rich`) as a [`state::PortalCall`] | [`portal::PortalError`]: `DIALOG_ID_EMPTY`, `MESSAGE_EMPTY`, `MESSAGE_ID_ERROR`, `CANT_EDIT_MESSAGE`, `ACCESS_ERROR`, `KEYBOARD_ERROR`, `ATTACH_ERROR`, `MENU_ERROR` and their `_OVERSIZE`, `BOT_ID_ERROR`, `APP_ID_ERROR` | `tests/portal.rs`, `tests/commands.rs` |
+//! | `imbot.chat.add`, `.user.add`, `.user.delete`, `.leave` (and `im.` twins) | [`portal`] (`methods`: `chat_add`, `chat_user_add`, `chat_user_delete`, `chat_leave`) | `CHAT_ID_EMPTY`, `USER_ID_EMPTY`, `USERS_EMPTY`, `ACCESS_ERROR`, `WRONG_REQUEST` | `tests/portal.rs` |
+//! | `imbot.register`, `imbot.unregister`, `imbot.bot.list` | [`portal`] (`methods`: `register`, `unregister`, `bot_list`) | `CODE_ERROR`, `NAME_ERROR`, `EVENT_…_ERROR`, `MAX_COUNT_ERROR`, `BOT_ID_ERROR`, `APP_ID_ERROR` | `tests/portal.rs`, `tests/identity.rs` |
+//! | `imbot.command.register`, `.unregister`, `.update`, `.answer` | [`portal`] (`commands`) | `EVENT_COMMAND_ADD_ERROR`, `COMMAND_ERROR`, `COMMAND_ID_ERROR`, `LANG_ERROR`, `MESSAGE_ID_EMPTY`, `APP_ID_ERROR`, `WRONG_REQUEST` | `tests/commands.rs`, `tests/command_bot.rs` |
+//! | `im.dialog.messages.get` | [`portal`] (`methods`: `dialog_messages`) | `DIALOG_ID_EMPTY`, `ACCESS_ERROR`, `FIRST_ID_STRING`, `LAST_ID_STRING` | `tests/portal.rs` |
+//! | `batch` | `batch` (each command through the same path, its own authentication) | `ERROR_BATCH_LENGTH_EXCEEDED` | `tests/batch.rs`, `tests/batch_bomb.rs` |
+//!
+//! Events to bots' handlers are decided by [`push`] from what a command
+//! changed and sent by [`deliver`] once the change is durable
+//! (`tests/bot_loop.rs`, `tests/commands.rs`, `tests/delivery_faults.rs`).
+//!
+//! # Layers of a request
+//!
+//! 1. HTTP edge: `server` (connections, timeouts, the parser's error
+//!    bodies in `envelope`), [`tls`], `routes` and `live_routes` (the REST
+//!    routes, and the page and control API behind [`guard`]).
+//! 2. Decoding: `body` and [`portal`]'s parameters, `retry` (the
+//!    idempotency key), [`scenario`] (what a test armed).
+//! 3. Identity: `auth` (the caller and its grant), `identity` (the
+//!    applications and webhook bots), `ratelimit`.
+//! 4. The method: `dispatch` to `calls` (likes and reactions), `events`,
+//!    `portal_method` and [`portal`] (the world's methods) or `batch`; a
+//!    change becomes a [`HostCommand`] that [`Host::execute`] applies to
+//!    [`HostState`] and, with `--data`, logs ([`durable`]), or that
+//!    [`cluster`] commits through raft.
+//! 5. The answer: `reply`, `rule` (the `X-Imbot-Rule` header) and the
+//!    crate's wire envelopes; then [`push`] and [`deliver`] for the events.
 
 mod auth;
 mod batch;
