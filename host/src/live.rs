@@ -147,6 +147,9 @@ pub struct LiveHost {
     pub(crate) settings: Settings,
     pub(crate) scenarios: Arc<Scenarios>,
     log: Mutex<(u64, VecDeque<(u64, Recorded)>)>,
+    /// Held while a new world's host is built, so that loads arriving
+    /// together build one engine at a time, not one each.
+    loading: Mutex<()>,
 }
 
 impl LiveHost {
@@ -173,6 +176,7 @@ impl LiveHost {
             settings,
             scenarios,
             log: Mutex::new((0, VecDeque::new())),
+            loading: Mutex::new(()),
         }
     }
 
@@ -188,13 +192,14 @@ impl LiveHost {
 
     /// Replaces the world: a new host on `world`, with a fresh clock and
     /// the current host's rate limit. Calls in flight finish on the old
-    /// one.
+    /// one. Loads run one at a time: each builds a whole engine.
     ///
     /// # Errors
     /// As [`Host::new`]; the current world stays. Refused for a host that
     /// keeps its state in a data directory: a new world would bypass its
     /// command log.
     pub fn load(&self, world: &World) -> Result<(), WorldError> {
+        let _one_at_a_time = self.loading.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.host();
         if current.durable().is_some() || current.cluster().is_some() {
             return Err(WorldError(DURABLE_REFUSAL.to_owned()));
