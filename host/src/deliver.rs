@@ -4,7 +4,7 @@
 //! a non-2xx answer up to [`ATTEMPTS`] times with a doubling pause from
 //! [`FIRST_PAUSE`], never holding up the call that made them. Each bot has
 //! a queue and a sending thread of its own, so one slow handler delays only its own
-//! bot's events.
+//! bot's events; the thread ends after [`IDLE`] without an event.
 //!
 //! The last [`KEPT`] deliveries are kept with their attempts and last
 //! status for `GET /__control/deliveries` and the page, and any of them
@@ -18,11 +18,10 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use crate::durable::Durable;
 use crate::push::Delivery;
@@ -40,6 +39,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// event is recorded `dropped` and not sent, so a handler that is down or
 /// slow cannot make the host hold an unbounded backlog.
 pub const WAITING: usize = 20_000;
+/// How long a bot's sending thread waits for the bot's next event before
+/// it ends, so that bots that come and go leave no threads behind.
+pub const IDLE: Duration = Duration::from_secs(30);
 
 /// One delivery as the control API lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -78,9 +80,15 @@ struct Job {
     queued: Instant,
 }
 
+/// Each bot's queue, while its sending thread runs.
+type Queues = Arc<Mutex<HashMap<u32, mpsc::Sender<Job>>>>;
+
 /// The deliveries of a host.
 pub struct Deliverer {
-    queues: Mutex<HashMap<u32, mpsc::UnboundedSender<Job>>>,
+    queues: Queues,
+    /// How long a bot's sending thread waits for its next event before it
+    /// ends ([`IDLE`]); the bot's next event starts a new one.
+    idle: Duration,
     /// Events queued and not yet finished, across all bots.
     waiting: Arc<AtomicUsize>,
     /// The most that may wait ([`WAITING`]).
@@ -94,15 +102,17 @@ pub struct Deliverer {
 
 impl Default for Deliverer {
     fn default() -> Self {
-        Self::with_cap(WAITING)
+        Self::with(WAITING, IDLE)
     }
 }
 
 impl Deliverer {
-    /// A deliverer that lets at most `cap` events wait to be sent.
-    fn with_cap(cap: usize) -> Self {
+    /// A deliverer that lets at most `cap` events wait to be sent, whose
+    /// bots' threads end after `idle` without an event.
+    fn with(cap: usize, idle: Duration) -> Self {
         Self {
-            queues: Mutex::default(),
+            queues: Queues::default(),
+            idle,
             waiting: Arc::default(),
             cap,
             records: Arc::default(),
@@ -221,8 +231,11 @@ impl Deliverer {
         let mut queues = lock(&self.queues);
         let bot = job.delivery.bot;
         let queue = queues.entry(bot).or_insert_with(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = mpsc::channel();
             let worker = Worker {
+                bot,
+                queues: Arc::clone(&self.queues),
+                idle: self.idle,
                 records: Arc::clone(&self.records),
                 waiting: Arc::clone(&self.waiting),
                 domain: self
@@ -242,7 +255,7 @@ impl Deliverer {
                 .spawn(move || worker.run(rx));
             tx
         });
-        if let Err(mpsc::error::SendError(job)) = queue.send(job) {
+        if let Err(mpsc::SendError(job)) = queue.send(job) {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             update(&self.records, job.id, |r| r.state = "failed");
         }
@@ -251,6 +264,10 @@ impl Deliverer {
 
 /// One bot's sender.
 struct Worker {
+    bot: u32,
+    /// The deliverer's queues, to leave when idle.
+    queues: Queues,
+    idle: Duration,
     records: Arc<Mutex<(u64, VecDeque<Record>)>>,
     /// The deliverer's count of events waiting, less one per job done.
     waiting: Arc<AtomicUsize>,
@@ -265,8 +282,25 @@ struct Worker {
 }
 
 impl Worker {
-    fn run(self, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        while let Some(job) = jobs.blocking_recv() {
+    /// Sends the bot's events in order until none has come for `idle`;
+    /// then leaves the queues, under their lock, so that an event sent
+    /// meanwhile is either taken here first or starts a new thread.
+    fn run(self, jobs: mpsc::Receiver<Job>) {
+        loop {
+            let job = match jobs.recv_timeout(self.idle) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let mut queues = lock(&self.queues);
+                    match jobs.try_recv() {
+                        Ok(job) => job,
+                        Err(_) => {
+                            queues.remove(&self.bot);
+                            return;
+                        }
+                    }
+                }
+            };
             self.finish(&job);
             self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
@@ -408,8 +442,63 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::Deliverer;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    use super::{Deliverer, IDLE, lock};
     use crate::push::Delivery;
+
+    /// A handler on a loopback port that answers every request 200, one
+    /// connection at a time. Its URL.
+    fn handler() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/events", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                let _ = stream.write_all(ok);
+            }
+        });
+        url
+    }
+
+    /// Waits up to 5 s for `done`.
+    fn eventually(done: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_bots_sending_thread_ends_when_idle_and_its_next_event_starts_another() {
+        let deliverer = Deliverer::with(100, Duration::from_millis(50));
+        let url = handler();
+        let to_handler = |bot| Delivery {
+            url: url.clone(),
+            ..to_nowhere(bot)
+        };
+        deliverer.enqueue(vec![to_handler(39), to_handler(40)], None, None);
+        let delivered = |n: usize| {
+            let list = deliverer.list();
+            list.len() == n && list.iter().all(|r| r.state == "delivered")
+        };
+        assert!(eventually(|| delivered(2)), "{:?}", deliverer.list());
+        assert!(
+            eventually(|| lock(&deliverer.queues).is_empty()),
+            "both bots' threads end"
+        );
+        deliverer.enqueue(vec![to_handler(39)], None, None);
+        assert!(eventually(|| delivered(3)), "{:?}", deliverer.list());
+    }
 
     /// A delivery to a port nothing listens on: each attempt is refused,
     /// so it waits through its retries.
@@ -425,7 +514,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn events_past_the_waiting_cap_are_dropped_not_queued() {
-        let deliverer = Deliverer::with_cap(3);
+        let deliverer = Deliverer::with(3, IDLE);
         let five = (0..5).map(|n| to_nowhere(39 + n % 2)).collect();
         deliverer.enqueue(five, None, None);
         let states: Vec<&str> = deliverer.list().iter().map(|r| r.state).collect();
