@@ -140,7 +140,13 @@ fn field(
     if cleared {
         return Ok(Field::Clear);
     }
-    let text = check(&value)?.to_string();
+    let checked = check(&value)?;
+    // Kept values are parsed again when read (at most 128 levels), so one
+    // deeper than form names may nest is refused now rather than lost then.
+    if depth(&checked) > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let text = checked.to_string();
     // Portals count the JSON text's characters, not its bytes.
     if text.chars().count() >= MAX_JSON {
         return Err(match name {
@@ -150,6 +156,25 @@ fn field(
         });
     }
     Ok(Field::Set(text))
+}
+
+/// How deep a kept value may nest: as deep as a form field's name may.
+const MAX_DEPTH: usize = 64;
+
+/// How many arrays and objects deep `value` nests (a scalar is 0).
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0)];
+    while let Some((value, level)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(level + 1);
+        stack.extend(children.map(|child| (child, level + 1)));
+    }
+    deepest
 }
 
 /// The list of `value`, or of its `key` when it is an object with one.
@@ -366,6 +391,19 @@ mod tests {
         );
         assert_eq!(
             read("ATTACH=hello", None).unwrap_err(),
+            PortalError::AttachError
+        );
+    }
+
+    #[test]
+    fn a_value_nested_deeper_than_a_form_name_may_is_refused() {
+        let deep = |levels: usize| {
+            let inner = format!("{}\"x\"{}", "[".repeat(levels), "]".repeat(levels));
+            format!("ATTACH=[{{\"MESSAGE\":{inner}}}]")
+        };
+        assert!(read(&deep(60), None).is_ok());
+        assert_eq!(
+            read(&deep(125), None).unwrap_err(),
             PortalError::AttachError
         );
     }
