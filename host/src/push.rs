@@ -22,6 +22,7 @@
 //! `domain` is the host's own address, which the edge fills in.
 
 mod commands;
+pub(crate) mod v2;
 
 use std::collections::BTreeMap;
 
@@ -67,7 +68,10 @@ pub struct Delivery {
     pub fields: Vec<(String, String)>,
     /// The blocks of an application's fields (`data[BOT][id]`,
     /// `data[COMMAND][id]`): the edge adds the domain (`domain`,
-    /// `AUTH][domain`) and `client_endpoint` to each.
+    /// `AUTH][domain`) and `client_endpoint` to each. A block that is an
+    /// auth array itself (its name ends in `[auth]`, as an imbot.v2
+    /// event's `data[bot][auth]`) gets `domain` and `client_endpoint`
+    /// only.
     pub blocks: Vec<String>,
 }
 
