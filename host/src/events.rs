@@ -123,6 +123,11 @@ impl Queues {
         self.webhooks.get(&bot).map(String::as_str)
     }
 
+    /// The bots in webhook mode, ascending.
+    pub(crate) fn webhook_bots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.webhooks.keys().copied()
+    }
+
     /// Puts `bot` in webhook mode with `url`, or in fetch mode with
     /// `None`; whether that changed anything.
     pub(crate) fn set_mode(&mut self, bot: u32, url: Option<String>) -> bool {
