@@ -3,7 +3,8 @@
 //! its refusals (which change nothing), `ONIMBOTV2REACTIONCHANGE` pushed
 //! to the bot's URL as a form whose values are all text instead of being
 //! queued for `imbot.v2.Event.get`, and fetch mode unchanged for the
-//! other bots and again after a switch back.
+//! other bots and again after a switch back; a durable host keeps the
+//! mode across a kill.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bot_support;
@@ -12,7 +13,7 @@ mod common;
 use std::collections::HashMap;
 use std::sync::mpsc;
 
-use common::{Answer, Server};
+use common::{Answer, Server, agent, scratch};
 use serde_json::Value;
 
 /// A bot's webhook on a loopback port.
@@ -251,4 +252,50 @@ fn each_refusal_names_its_reason_and_changes_nothing() {
         "bot 39 is still in fetch mode"
     );
     assert!(s.host.deliveries().list().is_empty());
+}
+
+#[test]
+fn a_durable_host_keeps_the_mode_across_a_kill() {
+    let dir = scratch("v2-push-durable");
+    let sink = Sink::start();
+    let start = || {
+        let args: [&std::ffi::OsStr; 2] = ["--data".as_ref(), dir.as_os_str()];
+        common::spawn_host(args, std::process::Stdio::null())
+    };
+    let post = |base: &str, path: &str, body: &str| {
+        let request = agent()
+            .post(&format!("{base}{path}"))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        Answer::from(request.send(body))
+    };
+    let (mut host, base) = start();
+    let body = format!(
+        "auth=t-demo&botId=39&fields[eventMode]=webhook&fields[webhookUrl]={}",
+        sink.url
+    );
+    let answer = post(&base, "/rest/imbot.v2.Bot.update", &body);
+    assert_eq!(answer.status, 200, "{answer:?}");
+    host.kill().unwrap();
+    host.wait().unwrap();
+    let (mut host, base) = start();
+    let posted = post(
+        &base,
+        "/rest/imbot.message.add",
+        "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=hello",
+    );
+    let message = posted.body["result"].as_u64().unwrap();
+    let liked = post(
+        &base,
+        "/rest/1/w-demo/im.message.like",
+        &format!("MESSAGE_ID={message}"),
+    );
+    assert!(liked.is_true(), "{liked:?}");
+    let heard = sink.next();
+    assert_eq!(heard.get("event").unwrap(), "ONIMBOTV2REACTIONCHANGE");
+    assert_eq!(
+        heard.get("data[message][id]").unwrap(),
+        &message.to_string()
+    );
+    host.kill().unwrap();
+    host.wait().unwrap();
 }
