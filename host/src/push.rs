@@ -20,6 +20,9 @@
 //! `ts` and `auth[…]`, without the OAuth tokens a portal adds (this host issues
 //! none): `application_token` is derived from the bot's client id, and
 //! `domain` is the host's own address, which the edge fills in.
+//!
+//! The imbot.v2 events of a bot in webhook mode take another form, the
+//! v2 one (`data[bot][…]`, `data[…]`): see `v2`.
 
 mod commands;
 pub(crate) mod v2;
