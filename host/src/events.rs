@@ -6,14 +6,16 @@
 //! `imbot.v2.Bot.update`) has it pushed to its URL instead (see
 //! `push::v2`), and its queue gets nothing.
 //!
-//! Event ids grow by one from 1 across all bots. A change is recognised
+//! Queued event ids grow by one from 1 across all bots (a pushed event
+//! has none, as in a portal's webhook request). A change is recognised
 //! by the message's version moving, so a keyed retry, which changes
 //! nothing, makes no event. Each bot's queue holds the newest
 //! [`QUEUE_PER_BOT`] events; when it is full the oldest is dropped.
 //!
-//! The queues are part of the host's state (see `state`): the command
-//! that made an event is the one that queued it, so a durable host's log
-//! and snapshots keep events with the changes that made them.
+//! The queues and the bots' modes are part of the host's state (see
+//! `state`): the command that made an event is the one that queued it,
+//! so a durable host's log and snapshots keep events with the changes
+//! that made them.
 
 use std::collections::{BTreeMap, VecDeque};
 
