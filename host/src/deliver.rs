@@ -380,7 +380,9 @@ impl Worker {
             .collect();
         for block in &delivery.blocks {
             pairs.push(pair(&format!("{block}[domain]"), &self.domain));
-            pairs.push(pair(&format!("{block}[AUTH][domain]"), &self.domain));
+            if !block.ends_with("[auth]") {
+                pairs.push(pair(&format!("{block}[AUTH][domain]"), &self.domain));
+            }
         }
         pairs.push(pair("auth[domain]", &self.domain));
         for block in &delivery.blocks {

@@ -1,16 +1,21 @@
-//! Events as portals deliver them to bots in fetch mode: every change of
-//! a reaction (the legacy like is the `like` reaction) on a message whose
-//! author is a bot becomes one `ONIMBOTV2REACTIONCHANGE` event in that
-//! bot's queue, read with `imbot.v2.Event.get`.
+//! Events as portals deliver them to imbot.v2 bots: every change of a
+//! reaction (the legacy like is the `like` reaction) on a message whose
+//! author is a bot becomes one `ONIMBOTV2REACTIONCHANGE` event. A bot in
+//! fetch mode (the default) finds it in its queue, read with
+//! `imbot.v2.Event.get`; a bot in webhook mode (set with
+//! `imbot.v2.Bot.update`) has it pushed to its URL instead (see
+//! `push::v2`), and its queue gets nothing.
 //!
-//! Event ids grow by one from 1 across all bots. A change is recognised
+//! Queued event ids grow by one from 1 across all bots (a pushed event
+//! has none, as in a portal's webhook request). A change is recognised
 //! by the message's version moving, so a keyed retry, which changes
 //! nothing, makes no event. Each bot's queue holds the newest
 //! [`QUEUE_PER_BOT`] events; when it is full the oldest is dropped.
 //!
-//! The queues are part of the host's state (see `state`): the command
-//! that made an event is the one that queued it, so a durable host's log
-//! and snapshots keep events with the changes that made them.
+//! The queues and the bots' modes are part of the host's state (see
+//! `state`): the command that made an event is the one that queued it,
+//! so a durable host's log and snapshots keep events with the changes
+//! that made them.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -53,23 +58,28 @@ impl Event {
             "eventId": self.id,
             "type": REACTION_CHANGE,
             "date": self.date,
-            "data": {
-                "bot": {"id": self.bot},
-                "reaction": self.reaction,
-                "action": if self.added { "add" } else { "delete" },
-                "message": {"id": self.message, "chatId": self.chat, "authorId": self.bot},
-                "chat": {"id": self.chat},
-                "user": {"id": self.user},
-                "language": "en",
-            },
+            "data": data(self.bot, &self.reaction, self.added, self.message, self.chat, self.user),
         })
     }
+}
+
+/// The `data` of a reaction change, with the bot as `{"id": …}`.
+fn data(bot: u32, reaction: &str, added: bool, message: u64, chat: u32, user: u32) -> Value {
+    json!({
+        "bot": {"id": bot},
+        "reaction": reaction,
+        "action": if added { "add" } else { "delete" },
+        "message": {"id": message, "chatId": chat, "authorId": bot},
+        "chat": {"id": chat},
+        "user": {"id": user},
+        "language": "en",
+    })
 }
 
 /// A change an applied command made, before it is numbered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Made {
-    bot: u32,
+    pub(crate) bot: u32,
     reaction: &'static str,
     added: bool,
     message: u64,
@@ -77,16 +87,58 @@ pub(crate) struct Made {
     user: u32,
 }
 
-/// The queues, with the next id.
+impl Made {
+    /// The event's `data` as a bot in fetch mode would read it.
+    pub(crate) fn data(&self) -> Value {
+        data(
+            self.bot,
+            self.reaction,
+            self.added,
+            self.message,
+            self.chat,
+            self.user,
+        )
+    }
+
+    /// Who changed the reaction.
+    pub(crate) const fn user(&self) -> u32 {
+        self.user
+    }
+}
+
+/// The queues, with the next id, and the bots in webhook mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Queues {
     /// The next event's id.
     next: u64,
     /// Each bot's events, oldest first.
     bots: BTreeMap<u32, VecDeque<Event>>,
+    /// The bots in webhook mode, each with the URL its events go to; a
+    /// bot not listed is in fetch mode.
+    webhooks: BTreeMap<u32, String>,
 }
 
 impl Queues {
+    /// The URL a bot in webhook mode has its events pushed to; `None` for
+    /// a bot in fetch mode.
+    pub(crate) fn webhook(&self, bot: u32) -> Option<&str> {
+        self.webhooks.get(&bot).map(String::as_str)
+    }
+
+    /// The bots in webhook mode, ascending.
+    pub(crate) fn webhook_bots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.webhooks.keys().copied()
+    }
+
+    /// Puts `bot` in webhook mode with `url`, or in fetch mode with
+    /// `None`; whether that changed anything.
+    pub(crate) fn set_mode(&mut self, bot: u32, url: Option<String>) -> bool {
+        match url {
+            Some(url) => self.webhooks.insert(bot, url.clone()) != Some(url),
+            None => self.webhooks.remove(&bot).is_some(),
+        }
+    }
+
     /// Adds an event for `made`, dropping the bot's oldest when full.
     pub(crate) fn push(&mut self, made: Made, date: String) {
         self.next = self.next.max(1);

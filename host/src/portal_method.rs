@@ -66,6 +66,7 @@ portal_methods! {
     CommandUpdate = "imbot.command.update", "imbot", Bot;
     CommandAnswer = "imbot.command.answer", "imbot", Bot;
     ButtonPress = "keyboard button press", "im", User;
+    BotV2Update = "imbot.v2.bot.update", "imbot", Bot;
 }
 
 impl PortalMethod {

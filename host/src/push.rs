@@ -20,8 +20,12 @@
 //! `ts` and `auth[…]`, without the OAuth tokens a portal adds (this host issues
 //! none): `application_token` is derived from the bot's client id, and
 //! `domain` is the host's own address, which the edge fills in.
+//!
+//! The imbot.v2 events of a bot in webhook mode take another form, the
+//! v2 one (`data[bot][…]`, `data[…]`): see `v2`.
 
 mod commands;
+pub(crate) mod v2;
 
 use std::collections::BTreeMap;
 
@@ -67,7 +71,10 @@ pub struct Delivery {
     pub fields: Vec<(String, String)>,
     /// The blocks of an application's fields (`data[BOT][id]`,
     /// `data[COMMAND][id]`): the edge adds the domain (`domain`,
-    /// `AUTH][domain`) and `client_endpoint` to each.
+    /// `AUTH][domain`) and `client_endpoint` to each. A block that is an
+    /// auth array itself (its name ends in `[auth]`, as an imbot.v2
+    /// event's `data[bot][auth]`) gets `domain` and `client_endpoint`
+    /// only.
     pub blocks: Vec<String>,
 }
 

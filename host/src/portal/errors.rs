@@ -1,5 +1,6 @@
 //! The world methods' errors: the portal's codes and descriptions, HTTP
-//! 400, in the envelope `{"error": CODE, "error_description": TEXT}`.
+//! 400 (an imbot.v2 method's may differ), in the envelope
+//! `{"error": CODE, "error_description": TEXT}`.
 
 use std::fmt;
 
@@ -84,6 +85,17 @@ pub enum PortalError {
     /// `WRONG_REQUEST`: the change could not be made (a full table, a
     /// member already present or absent); the text says which.
     WrongRequest(&'static str),
+    /// An imbot.v2 method's refusal of its bot (`BOT_TOKEN_NOT_SPECIFIED`,
+    /// `BOT_ID_REQUIRED`, `BOT_NOT_FOUND`, `BOT_OWNERSHIP_ERROR`), as the
+    /// reaction methods answer it.
+    V2(imbot_like::ReactionErrorCode),
+    /// `BOT_INVALID_EVENT_MODE`: `eventMode` is neither `fetch` nor
+    /// `webhook`.
+    BotInvalidEventMode,
+    /// `BOT_INVALID_CALLBACK`: `webhookUrl` is not an http(s) URL.
+    BotInvalidCallback,
+    /// `BOT_WEBHOOK_URL_REQUIRED`: webhook mode without a `webhookUrl`.
+    BotWebhookUrlRequired,
 }
 
 impl PortalError {
@@ -122,6 +134,10 @@ impl PortalError {
             Self::LangError => "LANG_ERROR",
             Self::MessageIdEmpty => "MESSAGE_ID_EMPTY",
             Self::WrongRequest(_) => "WRONG_REQUEST",
+            Self::V2(code) => code.as_str(),
+            Self::BotInvalidEventMode => "BOT_INVALID_EVENT_MODE",
+            Self::BotInvalidCallback => "BOT_INVALID_CALLBACK",
+            Self::BotWebhookUrlRequired => "BOT_WEBHOOK_URL_REQUIRED",
         }
     }
 
@@ -161,13 +177,20 @@ impl PortalError {
             Self::LangError => "Lang set can't be empty",
             Self::MessageIdEmpty => "Message ID can't be empty",
             Self::EventCommandAddError(why) | Self::WrongRequest(why) => why,
+            Self::V2(code) => code.description(),
+            Self::BotInvalidEventMode => "Invalid event mode",
+            Self::BotInvalidCallback => "Invalid callback URL",
+            Self::BotWebhookUrlRequired => "Webhook URL is required",
         }
     }
 
-    /// The HTTP status: always 400.
+    /// The HTTP status: 400, or an imbot.v2 bot refusal's own.
     #[must_use]
     pub const fn http_status(self) -> u16 {
-        400
+        match self {
+            Self::V2(code) => code.http_status(),
+            _ => 400,
+        }
     }
 }
 

@@ -85,6 +85,7 @@ impl<'a> Step<'a> {
                 self.register(None, Some((hook, client_id)))
             }
             (PortalMethod::BotList, _) => Ok(self.bot_list()),
+            (PortalMethod::BotV2Update, Caller::App(app)) => self.v2_update(*app),
             (method, Caller::App(app)) if method.is_command() => self.command_call(method, *app),
             (method, Caller::App(app)) => {
                 let bot = self.bot(*app, method == PortalMethod::BotUnregister)?;
@@ -121,6 +122,7 @@ impl<'a> Step<'a> {
             M::BotUnregister => self.unregister(actor),
             M::DialogMessagesGet => self.dialog_messages(actor),
             M::BotRegister
+            | M::BotV2Update
             | M::BotList
             | M::CommandRegister
             | M::CommandUnregister
@@ -633,6 +635,7 @@ impl<'a> Step<'a> {
         self.st.registry.bots.remove(&bot);
         self.st.registry.commands.retain(|_, c| c.bot != bot);
         self.st.webhook_bots.remove(id);
+        self.st.events.set_mode(bot, None);
         Ok(json!(true))
     }
 

@@ -16,6 +16,7 @@ mod methods;
 mod params;
 mod registry;
 pub(crate) mod rich;
+mod v2;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -79,7 +80,10 @@ fn run(
     body: &[u8],
 ) -> Result<Response, FrameworkError> {
     let params = Params::read(query, headers, body)?;
-    let caller = authenticate(call, method, &params)?;
+    let caller = match authenticate(call, method, &params)? {
+        Ok(caller) => caller,
+        Err(refusal) => return Ok(json(refusal.http_status(), &refusal)),
+    };
     let host = call.host;
     let command = HostCommand {
         at_ms: call.at_ms(),
@@ -111,12 +115,18 @@ fn run(
 /// application, a webhook call of an `imbot` method its `CLIENT_ID` in the
 /// webhook namespace (403 `ACCESS_DENIED` without one), limited to the
 /// bots that webhook may drive; an `im` method's actor is the token's or
-/// webhook's user.
+/// webhook's user. An imbot.v2 method's webhook call acts for its bot's
+/// application when `botToken` is the bot's (see `identity`); without
+/// `botToken` it is refused with `BOT_TOKEN_NOT_SPECIFIED` (the inner
+/// error), before anything is logged.
 fn authenticate(
     call: &Call<'_>,
     method: PortalMethod,
     params: &Params,
-) -> Result<Caller, FrameworkError> {
+) -> Result<Result<Caller, PortalError>, FrameworkError> {
+    if method == PortalMethod::BotV2Update {
+        return authenticate_v2(call, params);
+    }
     let mut auth = LikeParams::default();
     for (wire, name) in [
         ("auth", "AUTH"),
@@ -129,7 +139,7 @@ fn authenticate(
     }
     let grant = call.admit(&auth)?;
     let host = call.host;
-    match (method.actor(), &grant.caller) {
+    let caller = match (method.actor(), &grant.caller) {
         (Actor::Bot, AuthCaller::App(app)) => Ok(Caller::App(Some(*app))),
         (Actor::Bot, AuthCaller::Webhook(hook)) if method == PortalMethod::BotRegister => {
             match params.text("CLIENT_ID").map(str::trim) {
@@ -149,5 +159,35 @@ fn authenticate(
             .user
             .map(Caller::User)
             .ok_or(FrameworkError::NoAuthFound),
+    };
+    caller.map(Ok)
+}
+
+/// [`authenticate`] for an imbot.v2 method: `auth`, `botId` and
+/// `botToken` as the reaction methods read them.
+fn authenticate_v2(
+    call: &Call<'_>,
+    params: &Params,
+) -> Result<Result<Caller, PortalError>, FrameworkError> {
+    let mut v2 = imbot_like::wire::ReactionParams::default();
+    for (wire, name) in [
+        ("auth", "AUTH"),
+        ("botId", "BOTID"),
+        ("botToken", "BOTTOKEN"),
+    ] {
+        if let Some(value) = params.text(name) {
+            v2.set(wire, value);
+        }
     }
+    let grant = call.admit(&v2)?;
+    Ok(match &grant.caller {
+        AuthCaller::App(app) => Ok(Caller::App(Some(*app))),
+        AuthCaller::Webhook(hook) => call
+            .host
+            .state()
+            .webhook_bots
+            .v2_app(hook, &v2)
+            .map(Caller::App)
+            .map_err(PortalError::V2),
+    })
 }

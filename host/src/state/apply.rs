@@ -3,7 +3,7 @@
 use crate::clock;
 use crate::events;
 use crate::portal::Step;
-use crate::push::Delivery;
+use crate::push::{self, Delivery};
 
 use super::command::{EngineCommand, is_keyed};
 use super::retries::Recall;
@@ -26,50 +26,53 @@ impl HostState {
     /// is durable.
     pub fn apply_pushing(&mut self, command: &HostCommand) -> (Answer, bool, Vec<Delivery>) {
         match &command.op {
-            Op::Engine(engine) => {
-                let (answer, changed) = self.apply_engine(command.at_ms, engine);
-                (answer, changed, Vec::new())
-            }
+            Op::Engine(engine) => self.apply_engine(command.at_ms, engine),
             Op::Portal(call) => self.apply_portal(command.at_ms, call),
-            Op::Keyed(call) => {
-                let (answer, changed) = self.apply_keyed(command.at_ms, call);
-                (answer, changed, Vec::new())
-            }
+            Op::Keyed(call) => self.apply_keyed(command.at_ms, call),
         }
     }
 
     /// A keyed like or reaction: the first answer for a retry, a refusal
     /// for a key used with another request, else the request runs and
     /// its answer, accepted or refused, enters the caller's window.
-    fn apply_keyed(&mut self, at_ms: u64, call: &KeyedCall) -> (Answer, bool) {
+    fn apply_keyed(&mut self, at_ms: u64, call: &KeyedCall) -> (Answer, bool, Vec<Delivery>) {
         match self.retries.recall(&call.caller, call.key, call.request) {
-            Recall::Answered(result) => (Answer::Engine(result), false),
-            Recall::Reused(refusal) => (Answer::Engine(Err(refusal)), false),
+            Recall::Answered(result) => (Answer::Engine(result), false, Vec::new()),
+            Recall::Reused(refusal) => (Answer::Engine(Err(refusal)), false, Vec::new()),
             Recall::New => {
-                let (answer, _) = self.apply_engine(at_ms, &call.request.command());
+                let (answer, _, pushed) = self.apply_engine(at_ms, &call.request.command());
                 if let Answer::Engine(result) = &answer {
                     self.retries
                         .remember(&call.caller, call.key, call.request, result);
                 }
-                (answer, true)
+                (answer, true, pushed)
             }
         }
     }
 
     /// A like or reaction: the engine's transition, and an event for the
-    /// bot whose message it changed.
-    fn apply_engine(&mut self, at_ms: u64, command: &EngineCommand) -> (Answer, bool) {
+    /// bot whose message it changed: queued for a bot in fetch mode,
+    /// pushed to the URL of one in webhook mode.
+    fn apply_engine(
+        &mut self,
+        at_ms: u64,
+        command: &EngineCommand,
+    ) -> (Answer, bool, Vec<Delivery>) {
         let before = events::message_of(command)
             .and_then(|message| self.engine.message(message))
             .map(|info| info.version);
         let result = self.engine.apply(command);
+        let mut pushed = Vec::new();
         if let Ok(applied) = &result {
             if let Some(made) = events::change(&self.engine, before, applied) {
-                self.events.push(made, date(at_ms));
+                match self.events.webhook(made.bot) {
+                    Some(url) => pushed.extend(push::v2::reaction_change(self, &made, url, at_ms)),
+                    None => self.events.push(made, date(at_ms)),
+                }
             }
         }
         let changed = result.is_ok() || is_keyed(command);
-        (Answer::Engine(result), changed)
+        (Answer::Engine(result), changed, pushed)
     }
 
     /// A world method's call.

@@ -12,7 +12,8 @@
 //! checks the frame, the CRC, the engine section as the engine checks its
 //! snapshots, and the host section against the engine (every bot's
 //! application known, every webhook bot owned as recorded, every message
-//! text of a message the engine holds, counters past every id). The
+//! text of a message the engine holds, every bot in webhook mode
+//! registered, counters past every id). The
 //! format is specified in `docs/host-format.md`.
 
 use imbot_like::wire::AppKind;
@@ -143,6 +144,13 @@ impl HostState {
         }
         let webhook_bots = webhook_bots_of(&engine, &apps, section.webhook_bots)?;
         check_registry(&engine, &section.registry)?;
+        for bot in section.events.webhook_bots() {
+            if BotId::new(bot).and_then(|b| engine.bot_owner(b)).is_none() {
+                return Err(format!(
+                    "host section: bot {bot} in webhook mode is not registered"
+                ));
+            }
+        }
         let retries =
             Retries::from_section(section.retries).map_err(|e| format!("host section: {e}"))?;
         let seed =
@@ -335,6 +343,23 @@ mod tests {
         let (decoded, seq) = HostState::decode(&golden, build_engine().unwrap()).unwrap();
         assert_eq!(seq, 7);
         assert!(decoded.encode(7, &mut Vec::new()).unwrap() == golden);
+    }
+
+    #[test]
+    fn a_bot_in_webhook_mode_keeps_its_url_and_an_unregistered_one_is_refused() {
+        let mut st = state();
+        st.events.set_mode(39, Some("http://127.0.0.1:9/h".into()));
+        let bytes = st.encode(1, &mut Vec::new()).unwrap();
+        let (decoded, _) = HostState::decode(&bytes, build_engine().unwrap()).unwrap();
+        assert_eq!(decoded.events.webhook(39), Some("http://127.0.0.1:9/h"));
+        assert_eq!(decoded.events.webhook(40), None);
+        st.events.set_mode(999, Some("http://127.0.0.1:9/h".into()));
+        let bytes = st.encode(1, &mut Vec::new()).unwrap();
+        let refused = HostState::decode(&bytes, build_engine().unwrap()).err();
+        assert_eq!(
+            refused.unwrap(),
+            "host section: bot 999 in webhook mode is not registered"
+        );
     }
 
     #[test]
