@@ -1022,3 +1022,167 @@ fn command_ids_that_run_out_refuse_registration_and_a_world_file_cannot_hold_the
         json!(u32::MAX - 1)
     );
 }
+
+/// `imbot.command.register` for bot `bot` of the webhook application
+/// `client` (or app.demo's bot 39 when `client` is `None`).
+fn register_as(s: &Server, client: Option<&str>, bot: u64, name: &str, url: &str) -> Answer {
+    let body = format!("BOT_ID={bot}&COMMAND={name}&EVENT_COMMAND_ADD={url}&{LANG}");
+    match client {
+        Some(client) => s.form(
+            "/rest/1/w-demo/imbot.command.register",
+            &format!("CLIENT_ID={client}&{body}"),
+        ),
+        None => call(s, "imbot.command.register", &format!("{DEMO}&{body}")),
+    }
+}
+
+#[test]
+fn a_bot_holds_at_most_100_commands_and_a_refused_registration_changes_nothing() {
+    let s = Server::default_world();
+    let sink = Sink::start();
+    let ids: Vec<u64> = (0..100)
+        .map(|i| register(&s, &sink, &format!("COMMAND=c{i}")))
+        .collect();
+    let over = register_as(&s, None, 39, "c100", &sink.url);
+    over.assert_error(400, "WRONG_REQUEST");
+    assert_eq!(over.body["error_description"], "Command can't be created");
+    // A command the bot has is still answered with its id.
+    assert_eq!(register(&s, &sink, "COMMAND=c7"), ids[7]);
+    // Another bot has its own 100.
+    let other = format!(
+        "{OTHER}&BOT_ID=40&COMMAND=c100&EVENT_COMMAND_ADD={}&{LANG}",
+        sink.url
+    );
+    assert_eq!(call(&s, "imbot.command.register", &other).status, 200);
+    // The refusal took no id; after an unregister the bot has room again.
+    let body = format!("{DEMO}&COMMAND_ID={}", ids[0]);
+    assert_eq!(
+        call(&s, "imbot.command.unregister", &body).body["result"],
+        true
+    );
+    assert_eq!(register(&s, &sink, "COMMAND=c100"), ids[99] + 2);
+    // A message naming every command, each on two lines, calls each once:
+    // one event of app.demo's 100 commands (and one of app.other's).
+    let text: String = (0..=100).map(|i| format!("/c{i} a\n/c{i} b\n")).collect();
+    post_as_user1(&s, "chat7", &text);
+    let (first, second) = (sink.next(), sink.next());
+    let demo = format!("data[COMMAND][{}][COMMAND_PARAMS]", ids[1]);
+    let event = if first.contains_key(&demo) {
+        first
+    } else {
+        second
+    };
+    let called: Vec<&String> = event
+        .keys()
+        .filter(|k| k.ends_with("][COMMAND_ID]"))
+        .collect();
+    assert_eq!(called.len(), 100, "{called:?}");
+    assert_eq!(
+        event[&format!("data[COMMAND][{}][COMMAND_PARAMS]", ids[1])],
+        "b"
+    );
+}
+
+#[test]
+fn the_portal_holds_at_most_1000_commands_in_all() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    for i in 0..100 {
+        register(&s, &sink, &format!("COMMAND=c{i}"));
+    }
+    for b in 0..9 {
+        let code = format!("cap{b}");
+        let bot = register_bot(&s, &sink, &code);
+        let client = format!("{code}.app");
+        for i in 0..100 {
+            let answer = register_as(&s, Some(&client), bot, &format!("c{i}"), &sink.url);
+            assert_eq!(answer.status, 200, "{answer:?}");
+        }
+    }
+    let bot = register_bot(&s, &sink, "cap9");
+    let over = register_as(&s, Some("cap9.app"), bot, "c0", &sink.url);
+    over.assert_error(400, "WRONG_REQUEST");
+    assert_eq!(over.body["error_description"], "Command can't be created");
+    let dump = s.get("/__control/world").body.clone();
+    assert_eq!(dump["commands"].as_array().unwrap().len(), 1000);
+}
+
+#[test]
+fn a_command_name_is_at_most_255_bytes_and_update_keeps_names_unique_and_short() {
+    let (s, _live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    let long = "é".repeat(128);
+    let over = register_as(&s, None, 39, &encode(&long), &sink.url);
+    over.assert_error(400, "WRONG_REQUEST");
+    assert_eq!(over.body["error_description"], "Command can't be created");
+    let fits = format!("{}x", "é".repeat(127));
+    let id = register(&s, &sink, &format!("COMMAND={}", encode(&fits)));
+    let other = register(&s, &sink, "COMMAND=stop");
+
+    let update = |name: &str| {
+        let body = format!("{DEMO}&COMMAND_ID={id}&FIELDS[COMMAND]={}", encode(name));
+        call(&s, "imbot.command.update", &body)
+    };
+    for name in [long.as_str(), "stop", "/stop"] {
+        let refused = update(name);
+        refused.assert_error(400, "WRONG_REQUEST");
+        assert_eq!(
+            refused.body["error_description"],
+            "Command can't be updated"
+        );
+    }
+    let dump = s.get("/__control/world").body.clone();
+    let names: Vec<&str> = dump["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [fits.as_str(), "stop"]);
+    // Renaming to its own name, or to a free one, is fine.
+    assert_eq!(update(&fits).body["result"], true);
+    assert_eq!(update("go").body["result"], true);
+    post_as_user1(&s, "chat7", "/go 1");
+    let event = sink.next();
+    assert_eq!(event[&format!("data[COMMAND][{id}][COMMAND]")], "go");
+    assert!(!event.contains_key(&format!("data[COMMAND][{other}][COMMAND]")));
+}
+
+#[test]
+fn a_world_file_over_the_command_caps_is_refused() {
+    let (s, live) = start_live(DEFAULT_WORLD, Settings::default());
+    let sink = Sink::start();
+    register(&s, &sink, "COMMAND=move");
+    let dump = s.get("/__control/world?secrets=1").body.clone();
+    let mut long = dump.clone();
+    long["commands"][0]["command"] = json!("x".repeat(256));
+    s.json("/__control/world", &long.to_string())
+        .assert_error(400, "WORLD_REFUSED");
+    let mut many = dump.clone();
+    let template = dump["commands"][0].clone();
+    many["commands"] = (1..=101)
+        .map(|i| {
+            let mut c = template.clone();
+            c["id"] = json!(i);
+            c["command"] = json!(format!("c{i}"));
+            c
+        })
+        .collect();
+    let refused = s.json("/__control/world", &many.to_string());
+    refused.assert_error(400, "WORLD_REFUSED");
+    assert!(
+        refused.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("commands[100]"),
+        "{refused:?}"
+    );
+    // Two commands of one bot with one name are refused too.
+    let mut twice = many.clone();
+    let mut second = template.clone();
+    second["id"] = json!(2);
+    twice["commands"] = json!([template, second]);
+    s.json("/__control/world", &twice.to_string())
+        .assert_error(400, "WORLD_REFUSED");
+    drop(live);
+}

@@ -21,6 +21,12 @@ use crate::push;
 const NO_HANDLER: &str = "Handler for \"Command add\" event isn't specified";
 /// `EVENT_COMMAND_ADD` not an http(s) URL.
 const WRONG_HANDLER: &str = "Wrong handler URL";
+/// A registration the caps refuse: a name over 255 bytes, or no room
+/// for the bot's 101st command or the 1,001st in all.
+const NOT_CREATED: &str = "Command can't be created";
+/// An update the caps refuse: a new name over 255 bytes, or one the
+/// bot already has.
+const NOT_UPDATED: &str = "Command can't be updated";
 
 impl Step<'_> {
     /// One of the `imbot.command.*` methods, called by `app`.
@@ -71,6 +77,9 @@ impl Step<'_> {
         if same.is_none() && id == u32::MAX {
             return Err(PortalError::WrongRequest("No command id is left"));
         }
+        if same.is_none() && registry.command_refusal(bot, &meta.command, None).is_some() {
+            return Err(PortalError::WrongRequest(NOT_CREATED));
+        }
         registry.command_handlers.insert(app, handler);
         self.changed = true;
         if let Some(id) = same {
@@ -107,7 +116,14 @@ impl Step<'_> {
         if nothing && lang.is_none() && handler.is_none() {
             return Err(PortalError::WrongRequest("Update fields can't be empty"));
         }
-        let Some(meta) = self.st.registry.commands.get_mut(&id) else {
+        let registry = &mut self.st.registry;
+        let bot = registry.commands.get(&id).map(|c| c.bot);
+        let bot = bot.ok_or(PortalError::CommandIdError)?;
+        let renamed = command.as_deref();
+        if renamed.is_some_and(|name| registry.command_refusal(bot, name, Some(id)).is_some()) {
+            return Err(PortalError::WrongRequest(NOT_UPDATED));
+        }
+        let Some(meta) = registry.commands.get_mut(&id) else {
             return Err(PortalError::CommandIdError);
         };
         let app = meta.app;
@@ -116,7 +132,7 @@ impl Step<'_> {
         meta.extranet = extranet.unwrap_or(meta.extranet);
         meta.lang = lang.unwrap_or_else(|| meta.lang.clone());
         if let Some(url) = handler {
-            self.st.registry.command_handlers.insert(app, url);
+            registry.command_handlers.insert(app, url);
         }
         self.changed = true;
         Ok(json!(true))

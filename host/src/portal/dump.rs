@@ -72,6 +72,9 @@ pub(crate) fn apply_commands(
         if name.is_empty() || !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(refuse("a command needs a name and an http(s) handler"));
         }
+        if let Some(why) = state.command_refusal(spec.bot, name, None) {
+            return Err(refuse(why));
+        }
         let lang = spec
             .lang
             .iter()

@@ -13,6 +13,15 @@ use crate::world::World;
 /// How many bots one application may register (as on portals).
 pub const MAX_BOTS_PER_APP: usize = 5;
 
+/// How many commands one bot may hold (the host's own cap).
+pub const MAX_COMMANDS_PER_BOT: usize = 100;
+
+/// How many commands the portal holds in all (the host's own cap).
+pub const MAX_COMMANDS: usize = 1_000;
+
+/// The longest command name, in bytes (the host's own cap).
+pub const MAX_COMMAND_BYTES: usize = 255;
+
 /// A bot's metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BotMeta {
@@ -167,6 +176,39 @@ impl State {
             .map_or(1, |&id| id.saturating_add(1));
         state.next_command = 1;
         state
+    }
+}
+
+impl State {
+    /// Why bot `bot` cannot hold a command named `name` besides those it
+    /// has, `except` aside (a command being renamed): a name too long,
+    /// one the bot already has, or no room left for the bot or in all.
+    pub(crate) fn command_refusal(
+        &self,
+        bot: u32,
+        name: &str,
+        except: Option<u32>,
+    ) -> Option<&'static str> {
+        if name.len() > MAX_COMMAND_BYTES {
+            return Some("the name is longer than 255 bytes");
+        }
+        let others = self.commands.iter().filter(|(id, _)| Some(**id) != except);
+        let mut own = 0;
+        for (_, command) in others {
+            if command.bot == bot {
+                if command.command == name {
+                    return Some("the bot already has a command of that name");
+                }
+                own += 1;
+            }
+        }
+        if except.is_some() {
+            return None;
+        }
+        if own >= MAX_COMMANDS_PER_BOT {
+            return Some("the bot has 100 commands already");
+        }
+        (self.commands.len() >= MAX_COMMANDS).then_some("1000 commands are registered already")
     }
 }
 

@@ -2,7 +2,7 @@
 //! button's press) calls, and the one request per application that tells
 //! its handler, as portals build it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{
     COMMAND_ADD, Delivery, application_token, bots_in_chat, chat_params, field, is_private,
@@ -105,7 +105,9 @@ struct Call {
 /// call's chat, by id (a command called twice keeps its last
 /// parameters), of `only` when given: a command is heard where its bot
 /// is (the private dialog with the bot, or a chat the bot is a member
-/// of), or anywhere when `COMMON`.
+/// of), or anywhere when `COMMON`. The names are read once into a
+/// lookup and the commands walked once, so the cost is the lines plus
+/// the commands (at most 1,000), never their product.
 fn matching<'a>(
     st: &'a HostState,
     call: &Call,
@@ -114,20 +116,19 @@ fn matching<'a>(
 ) -> Vec<(u32, &'a CommandMeta, String)> {
     let private = is_private(st, call.chat);
     let bots: Vec<u32> = bots_in_chat(st, call.chat).collect();
-    let mut found: BTreeMap<u32, (&CommandMeta, String)> = BTreeMap::new();
-    for &(name, params) in names {
-        for (&id, command) in &st.registry.commands {
+    // A later line naming the same command replaces the earlier one.
+    let params: HashMap<&str, &str> = names.iter().copied().collect();
+    st.registry
+        .commands
+        .iter()
+        .filter(|(_, command)| only.is_none_or(|b| b == command.bot))
+        .filter_map(|(&id, command)| {
+            let given = params.get(command.command.as_str())?;
             let bot = command.bot;
             let present = bots.contains(&bot) && (!private || bot != call.from);
-            if command.command != name || only.is_some_and(|b| b != bot) {
-                continue;
-            }
-            if command.common || present {
-                found.insert(id, (command, params.to_owned()));
-            }
-        }
-    }
-    found.into_iter().map(|(id, (c, p))| (id, c, p)).collect()
+            (command.common || present).then(|| (id, command, (*given).to_owned()))
+        })
+        .collect()
 }
 
 /// One `ONIMCOMMANDADD` request per application with a handler, naming
