@@ -519,3 +519,42 @@ fn the_node_a_call_went_to_pushes_its_events() {
     assert_eq!(events(1), ["ONIMBOTJOINCHAT", "ONIMBOTMESSAGEADD"]);
     assert!(events(0).is_empty() && events(2).is_empty());
 }
+
+/// A node keeps the answer of a command only while one of its own calls
+/// waits for it: reads sent through one node leave no answer behind on
+/// any node, though every node applies every read.
+#[test]
+fn only_the_node_a_call_waits_on_keeps_its_answer() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-answers", 3, 0, &[]);
+    let leader = cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    let post = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=read+me";
+    let posted = call(
+        &client,
+        &cluster.url(leader, "/rest/imbot.message.add"),
+        post,
+        None,
+    );
+    assert_eq!(posted.map(|a| a.0), Some(200));
+    let follower = (leader + 1) % 3;
+    for node in [follower, leader] {
+        let url = cluster.url(node, "/rest/1/w-demo/im.dialog.messages.get");
+        for _ in 0..100 {
+            let read = call(&client, &url, "DIALOG_ID=chat7", None);
+            let (status, body) = read.expect("the read is answered");
+            assert_eq!(status, 200, "{body}");
+            assert!(!body["result"]["messages"].as_array().unwrap().is_empty());
+        }
+    }
+    assert!(cluster.settled(Duration::from_secs(20)));
+    for i in 0..3 {
+        let status = cluster.status(i).expect("the node answers");
+        assert_eq!(
+            status["kept_answers"].as_u64(),
+            Some(0),
+            "node {} keeps answers no call waits for: {status}",
+            cluster.id(i)
+        );
+    }
+}
