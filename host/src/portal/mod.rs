@@ -78,8 +78,11 @@ fn run(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, FrameworkError> {
-    let params = Params::read(query, headers, body)?;
+    let mut params = Params::read(query, headers, body)?;
     let caller = authenticate(call, method, &params)?;
+    // The token authenticated the call; no method reads it, so the
+    // command (which the durable log and the raft log keep) goes without it.
+    params.remove("AUTH");
     let host = call.host;
     let command = HostCommand {
         at_ms: call.at_ms(),
