@@ -519,3 +519,99 @@ fn the_node_a_call_went_to_pushes_its_events() {
     assert_eq!(events(1), ["ONIMBOTJOINCHAT", "ONIMBOTMESSAGEADD"]);
     assert!(events(0).is_empty() && events(2).is_empty());
 }
+
+/// A node keeps the answer of a command only while one of its own calls
+/// waits for it: reads sent through one node leave no answer behind on
+/// any node, though every node applies every read.
+#[test]
+fn only_the_node_a_call_waits_on_keeps_its_answer() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-answers", 3, 0, &[]);
+    let leader = cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    let post = "auth=t-demo&BOT_ID=39&DIALOG_ID=chat7&MESSAGE=read+me";
+    let posted = call(
+        &client,
+        &cluster.url(leader, "/rest/imbot.message.add"),
+        post,
+        None,
+    );
+    assert_eq!(posted.map(|a| a.0), Some(200));
+    let follower = (leader + 1) % 3;
+    for node in [follower, leader] {
+        let url = cluster.url(node, "/rest/1/w-demo/im.dialog.messages.get");
+        for _ in 0..100 {
+            let read = call(&client, &url, "DIALOG_ID=chat7", None);
+            let (status, body) = read.expect("the read is answered");
+            assert_eq!(status, 200, "{body}");
+            assert!(!body["result"]["messages"].as_array().unwrap().is_empty());
+        }
+    }
+    assert!(cluster.settled(Duration::from_secs(20)));
+    for i in 0..3 {
+        let status = cluster.status(i).expect("the node answers");
+        assert_eq!(
+            status["kept_answers"].as_u64(),
+            Some(0),
+            "node {} keeps answers no call waits for: {status}",
+            cluster.id(i)
+        );
+    }
+}
+
+/// The log export shows no credential unless asked for its secrets by a
+/// loopback peer: the token a call authenticated with is not kept in its
+/// command at all, and a bot token, a webhook's code and a new bot
+/// token's randomness are masked in the readable form, with no hex
+/// command beside it. With `secrets=1` the commands replay to the state
+/// every node holds.
+#[test]
+fn the_log_export_masks_credentials_unless_asked_for_secrets() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-export", 3, 0, &[]);
+    cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    let post = "auth=t-demo&BOT_ID=39&BOT_TOKEN=bt-hidden&DIALOG_ID=chat7&MESSAGE=masked";
+    let posted = call(
+        &client,
+        &cluster.url(1, "/rest/imbot.message.add"),
+        post,
+        None,
+    );
+    assert_eq!(posted.map(|a| a.0), Some(200));
+    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
+                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
+    let registered = call(
+        &client,
+        &cluster.url(2, "/rest/1/w-demo/imbot.register"),
+        register,
+        None,
+    );
+    let (status, body) = registered.expect("the registration is answered");
+    assert_eq!(status, 200, "{body}");
+    assert!(cluster.settled(Duration::from_secs(20)));
+    for i in 0..3 {
+        let (status, body) = cluster.get(i, "/__cluster/log?limit=1024").unwrap();
+        assert_eq!(status, 200, "{body}");
+        let text = body.to_string();
+        for secret in ["t-demo", "bt-hidden", "w-demo"] {
+            assert!(!text.contains(secret), "node {i} shows {secret}: {text}");
+        }
+        assert!(
+            text.contains("masked") && !text.contains("\"command\""),
+            "{text}"
+        );
+    }
+    let log = cluster.log(0).expect("the log with its secrets");
+    let text = serde_json::to_string(&log).unwrap();
+    assert!(
+        text.contains("bt-hidden") && !text.contains("t-demo"),
+        "{text}"
+    );
+    let (_, state) =
+        history::replay(&log, &["masked".to_owned(), "echo".to_owned()]).expect("the log replays");
+    let model = history::dump(state);
+    for i in 0..3 {
+        assert_eq!(differing(&cluster.world(i), &model), None, "node {i}");
+    }
+}

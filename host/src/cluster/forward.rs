@@ -20,6 +20,7 @@ use tokio::time::{Instant, timeout};
 
 use super::network::CallError;
 use super::pipeline::{Pipeline, Placed};
+use super::state_machine::Wait;
 use super::{HostRaft, Node, Outcome, digest};
 use crate::state::HostCommand;
 
@@ -113,10 +114,7 @@ impl Node {
         loop {
             let left = left(deadline)?;
             let attempt = match local_write(&self.pipeline, command.clone(), left).await {
-                Ok((index, slot, outcome)) => {
-                    self.answers.take(index, slot);
-                    Attempt::Done(outcome)
-                }
+                Ok((_, _, outcome)) => Attempt::Done(outcome),
                 Err(Refused::NotLeader(Some((id, addr)))) if id != self.id => {
                     self.forward_write(&addr, command, deadline).await?
                 }
@@ -138,13 +136,16 @@ impl Node {
         command: &HostCommand,
         deadline: Instant,
     ) -> Result<Attempt<Outcome>, Unavailable> {
+        // Waits from before the command can enter the log, so its answer
+        // is kept here however soon its entry is applied.
+        let wait = self.answers.wait(*self.applied.borrow());
         let sent = self
             .net
             .call(addr, "/raft/write", command, left(deadline)?)
             .await;
         match sent {
             Ok(Ok(forwarded)) => self
-                .answer_of(&forwarded, deadline)
+                .answer_of(&wait, &forwarded, deadline)
                 .await
                 .map(Attempt::Done),
             Ok(Err(Refused::NotLeader(_))) | Err(CallError::Unreachable(_)) => Ok(Attempt::Again),
@@ -157,13 +158,15 @@ impl Node {
     /// entry, once applied here, checked against the leader's.
     async fn answer_of(
         &self,
+        wait: &Wait,
         forwarded: &Forwarded,
         deadline: Instant,
     ) -> Result<Outcome, Unavailable> {
+        wait.placed(forwarded.index, forwarded.slot);
         let mut applied = self.applied.clone();
         loop {
             let reached = *applied.borrow_and_update();
-            if let Some(outcome) = self.answers.take(forwarded.index, forwarded.slot) {
+            if let Some(outcome) = wait.take(forwarded.index, forwarded.slot) {
                 return if digest(Some(&outcome.0)) == forwarded.digest {
                     Ok(outcome)
                 } else {

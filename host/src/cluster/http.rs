@@ -2,7 +2,9 @@
 //! access rules:
 //!
 //! - `GET /__cluster/status`: this node's view (id, leader, term, last
-//!   applied and committed index, voters and learners with addresses).
+//!   applied and committed index, voters and learners with addresses,
+//!   and `kept_answers`: the answers held for calls here that wait on
+//!   their entry, 0 once none waits).
 //! - `GET /__cluster/log?from=N&limit=M`: a page of the committed log
 //!   (see `export`).
 //! - `POST /__cluster/learner` `{"node_id": 4, "addr": "127.0.0.1:7004"}`:
@@ -88,6 +90,7 @@ impl Node {
             "voters": listed(&mut membership.voter_ids()),
             "learners": listed(&mut membership.learner_ids()),
             "cut_off": self.cut.load(std::sync::atomic::Ordering::SeqCst),
+            "kept_answers": self.answers.len(),
         })
     }
 }

@@ -42,33 +42,130 @@ type Kept = Option<(Meta, Vec<u8>)>;
 
 const SNAPSHOT: &str = "raft-snapshot";
 const MAGIC: &[u8; 4] = b"IMRS";
-/// Answers kept for calls this node forwarded to the leader.
+/// Answers kept at most, a bound beside the waits' own.
 const ANSWERS_KEPT: usize = 16_384;
 
-/// The answers of the last applied commands, by entry and position in
-/// its batch, for the calls this node forwarded: they answer with what
-/// their command gave here.
+/// The answers this node's own calls wait for, by entry and position in
+/// its batch: a call forwarded to the leader answers with what its
+/// command gave here.
+///
+/// Only answers some call here waits for are kept. A forwarded call
+/// waits from before it is sent, when its entry is not known yet: it
+/// wants every answer of an entry after the one applied then (its own
+/// entry is appended later, so it comes after). Once the leader tells
+/// it where its command sits, it wants that one answer only. An answer
+/// no wait wants is dropped as it is applied, and the ones a wait held
+/// go when it ends; a node no call waits on keeps none.
 #[derive(Default)]
-pub(crate) struct Answers(Mutex<BTreeMap<(u64, u32), Outcome>>);
+pub(crate) struct Answers(Mutex<Waits>);
+
+/// The answers kept and the waits that keep them.
+#[derive(Default)]
+struct Waits {
+    kept: BTreeMap<(u64, u32), Outcome>,
+    waits: BTreeMap<u64, Want>,
+    next: u64,
+}
+
+/// What one wait wants kept.
+#[derive(Clone, Copy)]
+enum Want {
+    /// Every answer of an entry after this index.
+    After(u64),
+    /// The answer of this command of this entry.
+    At(u64, u32),
+}
+
+impl Want {
+    fn covers(self, index: u64, slot: u32) -> bool {
+        match self {
+            Self::After(applied) => index > applied,
+            Self::At(at, at_slot) => (at, at_slot) == (index, slot),
+        }
+    }
+}
+
+impl Waits {
+    fn wanted(&self, index: u64, slot: u32) -> bool {
+        self.waits.values().any(|w| w.covers(index, slot))
+    }
+
+    /// Drops the answers no wait wants any more.
+    fn prune(&mut self) {
+        let waits = std::mem::take(&mut self.waits);
+        self.kept
+            .retain(|&(index, slot), _| waits.values().any(|w| w.covers(index, slot)));
+        self.waits = waits;
+    }
+}
 
 impl Answers {
     fn put(&self, index: u64, outcomes: &[Outcome]) {
-        let mut kept = self.lock();
+        let mut waits = self.lock();
+        if waits.waits.is_empty() {
+            return;
+        }
         for (slot, outcome) in (0u32..).zip(outcomes) {
-            kept.insert((index, slot), outcome.clone());
+            if waits.wanted(index, slot) {
+                waits.kept.insert((index, slot), outcome.clone());
+            }
         }
-        while kept.len() > ANSWERS_KEPT {
-            kept.pop_first();
+        while waits.kept.len() > ANSWERS_KEPT {
+            waits.kept.pop_first();
         }
     }
 
-    /// What command `slot` of entry `index` gave, taken out.
-    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Outcome> {
-        self.lock().remove(&(index, slot))
+    /// A wait for a command not yet in the log, `applied` being the
+    /// last entry applied here before it is sent: it keeps the answers
+    /// of later entries until it learns its place or ends.
+    pub(crate) fn wait(self: &Arc<Self>, applied: u64) -> Wait {
+        let mut waits = self.lock();
+        let id = waits.next;
+        waits.next += 1;
+        waits.waits.insert(id, Want::After(applied));
+        Wait {
+            answers: Arc::clone(self),
+            id,
+        }
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<(u64, u32), Outcome>> {
+    /// How many answers are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().kept.len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Waits> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A call's wait for its answer; the answers it kept go when it is
+/// dropped.
+pub(crate) struct Wait {
+    answers: Arc<Answers>,
+    id: u64,
+}
+
+impl Wait {
+    /// Narrows the wait to command `slot` of entry `index`, once the
+    /// leader told where the command sits.
+    pub(crate) fn placed(&self, index: u64, slot: u32) {
+        let mut waits = self.answers.lock();
+        waits.waits.insert(self.id, Want::At(index, slot));
+        waits.prune();
+    }
+
+    /// What command `slot` of entry `index` gave here, taken out.
+    pub(crate) fn take(&self, index: u64, slot: u32) -> Option<Outcome> {
+        self.answers.lock().kept.remove(&(index, slot))
+    }
+}
+
+impl Drop for Wait {
+    fn drop(&mut self) {
+        let mut waits = self.answers.lock();
+        waits.waits.remove(&self.id);
+        waits.prune();
     }
 }
 
@@ -371,7 +468,7 @@ mod tests {
     use openraft::storage::RaftStateMachine;
     use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
 
-    use super::{Entry, StateMachine};
+    use super::{Answers, Entry, StateMachine};
     use crate::cluster::Batch;
     use crate::cluster::rebuild::state_at;
     use crate::cluster::store::LogStore;
@@ -399,6 +496,40 @@ mod tests {
 
     fn dump(machine: &StateMachine) -> String {
         serde_json::to_string(&crate::portal::dump(&machine.lock())).unwrap()
+    }
+
+    /// An outcome whose answer tells it apart.
+    fn outcome(n: u64) -> crate::cluster::Outcome {
+        let request = UserLikeRequest::new(UserId::new(1).unwrap(), MessageId::new(n).unwrap());
+        let mut state =
+            crate::state::HostState::from_world(&World::from_json(crate::DEFAULT_WORLD).unwrap())
+                .unwrap();
+        let (answer, _) = state.apply(&HostCommand::engine(n, Command::LikeAsUser(request)));
+        (answer, Vec::new())
+    }
+
+    #[test]
+    fn answers_are_kept_only_while_a_call_here_waits_for_them() {
+        let answers = std::sync::Arc::new(Answers::default());
+        answers.put(4, &[outcome(1)]);
+        assert_eq!(answers.len(), 0, "kept with no call waiting");
+        let wait = answers.wait(4);
+        answers.put(4, &[outcome(1)]);
+        assert_eq!(answers.len(), 0, "kept an entry applied before the call");
+        answers.put(5, &[outcome(1), outcome(2)]);
+        answers.put(6, &[outcome(3)]);
+        assert_eq!(answers.len(), 3, "a waiting call keeps every later entry");
+        wait.placed(5, 1);
+        assert_eq!(answers.len(), 1, "once placed, only its own answer");
+        answers.put(7, &[outcome(4)]);
+        assert_eq!(answers.len(), 1);
+        let other = answers.wait(7);
+        answers.put(8, &[outcome(5)]);
+        assert!(wait.take(5, 1).is_some() && wait.take(5, 1).is_none());
+        drop(wait);
+        assert_eq!(answers.len(), 1, "the other call's wait still holds");
+        drop(other);
+        assert_eq!(answers.len(), 0, "nothing kept once no call waits");
     }
 
     #[test]

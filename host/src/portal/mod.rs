@@ -79,11 +79,14 @@ fn run(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, FrameworkError> {
-    let params = Params::read(query, headers, body)?;
+    let mut params = Params::read(query, headers, body)?;
     let caller = match authenticate(call, method, &params)? {
         Ok(caller) => caller,
         Err(refusal) => return Ok(json(refusal.http_status(), &refusal)),
     };
+    // The token authenticated the call; no method reads it, so the
+    // command (which the durable log and the raft log keep) goes without it.
+    params.remove("AUTH");
     let host = call.host;
     let command = HostCommand {
         at_ms: call.at_ms(),

@@ -76,6 +76,23 @@ impl Params {
         self.values.get(name)?.last().map(String::as_str)
     }
 
+    /// Drops `name` (upper case) with its values.
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.values.remove(name);
+    }
+
+    /// The values of the parameters whose names are a secret's (see
+    /// [`crate::mask::secret_name`]) replaced by [`crate::mask::MASK`].
+    pub(crate) fn mask_secrets(&mut self) {
+        for (_, values) in self
+            .values
+            .iter_mut()
+            .filter(|(name, _)| crate::mask::secret_name(name))
+        {
+            values.fill(crate::mask::MASK.to_owned());
+        }
+    }
+
     /// Every value of `name` (upper case).
     pub(crate) fn list(&self, name: &str) -> &[String] {
         self.values.get(name).map_or(&[], Vec::as_slice)

@@ -277,12 +277,12 @@ impl Cluster {
     }
 
     /// Node `i`'s committed log, read page by page from index 0 through
-    /// `GET /__cluster/log`.
+    /// `GET /__cluster/log`, with its secrets (the commands in hex).
     pub fn log(&self, i: usize) -> Result<Vec<Value>, String> {
         let mut entries = Vec::new();
         let mut from = 0;
         loop {
-            let path = format!("/__cluster/log?from={from}&limit=1024");
+            let path = format!("/__cluster/log?from={from}&limit=1024&secrets=1");
             let (status, body) = self
                 .get(i, &path)
                 .map_err(|e| format!("node {}: {path}: {e}", self.id(i)))?;
