@@ -283,12 +283,7 @@ fn build(
         (bot_field("AUTH][user_id"), bot.to_string()),
     ]);
     all.extend(fields);
-    all.extend([
-        ("ts".to_owned(), (at_ms / 1000).to_string()),
-        ("auth[user_id]".to_owned(), actor.to_string()),
-        ("auth[member_id]".to_owned(), member_id()),
-        ("auth[application_token]".to_owned(), token),
-    ]);
+    all.extend(trailer(at_ms, actor, token));
     Some(Delivery {
         bot,
         event,
@@ -314,6 +309,17 @@ pub(crate) fn application_token(client_id: &str) -> String {
 }
 
 /// The portal's `member_id`: 32 hex digits, the same on every run.
+/// The fields every event ends with: its time and the `auth` block of
+/// the user who acted.
+fn trailer(at_ms: u64, actor: u32, token: String) -> [(String, String); 4] {
+    [
+        ("ts".to_owned(), (at_ms / 1000).to_string()),
+        ("auth[user_id]".to_owned(), actor.to_string()),
+        ("auth[member_id]".to_owned(), member_id()),
+        ("auth[application_token]".to_owned(), token),
+    ]
+}
+
 fn member_id() -> String {
     IdempotencyKey::from_text("imbot-like local portal").to_string()
 }

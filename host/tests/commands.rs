@@ -11,8 +11,8 @@ mod bot_support;
 mod common;
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 
+use bot_support::Sink;
 use common::{Answer, Server, start_live};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
 use serde_json::{Value, json};
@@ -23,28 +23,6 @@ const DEMO: &str = "auth=t-demo";
 /// in chat 8 with user 1 only).
 const OTHER: &str = "auth=t-other";
 const LANG: &str = "LANG[0][LANGUAGE_ID]=en&LANG[0][TITLE]=Move&LANG[0][PARAMS]=steps";
-
-/// A bot's event handler on a loopback port: each request's form fields,
-/// in order of arrival.
-struct Sink {
-    url: String,
-    events: mpsc::Receiver<HashMap<String, String>>,
-}
-
-impl Sink {
-    fn start() -> Self {
-        let (tx, events) = mpsc::channel();
-        Self {
-            url: bot_support::handler(tx),
-            events,
-        }
-    }
-
-    /// The next event, within five seconds.
-    fn next(&self) -> HashMap<String, String> {
-        bot_support::next(&self.events)
-    }
-}
 
 fn call(s: &Server, method: &str, body: &str) -> Answer {
     s.form(&format!("/rest/{method}"), body)

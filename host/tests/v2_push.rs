@@ -10,32 +10,9 @@
 mod bot_support;
 mod common;
 
-use std::collections::HashMap;
-use std::sync::mpsc;
-
+use bot_support::Sink;
 use common::{Answer, Server, agent, scratch};
 use serde_json::Value;
-
-/// A bot's webhook on a loopback port.
-struct Sink {
-    url: String,
-    events: mpsc::Receiver<HashMap<String, String>>,
-}
-
-impl Sink {
-    fn start() -> Self {
-        let (tx, events) = mpsc::channel();
-        Self {
-            url: bot_support::handler(tx),
-            events,
-        }
-    }
-
-    /// The next event, within five seconds.
-    fn next(&self) -> HashMap<String, String> {
-        bot_support::next(&self.events)
-    }
-}
 
 /// `imbot.v2.Bot.update` as a form.
 fn update(s: &Server, path: &str, body: &str) -> Answer {

@@ -17,7 +17,7 @@
 use imbot_like::BotId;
 use serde_json::Value;
 
-use super::{Delivery, application_token, member_id};
+use super::{Delivery, application_token, member_id, trailer};
 use crate::events::{Made, REACTION_CHANGE};
 use crate::state::HostState;
 
@@ -75,12 +75,7 @@ fn build(
         (auth("application_token"), token.clone()),
     ];
     flatten("data", data, &mut fields);
-    fields.extend([
-        ("ts".to_owned(), (at_ms / 1000).to_string()),
-        ("auth[user_id]".to_owned(), actor.to_string()),
-        ("auth[member_id]".to_owned(), member_id()),
-        ("auth[application_token]".to_owned(), token),
-    ]);
+    fields.extend(trailer(at_ms, actor, token));
     Some(Delivery {
         bot,
         event,

@@ -131,3 +131,27 @@ pub fn next(events: &mpsc::Receiver<HashMap<String, String>>) -> HashMap<String,
         .recv_timeout(Duration::from_secs(5))
         .expect("an event within 5 s")
 }
+
+/// A bot's handler on a loopback port whose events are read in order of
+/// arrival.
+pub struct Sink {
+    /// The handler's URL.
+    pub url: String,
+    events: mpsc::Receiver<HashMap<String, String>>,
+}
+
+impl Sink {
+    /// Starts a handler that answers every event 200.
+    pub fn start() -> Self {
+        let (tx, events) = mpsc::channel();
+        Self {
+            url: handler(tx),
+            events,
+        }
+    }
+
+    /// The next event, within five seconds.
+    pub fn next(&self) -> HashMap<String, String> {
+        next(&self.events)
+    }
+}
