@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::start_live;
@@ -24,6 +24,31 @@ fn chromium() -> Option<PathBuf> {
             .map(|dir| PathBuf::from(dir).join(name))
             .find(|path| path.is_file())
     })
+}
+
+/// The DOM of `url` once its scripts have run, as headless `browser`
+/// renders it with a fresh profile named after `name`.
+fn dump_dom(browser: &Path, url: &str, name: &str) -> String {
+    let profile = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=3000", "--dump-dom"])
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    let _ = std::fs::remove_dir_all(&profile);
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
@@ -47,26 +72,7 @@ fn the_page_shows_a_like_made_over_rest_and_no_secret() {
     let react = "imbot.v2.Chat.Message.Reaction.add?botToken=bot-secret&botId=42&messageId=1";
     s.get(&format!("/rest/1/w-demo/{react}&reaction=fire"))
         .assert_true();
-    let profile = std::env::temp_dir().join(format!("portal-page-{}", std::process::id()));
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--virtual-time-budget=3000", "--dump-dom"])
-        .arg(s.url("/"))
-        .output()
-        .expect("chromium runs");
-    let _ = std::fs::remove_dir_all(&profile);
-    let dom = String::from_utf8_lossy(&output.stdout);
+    let dom = dump_dom(&browser, &s.url("/"), "portal-page");
     assert!(
         dom.contains(r#"id="message-4""#),
         "no message 4 in the DOM:\n{dom}"
@@ -109,26 +115,7 @@ fn the_page_shows_a_messages_keyboard_attachment_and_menu() {
         &ATTACH[0][MESSAGE]=Attached+note&MENU[0][TEXT]=Help+me&MENU[0][COMMAND]=help";
     let posted = s.form("/rest/imbot.message.add", body);
     assert_eq!(posted.body["result"], 4, "{posted:?}");
-    let profile = std::env::temp_dir().join(format!("portal-keyboard-{}", std::process::id()));
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--virtual-time-budget=3000", "--dump-dom"])
-        .arg(s.url("/"))
-        .output()
-        .expect("chromium runs");
-    let _ = std::fs::remove_dir_all(&profile);
-    let dom = String::from_utf8_lossy(&output.stdout);
+    let dom = dump_dom(&browser, &s.url("/"), "portal-keyboard");
     assert!(
         dom.contains(r#"data-command="page" data-params="2">Next page</button>"#),
         "no button in the DOM:\n{dom}"
