@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, named_batch};
 use serde_json::{Value, json};
 
 /// Percent-encodes a command for a form field.
@@ -184,22 +184,12 @@ fn result_references_take_an_earlier_commands_value() {
     assert!(s.liked(posted, 1));
 }
 
-/// A JSON batch of named commands (run in the order of their names, as
-/// `serde_json` writes an object's members sorted).
-fn named(commands: &[(&str, String)]) -> String {
-    let cmd: serde_json::Map<String, Value> = commands
-        .iter()
-        .map(|(name, text)| ((*name).to_owned(), Value::String(text.clone())))
-        .collect();
-    json!({ "halt": 0, "cmd": cmd }).to_string()
-}
-
 #[test]
 fn a_substituted_value_over_the_cap_is_refused() {
     let s = Server::default_world();
     let text = "b".repeat(9_000);
     let copy = "im.message.add?DIALOG_ID=chat7&MESSAGE=$result[b_read][messages][0][text]";
-    let body = named(&[
+    let body = named_batch(&[
         (
             "a_post",
             format!("im.message.add?DIALOG_ID=chat7&MESSAGE={text}"),

@@ -6,32 +6,7 @@
 
 mod common;
 
-use common::Server;
-use serde_json::{Map, Value, json};
-
-/// Resets the process's peak resident memory to its current one (Linux:
-/// `5` to `/proc/self/clear_refs`); whether that worked.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// The process's peak resident memory in KiB (`VmHWM`).
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"));
-    line.and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// A JSON batch of named commands (run in the order of their names, as
-/// `serde_json` writes an object's members sorted).
-fn batch(commands: &[(&str, String)]) -> String {
-    let cmd: Map<String, Value> = commands
-        .iter()
-        .map(|(name, text)| ((*name).to_owned(), Value::String(text.clone())))
-        .collect();
-    json!({ "halt": 0, "cmd": cmd }).to_string()
-}
+use common::{Server, named_batch, reset_peak, status_kib};
 
 #[test]
 fn a_batch_expansion_bomb_is_refused_and_memory_stays_flat() {
@@ -40,7 +15,7 @@ fn a_batch_expansion_bomb_is_refused_and_memory_stays_flat() {
     let reference = "$result[b_read][messages][0][text]";
     // 1,500 references to an 8,000-byte value: 12 MB from a 62 KB body.
     let bomb = reference.repeat(1_500);
-    let body = batch(&[
+    let body = named_batch(&[
         (
             "a_post",
             format!("im.message.add?DIALOG_ID=chat7&MESSAGE={text}"),
@@ -56,9 +31,9 @@ fn a_batch_expansion_bomb_is_refused_and_memory_stays_flat() {
     ]);
     assert!(body.len() < imbot_like_host::BODY_LIMIT, "{}", body.len());
     let measured = reset_peak();
-    let before = peak_kib();
+    let before = status_kib("VmHWM:").unwrap_or(0);
     let answer = s.json("/rest/1/w-demo/batch", &body);
-    let after = peak_kib();
+    let after = status_kib("VmHWM:").unwrap_or(0);
     eprintln!("batch bomb: peak resident memory {before} KiB before, {after} KiB after");
     assert_eq!(answer.status, 200, "{answer:?}");
     let result = &answer.body["result"];

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::{Child, Stdio};
 
-use common::{Answer, Server, agent, scratch};
+use common::{Answer, Server, agent, event_ids, scratch};
 use serde_json::Value;
 
 /// Bot 39 (app.demo) posts a message to chat 7; its id.
@@ -35,14 +35,6 @@ fn events(base: &str, extra: &str) -> Answer {
     Answer::from(agent().get(&url).call())
 }
 
-fn ids(answer: &Answer) -> Vec<u64> {
-    let list = answer.body["result"]["events"].as_array();
-    let list = list.unwrap_or_else(|| panic!("{answer:?}"));
-    list.iter()
-        .map(|e| e["eventId"].as_u64().unwrap())
-        .collect()
-}
-
 #[test]
 fn one_event_per_change_of_a_reaction_on_the_bots_message() {
     let s = Server::default_world();
@@ -62,7 +54,7 @@ fn one_event_per_change_of_a_reaction_on_the_bots_message() {
     s.get(&add).assert_true();
     let answer = events(&s.base, "");
     assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(ids(&answer), [1, 2, 3], "{answer:?}");
+    assert_eq!(event_ids(&answer), [1, 2, 3], "{answer:?}");
     let list = &answer.body["result"]["events"];
     assert_eq!(list[0]["type"], "ONIMBOTV2REACTIONCHANGE");
     let (first, second, third) = (&list[0]["data"], &list[1]["data"], &list[2]["data"]);
@@ -92,7 +84,7 @@ fn no_event_for_reactions_on_other_authors_messages() {
         "/rest/imbot.v2.Chat.Message.Reaction.add?auth=t-demo&botId=39&messageId=2&reaction=like";
     s.get(add).assert_true();
     let answer = events(&s.base, "");
-    assert_eq!(ids(&answer), Vec::<u64>::new());
+    assert_eq!(event_ids(&answer), Vec::<u64>::new());
     assert_eq!(answer.body["result"]["nextOffset"], 0);
 }
 
@@ -107,7 +99,7 @@ fn offsets_page_through_the_events() {
     let mut seen = Vec::new();
     for (limit, expected) in [(1, vec![1]), (2, vec![2, 3]), (2, vec![4, 5]), (1, vec![])] {
         let answer = events(&s.base, &format!("&offset={offset}&limit={limit}"));
-        assert_eq!(ids(&answer), expected, "{answer:?}");
+        assert_eq!(event_ids(&answer), expected, "{answer:?}");
         let result = &answer.body["result"];
         assert_eq!(result["hasMore"], offset + (expected.len() as u64) < 5);
         offset = result["nextOffset"].as_u64().unwrap();
@@ -179,12 +171,12 @@ fn durable_events_are_neither_lost_nor_duplicated_across_a_kill() {
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(ids(&before), [1, 2]);
+    assert_eq!(event_ids(&before), [1, 2]);
     assert_eq!(
         before.body["result"]["events"],
         after.body["result"]["events"]
     );
-    assert_eq!(ids(&more), [3]);
+    assert_eq!(event_ids(&more), [3]);
 }
 
 #[test]
@@ -210,5 +202,5 @@ fn a_keyed_retry_after_a_lost_answer_makes_one_event() {
     };
     send().assert_error(503, "SERVICE_UNAVAILABLE");
     send().assert_true();
-    assert_eq!(ids(&events(&s.base, "")), [1]);
+    assert_eq!(event_ids(&events(&s.base, "")), [1]);
 }

@@ -14,19 +14,12 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Answer, Server, agent};
+use common::{Answer, Server, agent, status_kib};
 use imbot_like_host::{DEFAULT_WORLD, Limits};
 
 const CLIENTS: usize = 16;
 const PER_CLIENT: usize = 250;
 const SLOW_CLIENTS: usize = 8;
-
-/// The process's resident set size in KiB, from `/proc/self/status`.
-fn vm_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
 
 /// Request `i` of a client: a valid call or one of four malformed ones,
 /// with the status and code it must be answered with.
@@ -137,7 +130,7 @@ fn the_host_keeps_answering_under_load_and_memory_stays_flat() {
     let s = Arc::new(Server::start_with(DEFAULT_WORLD, limits, |host| host));
     // Warm up: allocators, connection pools and the runtime settle.
     round(&s, 20);
-    let before = vm_rss_kib();
+    let before = status_kib("VmRSS:");
 
     let done = Arc::new(AtomicBool::new(false));
     let slow: Vec<_> = (0..SLOW_CLIENTS)
@@ -148,7 +141,7 @@ fn the_host_keeps_answering_under_load_and_memory_stays_flat() {
     let elapsed = began.elapsed();
     done.store(true, Ordering::Relaxed);
     let cut: usize = slow.into_iter().map(|t| t.join().unwrap()).sum();
-    let after = vm_rss_kib();
+    let after = status_kib("VmRSS:");
 
     assert_eq!(
         latencies.len(),

@@ -11,7 +11,7 @@ mod bot_support;
 mod common;
 
 use bot_support::Sink;
-use common::{Answer, Server, agent, scratch};
+use common::{Answer, Server, agent, event_ids, scratch};
 use serde_json::Value;
 
 /// `imbot.v2.Bot.update` as a form.
@@ -45,12 +45,7 @@ fn user_likes(s: &Server, message: u64) {
 
 /// The ids of the events `imbot.v2.Event.get` lists for `bot`.
 fn queued(s: &Server, auth: &str, bot: u32) -> Vec<u64> {
-    let answer = s.get(&format!("/rest/imbot.v2.Event.get?auth={auth}&botId={bot}"));
-    let list = answer.body["result"]["events"].as_array();
-    let list = list.unwrap_or_else(|| panic!("{answer:?}"));
-    list.iter()
-        .map(|e| e["eventId"].as_u64().unwrap())
-        .collect()
+    event_ids(&s.get(&format!("/rest/imbot.v2.Event.get?auth={auth}&botId={bot}")))
 }
 
 #[test]

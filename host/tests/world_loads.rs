@@ -5,22 +5,8 @@
 
 mod common;
 
-use common::start_live;
+use common::{reset_peak, start_live, status_kib};
 use imbot_like_host::{DEFAULT_WORLD, Settings};
-
-/// Resets the process's peak resident memory to its current one (Linux:
-/// `5` to `/proc/self/clear_refs`); whether that worked.
-fn reset_peak() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// A line of `/proc/self/status` in KiB.
-fn status_kib(name: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with(name));
-    line.and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
 
 #[test]
 fn world_loads_sent_together_build_one_engine_at_a_time() {
@@ -28,7 +14,7 @@ fn world_loads_sent_together_build_one_engine_at_a_time() {
     // One load first, so the allocator has seen an engine come and go.
     assert_eq!(s.json("/__control/world", DEFAULT_WORLD).status, 200);
     let measured = reset_peak();
-    let before = status_kib("VmHWM:");
+    let before = status_kib("VmHWM:").unwrap_or(0);
     let loads: Vec<_> = (0..6)
         .map(|_| {
             let base = s.base.clone();
@@ -45,7 +31,7 @@ fn world_loads_sent_together_build_one_engine_at_a_time() {
     for load in loads {
         assert_eq!(load.join().unwrap(), 200);
     }
-    let after = status_kib("VmHWM:");
+    let after = status_kib("VmHWM:").unwrap_or(0);
     let engine_kib = std::mem::size_of::<imbot_like::ServerEngine>() as u64 / 1024;
     eprintln!(
         "world loads: peak {before} KiB before, {after} KiB after; an engine is {engine_kib} KiB"

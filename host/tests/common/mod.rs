@@ -291,3 +291,36 @@ pub fn through_router(
         (status, String::from_utf8_lossy(&body).into_owned())
     })
 }
+
+/// The ids of the events an `imbot.v2.Event.get` answer lists.
+pub fn event_ids(answer: &Answer) -> Vec<u64> {
+    let list = answer.body["result"]["events"].as_array();
+    let list = list.unwrap_or_else(|| panic!("{answer:?}"));
+    list.iter()
+        .map(|e| e["eventId"].as_u64().unwrap())
+        .collect()
+}
+
+/// A JSON `batch` body of named commands (run in the order of their
+/// names, as `serde_json` writes an object's members sorted).
+pub fn named_batch(commands: &[(&str, String)]) -> String {
+    let cmd: serde_json::Map<String, Value> = commands
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), Value::String(text.clone())))
+        .collect();
+    serde_json::json!({ "halt": 0, "cmd": cmd }).to_string()
+}
+
+/// A line of `/proc/self/status` in KiB (`VmRSS:`, `VmHWM:`), where
+/// there is one.
+pub fn status_kib(name: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Resets the process's peak resident memory (`VmHWM`) to its current
+/// one (Linux: `5` to `/proc/self/clear_refs`); whether that worked.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
