@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 
 use imbot_like::{BotId, IdempotencyKey};
 
-use crate::portal::{MessageMeta, Params};
+use crate::portal::{MessageMeta, Params, is_http_url};
 use crate::state::HostState;
 
 /// A new message in a dialog the bot hears.
@@ -84,7 +84,7 @@ pub(crate) fn handlers(params: &Params) -> BTreeMap<String, String> {
         params
             .text(name)
             .map(str::trim)
-            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+            .filter(|u| is_http_url(u))
             .map(str::to_owned)
     };
     let all = url("EVENT_HANDLER");

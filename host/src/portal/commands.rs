@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::PortalMethod;
 use super::errors::PortalError;
 use super::methods::{Answer, Step, cut};
+use super::params::is_http_url;
 use super::registry::{CommandMeta, Rich};
 use super::rich::{self, Fields};
 use crate::push;
@@ -274,9 +275,7 @@ impl Step<'_> {
     fn handler_url(&self, name: &str) -> Result<Option<String>, PortalError> {
         match self.params.text(name).map(str::trim) {
             None | Some("") => Ok(None),
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Ok(Some(url.to_owned()))
-            }
+            Some(url) if is_http_url(url) => Ok(Some(url.to_owned())),
             Some(_) => Err(PortalError::EventCommandAddError(WRONG_HANDLER)),
         }
     }

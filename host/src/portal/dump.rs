@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use imbot_like::{BotId, MessageId, Reaction, ReactionRequest, ServerEngine, UserId};
 
+use super::params::is_http_url;
 use super::registry::{CommandMeta, State};
 use crate::state::HostState;
 use crate::world::{World, WorldError};
@@ -69,7 +70,7 @@ pub(crate) fn apply_commands(
         if spec.id == 0 || spec.id == u32::MAX || state.commands.contains_key(&spec.id) {
             return Err(refuse("the id is zero, 4294967295 or used twice"));
         }
-        if name.is_empty() || !(url.starts_with("http://") || url.starts_with("https://")) {
+        if name.is_empty() || !is_http_url(url) {
             return Err(refuse("a command needs a name and an http(s) handler"));
         }
         if let Some(why) = state.command_refusal(spec.bot, name, None) {

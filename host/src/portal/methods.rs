@@ -20,7 +20,7 @@ use imbot_like::{AppId, BotId, ChatId, CommandError, MessageId, UserId};
 use serde_json::{Value, json};
 
 use super::errors::PortalError;
-use super::params::Params;
+use super::params::{Params, is_http_url};
 use super::registry::{ChatMeta, MAX_BOTS_PER_APP, MessageMeta, Rich, pair};
 use super::rich::Fields;
 use super::{Caller, PortalMethod};
@@ -588,10 +588,9 @@ impl<'a> Step<'a> {
     /// `EVENT_HANDLER`, or each of the three handlers, as http(s) URLs.
     fn check_handlers(&self) -> Result<(), PortalError> {
         let url = |name: &str| {
-            self.params.text(name).is_some_and(|u| {
-                let u = u.trim();
-                u.starts_with("http://") || u.starts_with("https://")
-            })
+            self.params
+                .text(name)
+                .is_some_and(|u| is_http_url(u.trim()))
         };
         if url("EVENT_HANDLER") {
             return Ok(());

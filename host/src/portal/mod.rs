@@ -34,7 +34,7 @@ pub use crate::portal_method::PortalMethod;
 pub(crate) use dump::{apply_commands, apply_reactions, dump};
 pub use errors::PortalError;
 pub(crate) use methods::Step;
-pub(crate) use params::Params;
+pub(crate) use params::{Params, is_http_url};
 pub(crate) use registry::{CommandMeta, MessageMeta, State, pair as dialog_key};
 
 /// The authenticated caller.

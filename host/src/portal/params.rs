@@ -280,6 +280,12 @@ fn is_json(headers: &HeaderMap, body: &[u8]) -> bool {
     }
 }
 
+/// Whether a parameter's value (already trimmed) is an http(s) URL, as
+/// the handler parameters must be.
+pub(crate) fn is_http_url(text: &str) -> bool {
+    text.starts_with("http://") || text.starts_with("https://")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -27,7 +27,7 @@
 use serde_json::{Map, Value, json};
 
 use super::errors::PortalError;
-use super::params::Params;
+use super::params::{Params, is_http_url};
 use super::registry::Rich;
 
 /// The JSON text of a checked value must be shorter than this.
@@ -199,7 +199,7 @@ fn is_color(value: &str) -> bool {
 
 /// A link a button or item may open: a path or an http(s) URL.
 fn is_link(value: &str) -> bool {
-    value.starts_with('/') || value.starts_with("http://") || value.starts_with("https://")
+    value.starts_with('/') || is_http_url(value)
 }
 
 /// The buttons of a keyboard of `bot`, or `None` when none is valid.
