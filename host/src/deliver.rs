@@ -369,8 +369,8 @@ impl Worker {
         }
     }
 
-    /// The form body: the delivery's fields with the domain filled in, in
-    /// each of its blocks and in `auth`.
+    /// The form body: the delivery's fields, then the domain and the REST
+    /// endpoint in the fields the delivery names for them.
     fn body(&self, delivery: &Delivery) -> String {
         let endpoint = format!("http://{}/rest/", self.domain);
         let mut pairs: Vec<String> = delivery
@@ -378,15 +378,12 @@ impl Worker {
             .iter()
             .map(|(name, value)| pair(name, value))
             .collect();
-        for block in &delivery.blocks {
-            pairs.push(pair(&format!("{block}[domain]"), &self.domain));
-            if !block.ends_with("[auth]") {
-                pairs.push(pair(&format!("{block}[AUTH][domain]"), &self.domain));
-            }
+        for name in delivery.domains.iter().map(String::as_str) {
+            pairs.push(pair(name, &self.domain));
         }
         pairs.push(pair("auth[domain]", &self.domain));
-        for block in &delivery.blocks {
-            pairs.push(pair(&format!("{block}[client_endpoint]"), &endpoint));
+        for name in &delivery.endpoints {
+            pairs.push(pair(name, &endpoint));
         }
         pairs.join("&")
     }
@@ -510,7 +507,8 @@ mod tests {
             event: "ONIMBOTMESSAGEADD",
             url: "http://127.0.0.1:9/events".into(),
             fields: vec![("event".into(), "ONIMBOTMESSAGEADD".into())],
-            blocks: Vec::new(),
+            domains: Vec::new(),
+            endpoints: Vec::new(),
         }
     }
 

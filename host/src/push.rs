@@ -69,13 +69,22 @@ pub struct Delivery {
     pub url: String,
     /// The form fields, in order (the edge adds the domain's).
     pub fields: Vec<(String, String)>,
-    /// The blocks of an application's fields (`data[BOT][id]`,
-    /// `data[COMMAND][id]`): the edge adds the domain (`domain`,
-    /// `AUTH][domain`) and `client_endpoint` to each. A block that is an
-    /// auth array itself (its name ends in `[auth]`, as an imbot.v2
-    /// event's `data[bot][auth]`) gets `domain` and `client_endpoint`
-    /// only.
-    pub blocks: Vec<String>,
+    /// The fields the edge fills with the portal's domain, which only it
+    /// knows (`auth[domain]` is added to every delivery).
+    pub domains: Vec<String>,
+    /// The fields the edge fills with the portal's REST endpoint.
+    pub endpoints: Vec<String>,
+}
+
+impl Delivery {
+    /// Marks `block` (`data[BOT][id]`, `data[COMMAND][id]`) as an
+    /// application's block: its `domain`, `AUTH][domain` and
+    /// `client_endpoint` are the edge's to fill.
+    fn app_block(&mut self, block: &str) {
+        self.domains.push(format!("{block}[domain]"));
+        self.domains.push(format!("{block}[AUTH][domain]"));
+        self.endpoints.push(format!("{block}[client_endpoint]"));
+    }
 }
 
 /// The handlers `imbot.register`'s parameters name, by event.
@@ -284,13 +293,16 @@ fn build(
     ]);
     all.extend(fields);
     all.extend(trailer(at_ms, actor, token));
-    Some(Delivery {
+    let mut delivery = Delivery {
         bot,
         event,
         url,
         fields: all,
-        blocks: vec![format!("data[BOT][{bot}]")],
-    })
+        domains: Vec::new(),
+        endpoints: Vec::new(),
+    };
+    delivery.app_block(&format!("data[BOT][{bot}]"));
+    Some(delivery)
 }
 
 /// `data[GROUP][NAME]`.
@@ -308,7 +320,6 @@ pub(crate) fn application_token(client_id: &str) -> String {
     IdempotencyKey::from_text(&format!("application token\n{client_id}")).to_string()
 }
 
-/// The portal's `member_id`: 32 hex digits, the same on every run.
 /// The fields every event ends with: its time and the `auth` block of
 /// the user who acted.
 fn trailer(at_ms: u64, actor: u32, token: String) -> [(String, String); 4] {
@@ -320,6 +331,7 @@ fn trailer(at_ms: u64, actor: u32, token: String) -> [(String, String); 4] {
     ]
 }
 
+/// The portal's `member_id`: 32 hex digits, the same on every run.
 fn member_id() -> String {
     IdempotencyKey::from_text("imbot-like local portal").to_string()
 }

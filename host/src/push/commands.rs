@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::{
     COMMAND_ADD, Delivery, application_token, bots_in_chat, chat_params, field, is_private,
-    member_id, user_fields,
+    member_id, trailer, user_fields,
 };
 use crate::portal::CommandMeta;
 use crate::state::HostState;
@@ -154,10 +154,8 @@ fn command_deliveries(
                 .unwrap_or_default();
             let token = application_token(client_id);
             let mut fields = vec![("event".to_owned(), COMMAND_ADD.to_owned())];
-            let mut blocks = Vec::new();
-            for (id, command, params) in commands {
+            for (id, command, params) in &commands {
                 fields.extend(command_fields(st, *id, command, params, call, client_id));
-                blocks.push(format!("data[COMMAND][{id}]"));
             }
             fields.extend(chat_params(st, call.chat, call.from, first));
             let param = |name: &str, value: String| (field("PARAMS", name), value);
@@ -172,19 +170,19 @@ fn command_deliveries(
                     .into_iter()
                     .filter(|(name, _)| !name.ends_with("[IS_BOT]")),
             );
-            fields.extend([
-                ("ts".to_owned(), (at_ms / 1000).to_string()),
-                ("auth[user_id]".to_owned(), call.from.to_string()),
-                ("auth[member_id]".to_owned(), member_id()),
-                ("auth[application_token]".to_owned(), token),
-            ]);
-            Some(Delivery {
+            fields.extend(trailer(at_ms, call.from, token));
+            let mut delivery = Delivery {
                 bot: first,
                 event: COMMAND_ADD,
                 url,
                 fields,
-                blocks,
-            })
+                domains: Vec::new(),
+                endpoints: Vec::new(),
+            };
+            for (id, ..) in &commands {
+                delivery.app_block(&format!("data[COMMAND][{id}]"));
+            }
+            Some(delivery)
         })
         .collect()
 }

@@ -81,7 +81,8 @@ fn build(
         event,
         url: url.to_owned(),
         fields,
-        blocks: vec!["data[bot][auth]".to_owned()],
+        domains: vec!["data[bot][auth][domain]".to_owned()],
+        endpoints: vec!["data[bot][auth][client_endpoint]".to_owned()],
     })
 }
 
