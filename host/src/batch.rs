@@ -32,17 +32,15 @@
 //! the key `"{key}#{k}"`, so a retried batch acts once per command.
 
 use axum::body::to_bytes;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use imbot_like::wire::FrameworkError;
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Method, Style};
-use crate::body::percent_decode as decode;
 use crate::calls::Call;
 use crate::dispatch::dispatch;
+use crate::input::{Input, Node};
 use crate::reply::json;
 use crate::{Host, retry};
 
@@ -106,19 +104,15 @@ pub(crate) async fn run(
     host: &Host,
     style: Style<'_>,
     start: f64,
-    query: Option<&str>,
     headers: &HeaderMap,
-    body: &[u8],
+    input: &Input,
 ) -> Response {
-    let batch = match read(query, headers, body) {
-        Ok(batch) => batch,
-        Err(e) => return crate::reply::error(e),
-    };
+    let batch = read(input);
     if batch.commands.len() > MAX_COMMANDS {
         let text = format!("Max batch length exceeded: {MAX_COMMANDS} commands at most");
         return refusal(400, "ERROR_BATCH_LENGTH_EXCEEDED", &text);
     }
-    let key = retry::key_text(query, headers, body);
+    let key = retry::key_text(headers, input);
     let began = std::time::Instant::now();
     let mut parts: [Vec<(String, Value)>; 5] = Default::default();
     for (name, text) in &batch.commands {
@@ -146,6 +140,7 @@ pub(crate) async fn run(
         host,
         style,
         method: Method::Batch,
+        input,
         start,
         wait: Default::default(),
         rule: Default::default(),
@@ -184,31 +179,27 @@ async fn command(
     let Some(method) = Method::from_segment(segment) else {
         return into_value(crate::reply::error(FrameworkError::MethodNotFound)).await;
     };
-    let mut query = own.to_owned();
+    // The command's parameters are its query's, decoded as a call's are,
+    // with the batch's `auth` after them.
+    let mut input = Input::from_query(own);
     if let (Style::OAuth, Some(auth)) = (style, &batch.auth) {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.push_str("auth=");
-        query.push_str(&crate::body::percent_encode(auth));
+        input.push_text("auth", auth);
     }
-    let mut headers = HeaderMap::new();
-    if let Some(key) = key {
-        if let Ok(value) = HeaderValue::from_str(&format!("{key}#{name}")) {
-            headers.insert(retry::IDEMPOTENCY_KEY, value);
-        }
-    }
-    let query = (!query.is_empty()).then_some(query.as_str());
+    let key = match key {
+        Some(key) => Some(format!("{key}#{name}")),
+        None => retry::parameter(&input),
+    };
     let call = Call {
         host,
         style,
         method,
+        input: &input,
         start: host.clock.start(),
         wait: Default::default(),
         rule: Default::default(),
-        key: retry::key_text(query, &headers, b""),
+        key,
     };
-    into_value(dispatch(call, query, &headers, b"").await).await
+    into_value(dispatch(call).await).await
 }
 
 /// `text` with each `$result[key][…]` naming a scalar in `results`
@@ -301,108 +292,48 @@ fn portal_map(entries: Vec<(String, Value)>, listed: bool) -> Value {
     }
 }
 
-/// Reads `cmd`, `halt` and `auth` from the query and the body (a form or
-/// a JSON object).
-fn read(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Batch, FrameworkError> {
-    let mut pairs = Vec::new();
-    if let Some(query) = query {
-        pairs.extend(form_pairs(query)?);
-    }
+/// Reads `cmd`, `halt` and `auth` from a call's parameters: `cmd` as
+/// form fields (`cmd[key]=…`) or as a JSON object or array, whose members
+/// run in the order sent.
+fn read(input: &Input) -> Batch {
     let mut batch = Batch::default();
-    let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
-    let trimmed = text.trim_start();
-    let is_json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map_or(trimmed.starts_with('{'), |v| v.contains("json"));
-    let mut from_json = None;
-    if is_json && !trimmed.is_empty() {
-        let map: Ordered<Field> =
-            serde_json::from_str(text).map_err(|_| FrameworkError::InvalidRequest)?;
-        from_json = Some(map);
-    } else {
-        pairs.extend(form_pairs(text)?);
-    }
     let mut listed = true;
-    for (name, value) in pairs {
+    for (name, node) in input.entries() {
         let lower = name.to_ascii_lowercase();
-        if let Some(key) = lower
-            .strip_prefix("cmd[")
-            .and_then(|rest| rest.strip_suffix(']'))
-        {
-            let key = name[4..4 + key.len()].to_owned();
-            listed &= key == batch.commands.len().to_string();
-            batch.commands.push((key, value));
-        } else if lower == "halt" {
-            batch.halt = truthy(&value);
-        } else if lower == "auth" {
-            batch.auth = Some(value);
-        }
-    }
-    if let Some(map) = from_json {
-        for (name, value) in map.0 {
-            match (name.to_ascii_lowercase().as_str(), value) {
-                ("cmd", Field::Named(cmd)) => {
-                    listed = false;
-                    batch.commands = cmd.0.into_iter().map(|(k, v)| (k, text_of(&v))).collect();
-                }
-                ("cmd", Field::Listed(cmd)) => {
-                    listed = true;
-                    let list = cmd.iter().enumerate();
-                    batch.commands = list.map(|(i, v)| (i.to_string(), text_of(v))).collect();
-                }
-                ("halt", Field::Other(value)) => batch.halt = truthy(&text_of(&value)),
-                ("auth", Field::Other(value)) => batch.auth = Some(text_of(&value)),
-                _ => {}
+        match (lower.as_str(), node) {
+            ("cmd", Node::Map(members)) => {
+                listed = false;
+                let named = members.iter().map(|(k, v)| (k.clone(), text_of(v)));
+                batch.commands = named.collect();
             }
+            ("cmd", Node::List(items)) => {
+                listed = true;
+                let list = items.iter().enumerate();
+                batch.commands = list.map(|(i, v)| (i.to_string(), text_of(v))).collect();
+            }
+            ("halt", node) => batch.halt = truthy(&text_of(node)),
+            ("auth", node) => batch.auth = Some(text_of(node)),
+            (_, Node::Text(text)) => {
+                let Some(key) = lower
+                    .strip_prefix("cmd[")
+                    .and_then(|rest| rest.strip_suffix(']'))
+                else {
+                    continue;
+                };
+                let key = name[4..4 + key.len()].to_owned();
+                listed &= key == batch.commands.len().to_string();
+                batch.commands.push((key, text.clone()));
+            }
+            _ => {}
         }
     }
     batch.listed = listed;
-    Ok(batch)
+    batch
 }
 
-/// A JSON object's members in the order sent (portals run a named
-/// batch's commands in that order).
-struct Ordered<T>(Vec<(String, T)>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for Members<T> {
-            type Value = Ordered<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Ordered(members))
-            }
-        }
-        deserializer.deserialize_map(Members(std::marker::PhantomData))
-    }
-}
-
-/// A member of a JSON batch body: `cmd` as an object or a list, or any
-/// other value.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Field {
-    Named(Ordered<Value>),
-    Listed(Vec<Value>),
-    Other(Value),
-}
-
-/// A JSON value as the text a form would carry.
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Bool(true) => "1".to_owned(),
-        Value::Bool(false) | Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// A value as a command's text or a flag: lists and objects are none.
+fn text_of(node: &Node) -> String {
+    node.text().unwrap_or_default()
 }
 
 /// Whether a `halt` value is on.
@@ -413,27 +344,20 @@ fn truthy(value: &str) -> bool {
     )
 }
 
-/// The decoded name/value pairs of a form or query string.
-fn form_pairs(raw: &str) -> Result<Vec<(String, String)>, FrameworkError> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((decode(name)?, decode(value)?))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderMap;
 
-    use super::{decode, read};
+    use crate::input::Input;
+
+    fn read(body: &[u8]) -> super::Batch {
+        super::read(&Input::read(None, &HeaderMap::new(), body).unwrap())
+    }
 
     #[test]
     fn named_and_listed_forms_are_read() {
         let body = b"cmd[a]=im.message.like%3FMESSAGE_ID%3D1&halt=1&auth=t";
-        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        let batch = read(body);
         assert_eq!(
             batch.commands,
             [("a".into(), "im.message.like?MESSAGE_ID=1".into())]
@@ -441,14 +365,14 @@ mod tests {
         assert!(batch.halt && !batch.listed);
         assert_eq!(batch.auth.as_deref(), Some("t"));
         let body = b"cmd[0]=x&cmd[1]=y";
-        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        let batch = read(body);
         assert!(batch.listed);
     }
 
     #[test]
     fn json_arrays_are_listed() {
         let body = br#"{"cmd": ["x", "y"], "halt": 0}"#;
-        let batch = read(None, &HeaderMap::new(), body).unwrap_or_default();
+        let batch = read(body);
         assert!(batch.listed && !batch.halt);
         assert_eq!(batch.commands.len(), 2);
     }
@@ -494,8 +418,11 @@ mod tests {
     }
 
     #[test]
-    fn percent_decoding() {
-        assert_eq!(decode("a%20b+c").ok().as_deref(), Some("a b c"));
-        assert!(decode("%zz").is_err());
+    fn json_members_run_in_the_order_sent() {
+        let body = br#"{"cmd": {"z": "a", "b": "c", "a": "e"}, "halt": true}"#;
+        let batch = read(body);
+        let keys: Vec<&str> = batch.commands.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["z", "b", "a"]);
+        assert!(batch.halt && !batch.listed);
     }
 }

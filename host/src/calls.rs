@@ -11,6 +11,7 @@ use imbot_like::{CommandError, IdempotencyKey};
 
 use crate::Host;
 use crate::auth::{Caller, Grant, Method, Style};
+use crate::input::Input;
 use crate::state::{Answer, HostCommand, Keyed, KeyedCall, Op};
 
 /// A v2 reaction transition: adding or deleting a reaction.
@@ -27,6 +28,8 @@ pub(crate) struct Call<'a> {
     pub(crate) host: &'a Host,
     pub(crate) style: Style<'a>,
     pub(crate) method: Method,
+    /// The call's parameters, decoded once (see `input`).
+    pub(crate) input: &'a Input,
     pub(crate) start: f64,
     /// For a durable host, the log position the answer waits for.
     pub(crate) wait: Cell<Option<u64>>,

@@ -1,41 +1,29 @@
 //! Running one call of a known method and answering it: the methods'
 //! own paths, shared by single calls and the commands of a `batch`.
 
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 
 use crate::Host;
 use crate::auth::Method;
-use crate::body::read_params;
 use crate::calls::{Call, ReactionStep};
 use crate::reply::{error, json};
 
 /// Runs a call of any method but `batch` and answers it.
-pub(crate) async fn dispatch(
-    call: Call<'_>,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
+pub(crate) async fn dispatch(call: Call<'_>) -> Response {
     let host = call.host;
+    let input = call.input;
     let answer = match call.method {
-        Method::BotLike => read_params(query, headers, body).and_then(|p| call.bot_like(&p)),
-        Method::UserLike => read_params(query, headers, body).and_then(|p| call.user_like(&p)),
-        Method::ReactionAdd => {
-            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Add))
-        }
-        Method::ReactionDelete => {
-            read_params(query, headers, body).and_then(|p| call.reaction(&p, ReactionStep::Delete))
-        }
+        Method::BotLike => call.bot_like(&input.typed()),
+        Method::UserLike => call.user_like(&input.typed()),
+        Method::ReactionAdd => call.reaction(&input.typed(), ReactionStep::Add),
+        Method::ReactionDelete => call.reaction(&input.typed(), ReactionStep::Delete),
         Method::EventGet => {
-            let response = read_params(query, headers, body)
-                .and_then(|p| call.event_get(&p, query, headers, body))
-                .unwrap_or_else(error);
+            let response = call.event_get(&input.typed()).unwrap_or_else(error);
             return settle(host, call.wait.get(), response).await;
         }
         Method::Portal(method) => {
-            let response = crate::portal::respond(&call, method, query, headers, body);
+            let response = crate::portal::respond(&call, method);
             return settle(host, call.wait.get(), response).await;
         }
         Method::Batch => return nested_batch(),

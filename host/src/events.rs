@@ -238,11 +238,8 @@ impl crate::calls::Call<'_> {
     pub(crate) fn event_get(
         &self,
         params: &imbot_like::wire::ReactionParams,
-        query: Option<&str>,
-        headers: &axum::http::HeaderMap,
-        body: &[u8],
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
-        let answer = self.event_page(params, query, headers, body);
+        let answer = self.event_page(params);
         // Read after every read of the state, so the answer, a refusal
         // included, waits for whatever it may have seen to be durable.
         let host = self.host;
@@ -255,12 +252,9 @@ impl crate::calls::Call<'_> {
     fn event_page(
         &self,
         params: &imbot_like::wire::ReactionParams,
-        query: Option<&str>,
-        headers: &axum::http::HeaderMap,
-        body: &[u8],
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
         use crate::auth::Caller;
-        use crate::portal::{Params, PortalError};
+        use crate::portal::PortalError;
         use crate::reply::json;
         use imbot_like::Arg;
         use imbot_like::ReactionErrorCode as Code;
@@ -285,8 +279,8 @@ impl crate::calls::Call<'_> {
             Some(owner) if Some(owner) != app => return refuse(Code::BotOwnershipError),
             Some(_) => {}
         }
-        let extra = Params::read(query, headers, body)?;
-        let offset = match extra.text("OFFSET").map(str::trim) {
+        let offset_text = self.input.text("OFFSET");
+        let offset = match offset_text.as_deref().map(str::trim) {
             None | Some("") => 0,
             Some(text) => match text.parse::<u64>() {
                 Ok(offset) => offset,
@@ -296,7 +290,8 @@ impl crate::calls::Call<'_> {
                 }
             },
         };
-        let limit = match extra.text("LIMIT").map(str::trim) {
+        let limit_text = self.input.text("LIMIT");
+        let limit = match limit_text.as_deref().map(str::trim) {
             None | Some("") => DEFAULT_LIMIT,
             Some(text) => match text.parse::<usize>() {
                 Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,

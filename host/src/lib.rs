@@ -77,6 +77,7 @@ pub mod durable;
 mod envelope;
 mod events;
 mod identity;
+mod input;
 mod limits;
 pub mod options;
 pub mod push;

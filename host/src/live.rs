@@ -6,14 +6,13 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, Method, Uri};
 use serde::Serialize;
 
+use crate::Host;
 use crate::scenario::Scenarios;
 use crate::world::{World, WorldError};
-use crate::{Host, router};
 
 /// Why a durable host refuses to load or reset a world.
 pub(crate) const DURABLE_REFUSAL: &str = "the host keeps its state in a data directory (--data): \
@@ -142,7 +141,7 @@ fn cut(text: &str) -> String {
 
 /// The local portal: a replaceable host and what lives beside it.
 pub struct LiveHost {
-    current: RwLock<(Arc<Host>, Router)>,
+    current: RwLock<Arc<Host>>,
     initial: World,
     pub(crate) settings: Settings,
     pub(crate) scenarios: Arc<Scenarios>,
@@ -169,9 +168,8 @@ impl LiveHost {
         let initial = host.seed();
         let scenarios = Arc::new(Scenarios::default());
         host.deliveries().use_scenarios(Arc::clone(&scenarios));
-        let inner = router(Arc::clone(&host));
         Self {
-            current: RwLock::new((host, inner)),
+            current: RwLock::new(host),
             initial,
             settings,
             scenarios,
@@ -183,11 +181,7 @@ impl LiveHost {
     /// The current host.
     #[must_use]
     pub fn host(&self) -> Arc<Host> {
-        Arc::clone(&self.read().0)
-    }
-
-    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, (Arc<Host>, Router)> {
-        self.current.read().unwrap_or_else(|e| e.into_inner())
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Replaces the world: a new host on `world`, with a fresh clock and
@@ -213,9 +207,7 @@ impl LiveHost {
         if let Some(domain) = current.deliveries().domain() {
             host.deliveries().set_domain(domain.to_owned());
         }
-        let host = Arc::new(host);
-        let inner = router(Arc::clone(&host));
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = (host, inner);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(host);
         Ok(())
     }
 

@@ -18,16 +18,16 @@ use axum::routing::{get, post};
 use http_body::Frame;
 use serde_json::json;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 
 use crate::body::read_body;
 use crate::cluster::http as cluster;
+use crate::input::Input;
 use crate::limits::Limits;
 use crate::portal::Params;
 use crate::reply::{error, json};
 use crate::scenario::{Action, method_name};
 use crate::server::serve_routes;
-use crate::{control, guard, page};
+use crate::{Host, control, guard, page};
 
 use crate::live::{LiveHost, Recorded};
 
@@ -125,20 +125,23 @@ pub async fn serve_live_tls(
 
 /// A REST call: scenarios first, then the current host's routes.
 async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
-    let inner = live.read().1.clone();
-    let (parts, body) = request.into_parts();
+    let host = live.host();
+    let (mut parts, body) = request.into_parts();
     let bytes = match read_body(&parts.headers, body).await {
         Ok(bytes) => bytes,
         Err(e) => return error(e),
     };
-    // With no scenario armed, none can match: the parameters are read
-    // only when one might.
+    // With no scenario armed, none can match: the parameters are decoded
+    // here only when one might, and then handed on to the call.
     let action = if live.scenarios.is_empty() {
         None
     } else {
         rest_method(&parts.uri).and_then(|method| {
-            let params =
-                Params::read(parts.uri.query(), &parts.headers, &bytes).unwrap_or_default();
+            let input = Input::read(parts.uri.query(), &parts.headers, &bytes).ok();
+            let params = input.as_ref().map(Params::from_input).unwrap_or_default();
+            if let Some(input) = input {
+                parts.extensions.insert(Arc::new(input));
+            }
             live.scenarios.take(&method, &params)
         })
     };
@@ -153,7 +156,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         None
         | Some(
             Action::DeliveryError { .. } | Action::DeliveryRefused | Action::DeliveryDelay { .. },
-        ) => apply(inner, request).await,
+        ) => apply(&host, request).await,
         Some(Action::Error {
             status,
             code,
@@ -163,19 +166,19 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
             &json!({ "error": code, "error_description": description }),
         ),
         Some(Action::FailAfterApply { code, description }) => {
-            apply(inner, request).await;
+            apply(&host, request).await;
             json(
                 503,
                 &json!({ "error": code, "error_description": description }),
             )
         }
         Some(Action::DropAfterApply) => {
-            apply(inner, request).await;
+            apply(&host, request).await;
             live.record(call);
             return Response::new(Body::new(Dropped));
         }
         Some(Action::Delay { ms }) => {
-            let (head, bytes) = answered(apply(inner, request).await).await;
+            let (head, bytes) = answered(apply(&host, request).await).await;
             // Logged now: a client that gives up during the delay drops
             // this future, and the call was applied all the same.
             live.record(completed(call, &head, &bytes));
@@ -184,7 +187,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         }
         Some(Action::Hold { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            apply(inner, request).await
+            apply(&host, request).await
         }
     };
     let (head, bytes) = answered(response).await;
@@ -205,12 +208,9 @@ fn completed(call: Recorded, head: &axum::http::response::Parts, bytes: &Bytes) 
     call.answered(head.status.as_u16(), rule, bytes)
 }
 
-/// Runs a request through the host's routes.
-async fn apply(inner: Router, request: Request) -> Response {
-    match inner.oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    }
+/// Runs a request as the host's REST API answers it.
+async fn apply(host: &Host, request: Request) -> Response {
+    crate::routes::serve(host, request).await
 }
 
 /// The method a REST path names, if it is one (`/rest/…/method`).

@@ -10,7 +10,6 @@
 use axum::http::Uri;
 use serde_json::Value;
 
-use crate::body::percent_decode;
 use crate::world::World;
 
 /// What a masked credential reads as.
@@ -58,9 +57,9 @@ pub fn query(query: &str) -> String {
     pairs.join("&")
 }
 
-/// A name percent-decoded, or as sent when it does not decode.
+/// A name percent-decoded as a call's are.
 fn decoded(name: &str) -> String {
-    percent_decode(name).unwrap_or_else(|_| name.to_owned())
+    crate::input::decode(name)
 }
 
 /// The path and query of a URI, masked.

@@ -11,7 +11,7 @@
 //! delivery of it gets the first answer instead of acting again, and a
 //! durable host logs the key with the command.
 
-use crate::portal::Params;
+use crate::input::Input;
 use axum::http::HeaderMap;
 
 /// The header a client names a request with.
@@ -22,9 +22,9 @@ pub(crate) const BX24_REQUEST_ID: &str = "BX24_REQUEST_ID";
 pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// The text the key of a request is made from, if it has one.
-pub(crate) fn key_text(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+pub(crate) fn key_text(headers: &HeaderMap, input: &Input) -> Option<String> {
     header(headers, IDEMPOTENCY_KEY)
-        .or_else(|| parameter(query, headers, body))
+        .or_else(|| parameter(input))
         .or_else(|| header(headers, REQUEST_ID))
 }
 
@@ -35,32 +35,23 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `bx24_request_id` from the query or the body, if sent and not empty.
-fn parameter(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    let sent = query.unwrap_or_default().as_bytes();
-    if !may_name(sent, BX24_REQUEST_ID) && !may_name(body, BX24_REQUEST_ID) {
-        return None;
-    }
-    let params = Params::read(query, headers, body).ok()?;
-    let value = params.text(BX24_REQUEST_ID)?.trim();
+pub(crate) fn parameter(input: &Input) -> Option<String> {
+    let value = input.text(BX24_REQUEST_ID)?;
+    let value = value.trim();
     (!value.is_empty()).then(|| value.to_owned())
-}
-
-/// Whether `raw` (a query, a form or a JSON body) may carry a parameter
-/// called `name`: it holds the name in any case, or an escape (`%` in a
-/// form, `\\` in JSON, `+`) that could spell it otherwise. When it does
-/// not, reading the parameters cannot find the name, so they need not be
-/// read.
-fn may_name(raw: &[u8], name: &str) -> bool {
-    raw.iter().any(|b| matches!(b, b'%' | b'\\' | b'+'))
-        || raw
-            .windows(name.len())
-            .any(|w| w.eq_ignore_ascii_case(name.as_bytes()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::key_text as key;
     use axum::http::{HeaderMap, HeaderValue};
+
+    use crate::input::Input;
+
+    /// The key of a call with this query, headers and body.
+    fn key(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        let input = Input::read(query, headers, body).ok()?;
+        super::key_text(headers, &input)
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -108,6 +99,8 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         assert_eq!(key(None, &headers, json), Some("j".to_owned()));
+        let number = br#"{"BX24_REQUEST_ID": 17}"#;
+        assert_eq!(key(None, &headers, number), Some("17".to_owned()));
         assert_eq!(
             key(Some("MESSAGE_ID=1&ACTION=plus"), &none, b"auth=t"),
             None

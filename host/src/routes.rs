@@ -1,113 +1,232 @@
-//! The HTTP surface: method URLs in both styles, parameter sources, the
-//! framework's errors and the `X-Request-ID` echo.
+//! The REST surface: method URLs in both styles, the framework's errors
+//! and the `X-Request-ID` echo. One function, [`serve`], answers every
+//! REST request, for a host served alone ([`router`]) and for the local
+//! portal, which calls it after its scenarios.
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, Uri};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::header::ALLOW;
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use imbot_like::wire::FrameworkError;
 
 use crate::auth::{Method, Style};
 use crate::body::read_body;
 use crate::calls::Call;
 use crate::dispatch::dispatch;
+use crate::input::Input;
 use crate::reply::error;
 use crate::{Host, SharedHost};
 
 /// The request id header echoed back on every response.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The host's routes on `host`.
+/// The host's routes on `host`: every path through [`serve`].
 pub fn router(host: SharedHost) -> Router {
-    Router::new()
-        .route("/rest/{method}", get(oauth).post(oauth))
-        .route(
-            "/rest/{user_id}/{code}/{method}",
-            get(webhook).post(webhook),
-        )
-        .fallback(not_found)
-        .layer(middleware::from_fn(echo_request_id))
-        .with_state(host)
+    Router::new().fallback(rest).with_state(host)
 }
 
-/// `/rest/{method}`: OAuth style, the token is the `auth` parameter.
-async fn oauth(
-    State(host): State<SharedHost>,
-    Path(method): Path<String>,
-    request: Request,
-) -> Response {
+/// Any request to a host served alone.
+async fn rest(State(host): State<SharedHost>, request: Request) -> Response {
+    serve(&host, request).await
+}
+
+/// What a REST path names.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// `/rest/{method}`: OAuth style, the token is the `auth` parameter.
+    OAuth { method: String },
+    /// `/rest/{user_id}/{code}/{method}`: webhook style.
+    Webhook {
+        user_id: String,
+        code: String,
+        method: String,
+    },
+}
+
+/// Answers one REST request on `host`: 404 `ERROR_METHOD_NOT_FOUND` for a
+/// path that names no method, 405 for a method other than GET, HEAD and
+/// POST, else the call; the request's `X-Request-ID` goes back on the
+/// answer.
+pub(crate) async fn serve(host: &Host, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    handle(
-        &host,
-        Style::OAuth,
-        &method,
-        &parts.uri,
-        &parts.headers,
-        body,
-    )
-    .await
-}
-
-/// `/rest/{user_id}/{code}/{method}`: webhook style.
-async fn webhook(
-    State(host): State<SharedHost>,
-    Path((user_id, code, method)): Path<(String, String, String)>,
-    request: Request,
-) -> Response {
-    let style = Style::Webhook {
-        user_id: &user_id,
-        code: &code,
+    let mut response = match route(parts.uri.path()) {
+        Err(e) => error(e),
+        Ok(_) if !matches!(parts.method.as_str(), "GET" | "HEAD" | "POST") => {
+            let allow = HeaderValue::from_static("GET,HEAD,POST");
+            (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, allow)]).into_response()
+        }
+        Ok(Route::OAuth { method }) => handle(host, Style::OAuth, &method, &parts, body).await,
+        Ok(Route::Webhook {
+            user_id,
+            code,
+            method,
+        }) => {
+            let style = Style::Webhook {
+                user_id: &user_id,
+                code: &code,
+            };
+            handle(host, style, &method, &parts, body).await
+        }
     };
-    let (parts, body) = request.into_parts();
-    handle(&host, style, &method, &parts.uri, &parts.headers, body).await
+    if let Some(id) = parts.headers.get(&REQUEST_ID) {
+        response
+            .headers_mut()
+            .insert(REQUEST_ID.clone(), id.clone());
+    }
+    response
 }
 
-/// Any other path.
-async fn not_found() -> Response {
-    error(FrameworkError::MethodNotFound)
+/// The route a path names, its segments percent-decoded; a path of any
+/// other shape names no method, and a segment that does not decode to
+/// UTF-8 is a bad request.
+fn route(path: &str) -> Result<Route, FrameworkError> {
+    let segments: Vec<&str> = path
+        .strip_prefix("/rest/")
+        .ok_or(FrameworkError::MethodNotFound)?
+        .split('/')
+        .collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return Err(FrameworkError::MethodNotFound);
+    }
+    let decoded = segments
+        .into_iter()
+        .map(decode_segment)
+        .collect::<Result<Vec<String>, _>>()?;
+    match <[String; 3]>::try_from(decoded) {
+        Ok([user_id, code, method]) => Ok(Route::Webhook {
+            user_id,
+            code,
+            method,
+        }),
+        Err(decoded) => match <[String; 1]>::try_from(decoded) {
+            Ok([method]) => Ok(Route::OAuth { method }),
+            Err(_) => Err(FrameworkError::MethodNotFound),
+        },
+    }
 }
 
-/// One call: method, body, parameters, then the method's own path.
+/// Percent-decodes a path segment (`+` stays a plus); `%` not followed by
+/// two hex digits is kept.
+fn decode_segment(segment: &str) -> Result<String, FrameworkError> {
+    if !segment.contains('%') {
+        return Ok(segment.to_owned());
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (byte, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
+}
+
+/// One call: method, body, parameters (decoded once, or taken as the
+/// local portal's scenarios already decoded them), then the method's own
+/// path.
 async fn handle(
     host: &Host,
     style: Style<'_>,
     segment: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
+    parts: &Parts,
     body: Body,
 ) -> Response {
     let start = host.clock.start();
     let Some(method) = Method::from_segment(segment) else {
         return error(FrameworkError::MethodNotFound);
     };
+    let headers = &parts.headers;
     let body = match read_body(headers, body).await {
         Ok(body) => body,
         Err(e) => return error(e),
     };
+    let decoded;
+    let input = match parts.extensions.get::<Arc<Input>>() {
+        Some(input) => input.as_ref(),
+        None => match Input::read(parts.uri.query(), headers, &body) {
+            Ok(input) => {
+                decoded = input;
+                &decoded
+            }
+            Err(e) => return error(e),
+        },
+    };
     if method == Method::Batch {
-        return crate::batch::run(host, style, start, uri.query(), headers, &body).await;
+        return crate::batch::run(host, style, start, headers, input).await;
     }
     let call = Call {
         host,
         style,
         method,
+        input,
         start,
         wait: Default::default(),
         rule: Default::default(),
-        key: crate::retry::key_text(uri.query(), headers, &body),
+        key: crate::retry::key_text(headers, input),
     };
-    dispatch(call, uri.query(), headers, &body).await
+    dispatch(call).await
 }
 
-/// Copies the request's `X-Request-ID` onto the response.
-async fn echo_request_id(request: Request, next: Next) -> Response {
-    let id = request.headers().get(&REQUEST_ID).cloned();
-    let mut response = next.run(request).await;
-    if let Some(id) = id {
-        response.headers_mut().insert(REQUEST_ID.clone(), id);
+#[cfg(test)]
+mod tests {
+    use imbot_like::wire::FrameworkError;
+
+    use super::{Route, route};
+
+    #[test]
+    fn both_url_styles_name_their_method() {
+        assert_eq!(
+            route("/rest/imbot.message.like.json"),
+            Ok(Route::OAuth {
+                method: "imbot.message.like.json".into()
+            })
+        );
+        assert_eq!(
+            route("/rest/1/c%2Fd+e/im.message.like"),
+            Ok(Route::Webhook {
+                user_id: "1".into(),
+                code: "c/d+e".into(),
+                method: "im.message.like".into()
+            })
+        );
     }
-    response
+
+    #[test]
+    fn other_paths_name_no_method() {
+        for path in [
+            "/",
+            "/rest",
+            "/rest/",
+            "/rest/a/b",
+            "/rest/a/",
+            "/rest/1/c/m/x",
+            "/x/m",
+        ] {
+            assert_eq!(route(path), Err(FrameworkError::MethodNotFound), "{path}");
+        }
+        assert_eq!(route("/rest/%FF"), Err(FrameworkError::InvalidRequest));
+        assert_eq!(
+            route("/rest/100%"),
+            Ok(Route::OAuth {
+                method: "100%".into()
+            })
+        );
+    }
 }

@@ -20,7 +20,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::http::HeaderMap;
 use imbot_like::{
     Action, AppId, BotId, Command, IdempotencyKey, LikeRequest, MessageId, Reaction,
     ReactionRequest, UserId, UserLikeRequest,
@@ -144,7 +143,7 @@ fn keyed(at_ms: u64, caller: Owner, key: IdempotencyKey, request: Keyed) -> Host
 }
 
 fn portal(at_ms: u64, method: PortalMethod, user: UserId, query: &str) -> HostCommand {
-    let params = Params::read(Some(query), &HeaderMap::new(), b"").unwrap();
+    let params = Params::from_input(&crate::input::Input::from_query(query));
     HostCommand {
         at_ms,
         op: Op::Portal(PortalCall {

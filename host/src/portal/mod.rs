@@ -18,7 +18,6 @@ mod registry;
 pub(crate) mod rich;
 mod v2;
 
-use axum::http::HeaderMap;
 use axum::response::Response;
 use imbot_like::wire::{FrameworkError, LikeParams};
 use serde::{Deserialize, Serialize};
@@ -59,27 +58,15 @@ struct Success<'a> {
 
 /// Serves one call of a world method: parameters, authentication, the
 /// method under the locks, then the answer with its time block.
-pub(crate) fn respond(
-    call: &Call<'_>,
-    method: PortalMethod,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    match run(call, method, query, headers, body) {
+pub(crate) fn respond(call: &Call<'_>, method: PortalMethod) -> Response {
+    match run(call, method) {
         Ok(response) => response,
         Err(e) => error(e),
     }
 }
 
-fn run(
-    call: &Call<'_>,
-    method: PortalMethod,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Response, FrameworkError> {
-    let mut params = Params::read(query, headers, body)?;
+fn run(call: &Call<'_>, method: PortalMethod) -> Result<Response, FrameworkError> {
+    let mut params = Params::from_input(call.input);
     let caller = match authenticate(call, method, &params)? {
         Ok(caller) => caller,
         Err(refusal) => return Ok(json(refusal.http_status(), &refusal)),
@@ -128,18 +115,9 @@ fn authenticate(
     params: &Params,
 ) -> Result<Result<Caller, PortalError>, FrameworkError> {
     if method == PortalMethod::BotV2Update {
-        return authenticate_v2(call, params);
+        return authenticate_v2(call);
     }
-    let mut auth = LikeParams::default();
-    for (wire, name) in [
-        ("auth", "AUTH"),
-        ("CLIENT_ID", "CLIENT_ID"),
-        ("BOT_ID", "BOT_ID"),
-    ] {
-        if let Some(value) = params.text(name) {
-            auth.set(wire, value);
-        }
-    }
+    let auth: LikeParams = call.input.typed();
     let grant = call.admit(&auth)?;
     let host = call.host;
     let caller = match (method.actor(), &grant.caller) {
@@ -168,20 +146,8 @@ fn authenticate(
 
 /// [`authenticate`] for an imbot.v2 method: `auth`, `botId` and
 /// `botToken` as the reaction methods read them.
-fn authenticate_v2(
-    call: &Call<'_>,
-    params: &Params,
-) -> Result<Result<Caller, PortalError>, FrameworkError> {
-    let mut v2 = imbot_like::wire::ReactionParams::default();
-    for (wire, name) in [
-        ("auth", "AUTH"),
-        ("botId", "BOTID"),
-        ("botToken", "BOTTOKEN"),
-    ] {
-        if let Some(value) = params.text(name) {
-            v2.set(wire, value);
-        }
-    }
+fn authenticate_v2(call: &Call<'_>) -> Result<Result<Caller, PortalError>, FrameworkError> {
+    let v2: imbot_like::wire::ReactionParams = call.input.typed();
     let grant = call.admit(&v2)?;
     Ok(match &grant.caller {
         AuthCaller::App(app) => Ok(Caller::App(Some(*app))),

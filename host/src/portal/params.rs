@@ -6,15 +6,13 @@
 //! nested names as `PROPERTIES[NAME]=x` or a JSON object, both read as
 //! `PROPERTIES[NAME]`.
 
-use crate::body::percent_decode as decode;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use axum::http::HeaderMap;
-use axum::http::header::CONTENT_TYPE;
-use imbot_like::wire::FrameworkError;
 use serde_json::Value;
+
+use crate::input::{Input, Node};
 
 /// The most bracketed parts a nested name may have below its field
 /// (`ATTACH[0][BLOCKS]` has two), as PHP's default
@@ -33,33 +31,19 @@ pub(crate) struct Params {
 }
 
 impl Params {
-    /// Reads the query, then the body as a form or JSON.
-    pub(crate) fn read(
-        query: Option<&str>,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Result<Self, FrameworkError> {
+    /// The world method's view of a call's parameters: names upper-cased,
+    /// lists and nested names gathered (see the module's docs), JSON
+    /// values as [`Node::text`] gives them.
+    pub(crate) fn from_input(input: &Input) -> Self {
         let mut params = Self::default();
-        if let Some(query) = query {
-            params.apply_form(query)?;
-        }
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(params);
-        }
-        if is_json(headers, body) {
-            let value: Value =
-                serde_json::from_slice(body).map_err(|_| FrameworkError::InvalidRequest)?;
-            let Value::Object(map) = value else {
-                return Err(FrameworkError::InvalidRequest);
-            };
-            for (name, value) in map {
-                params.apply_json(&name.to_ascii_uppercase(), &value);
+        for (name, node) in input.entries() {
+            let name = name.to_ascii_uppercase();
+            match node {
+                Node::Text(text) => params.add_form_pair(name, text.clone()),
+                node => params.apply_json(&name, node),
             }
-        } else {
-            let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
-            params.apply_form(text)?;
         }
-        Ok(params)
+        params
     }
 
     /// Parameters from decoded name, value pairs, read as a form's.
@@ -149,14 +133,6 @@ impl Params {
         self.values.insert(name, vec![value]);
     }
 
-    fn apply_form(&mut self, raw: &str) -> Result<(), FrameworkError> {
-        for pair in raw.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            self.add_form_pair(decode(name)?.to_ascii_uppercase(), decode(value)?);
-        }
-        Ok(())
-    }
-
     /// A form's `name=value`: a list entry adds, a single value replaces.
     fn add_form_pair(&mut self, name: String, value: String) {
         match list_name(&name) {
@@ -165,31 +141,33 @@ impl Params {
         }
     }
 
-    fn apply_json(&mut self, name: &str, value: &Value) {
-        match value {
-            Value::Array(items) => {
+    /// A JSON value under `name`: an array's scalars make a list, its
+    /// arrays and objects and an object's members nested names.
+    fn apply_json(&mut self, name: &str, node: &Node) {
+        match node {
+            Node::List(items) => {
                 self.values.remove(name);
                 for (i, item) in items.iter().enumerate() {
                     match item {
-                        Value::Array(_) | Value::Object(_) => {
+                        Node::List(_) | Node::Map(_) => {
                             self.apply_json(&format!("{name}[{i}]"), item);
                         }
                         _ => {
-                            if let Some(text) = scalar(item) {
+                            if let Some(text) = item.text() {
                                 self.push(name.to_owned(), text);
                             }
                         }
                     }
                 }
             }
-            Value::Object(map) => {
-                for (key, inner) in map {
+            Node::Map(members) => {
+                for (key, inner) in members {
                     let key = format!("{name}[{}]", key.to_ascii_uppercase());
                     self.apply_json(&key, inner);
                 }
             }
             other => {
-                if let Some(text) = scalar(other) {
+                if let Some(text) = other.text() {
                     self.set(name.to_owned(), text);
                 }
             }
@@ -268,18 +246,6 @@ fn list_name(name: &str) -> Option<&str> {
     index.bytes().all(|b| b.is_ascii_digit()).then_some(base)
 }
 
-/// Whether the body is JSON: by its content type, or with none, by a
-/// leading `{`.
-fn is_json(headers: &HeaderMap, body: &[u8]) -> bool {
-    match headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        Some(value) => value
-            .split(';')
-            .next()
-            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json")),
-        None => body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
-    }
-}
-
 /// Whether a parameter's value (already trimmed) is an http(s) URL, as
 /// the handler parameters must be.
 pub(crate) fn is_http_url(text: &str) -> bool {
@@ -293,13 +259,19 @@ mod tests {
     use axum::http::HeaderMap;
 
     use super::{MAX_NESTING, Params, TooDeep};
+    use crate::input::Input;
+
+    /// The parameters of a call with this body and no content type.
+    fn read(body: &[u8]) -> Params {
+        Params::from_input(&Input::read(None, &HeaderMap::new(), body).unwrap())
+    }
 
     #[test]
     fn form_lists_nested_names_and_json_read_alike() {
         let form = "users[]=3&USERS[]=4&PROPERTIES%5BNAME%5D=Echo+bot&message=a&MESSAGE=b";
         let json = br#"{"users":[3,4],"PROPERTIES":{"name":"Echo bot"},"MESSAGE":"b"}"#;
-        let from_form = Params::read(None, &HeaderMap::new(), form.as_bytes()).unwrap();
-        let from_json = Params::read(None, &HeaderMap::new(), json).unwrap();
+        let from_form = read(form.as_bytes());
+        let from_json = read(json);
         for params in [&from_form, &from_json] {
             assert_eq!(params.list("USERS"), ["3", "4"]);
             assert_eq!(params.text("PROPERTIES[NAME]"), Some("Echo bot"));
@@ -319,18 +291,14 @@ mod tests {
             {"TYPE": "NEWLINE"},
             {"TEXT": "Late", "LINK": "https://x"}
         ]);
-        let from_form = Params::read(None, &HeaderMap::new(), form.as_bytes()).unwrap();
-        let from_json = Params::read(None, &HeaderMap::new(), json).unwrap();
-        let mut from_text = Params::default();
-        from_text.apply_form(&text.replace('&', "%26")).unwrap();
+        let from_form = read(form.as_bytes());
+        let from_json = read(json);
+        let from_text = read(text.replace('&', "%26").as_bytes());
         for params in [&from_form, &from_json, &from_text] {
             assert_eq!(params.tree("KEYBOARD"), Ok(Some(expected.clone())));
         }
         assert_eq!(from_form.tree("MENU"), Ok(None));
-        let mut numbers = Params::default();
-        numbers
-            .apply_form(r#"KEYBOARD=[{"COMMAND_PARAMS":2,"BLOCK":true}]"#)
-            .unwrap();
+        let numbers = read(br#"KEYBOARD=[{"COMMAND_PARAMS":2,"BLOCK":true}]"#);
         let expected = serde_json::json!([{"COMMAND_PARAMS": "2", "BLOCK": "Y"}]);
         assert_eq!(numbers.tree("KEYBOARD"), Ok(Some(expected)));
     }
@@ -338,16 +306,25 @@ mod tests {
     #[test]
     fn a_name_nested_deeper_than_the_limit_makes_its_field_too_deep() {
         let name = |levels: usize| format!("ATTACH{}=1", "[A]".repeat(levels));
-        let at_limit = Params::read(None, &HeaderMap::new(), name(MAX_NESTING).as_bytes()).unwrap();
+        let at_limit = read(name(MAX_NESTING).as_bytes());
         assert!(matches!(at_limit.tree("ATTACH"), Ok(Some(_))));
         let body = format!("{}&MESSAGE=x", name(20_000));
-        let deep = Params::read(None, &HeaderMap::new(), body.as_bytes()).unwrap();
+        let deep = read(body.as_bytes());
         assert_eq!(deep.tree("ATTACH"), Err(TooDeep));
         assert_eq!(deep.text("MESSAGE"), Some("x"));
     }
 
     #[test]
-    fn malformed_percent_escapes_are_invalid_requests() {
-        assert!(Params::read(Some("MESSAGE=%zz"), &HeaderMap::new(), b"").is_err());
+    fn a_percent_without_two_hex_digits_is_kept_as_portals_keep_it() {
+        assert_eq!(read(b"MESSAGE=%zz+100%").text("MESSAGE"), Some("%zz 100%"));
+    }
+
+    #[test]
+    fn json_booleans_and_numbers_read_as_text_alike_everywhere() {
+        let params = read(br#"{"SYSTEM": true, "URL_PREVIEW": false, "ID": 7, "X": null}"#);
+        assert_eq!(params.text("SYSTEM"), Some("Y"));
+        assert_eq!(params.text("URL_PREVIEW"), Some("N"));
+        assert_eq!(params.text("ID"), Some("7"));
+        assert_eq!(params.text("X"), None);
     }
 }

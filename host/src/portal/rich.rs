@@ -311,7 +311,6 @@ pub(crate) fn buttons(keyboard: Option<&str>) -> Vec<Value> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use axum::http::HeaderMap;
     use serde_json::json;
 
     use super::{Field, Fields};
@@ -320,7 +319,7 @@ mod tests {
 
     fn read(form: &str, bot: Option<u32>) -> Result<Fields, PortalError> {
         Fields::read(
-            &Params::read(None, &HeaderMap::new(), form.as_bytes()).unwrap(),
+            &Params::from_input(&crate::input::Input::from_query(form)),
             bot,
         )
     }
