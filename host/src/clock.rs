@@ -6,6 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use imbot_like::wire::{DateTooLong, Time};
 
+use crate::Host;
+use crate::auth::Method;
+
 /// The length of a method's operating-time window, as portals count it.
 const WINDOW_SECS: u64 = 600;
 
@@ -162,6 +165,13 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+impl Host {
+    /// The operating-time window of a method.
+    pub(crate) fn operating(&self, method: Method) -> &Operating {
+        &self.operating[method.index()]
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::Host;
 use crate::auth::Caller;
 
 /// A rate limit: the sustained rate and the burst allowed above it.
@@ -99,6 +100,15 @@ impl RateLimiter {
         } else {
             false
         }
+    }
+}
+
+impl Host {
+    /// Whether `caller` is within its rate limit now (always, without one).
+    pub(crate) fn admit(&self, caller: &Caller) -> bool {
+        self.rate_limiter
+            .as_ref()
+            .is_none_or(|limiter| limiter.admit(caller, Instant::now()))
     }
 }
 
