@@ -31,7 +31,7 @@ use axum::http::HeaderMap;
 use axum::http::header::CONTENT_TYPE;
 use imbot_like::wire::FrameworkError;
 use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
-use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 use serde_json::value::RawValue;
 
@@ -47,8 +47,8 @@ pub(crate) struct Input {
 pub(crate) enum Node {
     /// A form's or query's value, or a JSON string.
     Text(String),
-    /// A JSON number, as sent (any magnitude: `1e400` is a number too).
-    Number(String),
+    /// A JSON number (of any magnitude: `1e400` is an infinite float).
+    Number(Scalar),
     /// A JSON boolean.
     Bool(bool),
     /// JSON `null`.
@@ -156,15 +156,17 @@ impl Input {
 }
 
 impl Node {
-    /// Parses a JSON text. Its grammar is checked by `serde_json`; numbers
-    /// are kept as sent, so that one too large for a float (which
-    /// `serde_json` refuses) is read as the crate reads it.
+    /// Parses a JSON text in one pass; a text with a number too large for
+    /// a float, which that pass refuses, is read again with its numbers
+    /// taken from their text, as the crate reads them.
     fn parse(text: &str) -> Result<Self, serde_json::Error> {
-        let raw: &RawValue = serde_json::from_str(text)?;
-        Self::from_raw(raw)
+        serde_json::from_str(text).or_else(|_| {
+            let raw: &RawValue = serde_json::from_str(text)?;
+            Self::from_raw(raw)
+        })
     }
 
-    /// The node of a checked JSON value.
+    /// The node of a checked JSON value, its numbers read from their text.
     fn from_raw(raw: &RawValue) -> Result<Self, serde_json::Error> {
         let text = raw.get();
         Ok(match text.as_bytes().first() {
@@ -184,7 +186,7 @@ impl Node {
             Some(b't') => Self::Bool(true),
             Some(b'f') => Self::Bool(false),
             Some(b'n') => Self::Null,
-            _ => Self::Number(text.to_owned()),
+            _ => Self::Number(Scalar::of(text)),
         })
     }
 
@@ -194,12 +196,14 @@ impl Node {
     pub(crate) fn text(&self) -> Option<String> {
         match self {
             Self::Text(text) => Some(text.clone()),
-            Self::Number(number) => Some(match number_value(number) {
+            Self::Number(number) => Some(match *number {
                 Scalar::Unsigned(n) => n.to_string(),
                 Scalar::Signed(n) => n.to_string(),
-                Scalar::Float(f) => {
-                    Number::from_f64(f).map_or_else(|| number.clone(), |n| n.to_string())
+                // Past the float range PHP's text of the number.
+                Scalar::Float(f) if f.is_infinite() => {
+                    if f > 0.0 { "INF" } else { "-INF" }.to_owned()
                 }
+                Scalar::Float(f) => Number::from_f64(f).map_or_else(String::new, |n| n.to_string()),
             }),
             Self::Bool(flag) => Some(if *flag { "Y" } else { "N" }.to_owned()),
             Self::Null | Self::List(_) | Self::Map(_) => None,
@@ -265,20 +269,91 @@ fn is_json(headers: &HeaderMap, body: &[u8]) -> Result<bool, FrameworkError> {
 
 /// A JSON number's value: an integer when it is one, else a float
 /// (infinite past the float range, as the crate reads it).
-enum Scalar {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Scalar {
+    /// A non-negative integer.
     Unsigned(u64),
+    /// A negative integer.
     Signed(i64),
+    /// Any other number.
     Float(f64),
 }
 
-/// The value of a JSON number's text.
-fn number_value(text: &str) -> Scalar {
-    if let Ok(n) = text.parse() {
-        Scalar::Unsigned(n)
-    } else if let Ok(n) = text.parse() {
-        Scalar::Signed(n)
-    } else {
-        Scalar::Float(text.parse().unwrap_or(f64::NAN))
+impl Scalar {
+    /// The value of a JSON number's text.
+    fn of(text: &str) -> Self {
+        if let Ok(n) = text.parse() {
+            Self::Unsigned(n)
+        } else if let Ok(n) = text.parse() {
+            Self::Signed(n)
+        } else {
+            Self::Float(text.parse().unwrap_or(f64::NAN))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+/// Reads any JSON value into a [`Node`], keeping the order of objects.
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Node, E> {
+        Ok(Node::Bool(value))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Node, E> {
+        Ok(Node::Number(Scalar::Signed(value)))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Node, E> {
+        Ok(Node::Number(Scalar::Unsigned(value)))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Node, E> {
+        Ok(Node::Number(Scalar::Float(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Node, E> {
+        Ok(Node::Text(value.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Node, E> {
+        Ok(Node::Text(value))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry()? {
+            members.push(member);
+        }
+        Ok(Node::Map(members))
     }
 }
 
@@ -334,7 +409,7 @@ impl<'de, E: de::Error> Deserializer<'de> for NodeDeserializer<'de, E> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
         match self.node {
             Node::Text(text) => visitor.visit_borrowed_str(text),
-            Node::Number(number) => match number_value(number) {
+            Node::Number(number) => match *number {
                 Scalar::Unsigned(n) => visitor.visit_u64(n),
                 Scalar::Signed(n) => visitor.visit_i64(n),
                 Scalar::Float(f) => visitor.visit_f64(f),
@@ -432,7 +507,7 @@ mod tests {
         assert_eq!(members[0].0, "z");
         assert_eq!(input.text("n").as_deref(), Some("1.5"));
         let big = Input::read(None, &HeaderMap::new(), br#"{"N": 1e400, "M": 1E3}"#).unwrap();
-        assert_eq!(big.text("N").as_deref(), Some("1e400"));
+        assert_eq!(big.text("N").as_deref(), Some("INF"));
         assert_eq!(big.text("M").as_deref(), Some("1000.0"));
         assert_eq!(input.text("F").as_deref(), Some("N"));
     }

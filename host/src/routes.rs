@@ -1,6 +1,6 @@
 //! The REST surface: method URLs in both styles, the framework's errors
-//! and the `X-Request-ID` echo. One function, [`serve`], answers every
-//! REST request, for a host served alone ([`router`]) and for the local
+//! and the `X-Request-ID` echo. One function, `serve`, answers every
+//! REST request, for a host served alone (`router`) and for the local
 //! portal, which calls it after its scenarios.
 
 use std::sync::Arc;
@@ -25,7 +25,9 @@ use crate::{Host, SharedHost};
 /// The request id header echoed back on every response.
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The host's routes on `host`: every path through [`serve`].
+/// The host's routes on `host`: every path is answered as a REST call
+/// (`/rest/{method}` or `/rest/{user_id}/{code}/{method}`), anything else
+/// with 404 `ERROR_METHOD_NOT_FOUND`.
 pub fn router(host: SharedHost) -> Router {
     Router::new().fallback(rest).with_state(host)
 }
