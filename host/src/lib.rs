@@ -91,6 +91,7 @@ mod events;
 mod identity;
 mod input;
 mod limits;
+pub mod logline;
 mod machine;
 pub mod options;
 pub mod push;

@@ -67,9 +67,7 @@ fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let (writer, guard) = tracing_appender::non_blocking(stderr);
     tracing_subscriber::fmt()
         .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
+        .event_format(imbot_like_host::logline::LogFormat)
         .with_env_filter(filter)
         .with_writer(writer)
         .init();
