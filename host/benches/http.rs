@@ -4,6 +4,7 @@
 //! cargo bench -p imbot-like-host --bench http                 # 3 rounds of 5 s per server
 //! cargo bench -p imbot-like-host --bench http -- --rounds 5 --seconds 3
 //! cargo bench -p imbot-like-host --bench http -- --smoke      # 1 round of 1 s, answers checked
+//! cargo bench -p imbot-like-host --bench http -- --instructions  # under callgrind
 //! ```
 //!
 //! Four servers run side by side, each a process of its own:
@@ -29,6 +30,12 @@
 //! all of them alike; the table gives each round's requests per second,
 //! the medians, and the ratios (to the floor, and for `--data` to the
 //! host in memory with the same log filter).
+//!
+//! With `--instructions`, each server but the one with `--data` runs
+//! under valgrind's callgrind instead, which counts the instructions its
+//! threads run while one connection sends [`COUNTED`] likes after a
+//! warm-up: a figure a busy machine does not move, per like and against
+//! the floor's.
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::net::SocketAddr;
@@ -45,6 +52,8 @@ use tokio::net::TcpStream;
 const CONNECTIONS: u64 = 16;
 /// Client threads driving them.
 const CLIENT_THREADS: usize = 2;
+/// The likes counted per server with `--instructions`.
+const COUNTED: u64 = 2_000;
 /// The environment variable that makes this program the floor server.
 const FLOOR_ROLE: &str = "IMBOT_HTTP_BENCH_FLOOR";
 
@@ -170,6 +179,10 @@ fn main() {
         serve_floor();
         return;
     }
+    if std::env::args().any(|a| a == "--instructions") {
+        count_instructions();
+        return;
+    }
     let plan = Plan::from_args();
     let scratch = std::env::var_os("BENCH_DIR")
         .map_or_else(std::env::temp_dir, PathBuf::from)
@@ -239,6 +252,127 @@ fn main() {
     print_table(&servers, &rates);
     drop(servers);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// `--instructions`: each server under callgrind, instrumented only
+/// while [`COUNTED`] likes are answered on one connection after a
+/// warm-up of 200; the instructions per like as a Markdown table.
+fn count_instructions() {
+    let scratch = std::env::temp_dir().join(format!("imbot-http-count-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("a scratch directory");
+    let world = scratch.join("world.json");
+    std::fs::write(&world, bench_world()).expect("the world file");
+    let this = std::env::current_exe().expect("this program");
+    let host = PathBuf::from(env!("CARGO_BIN_EXE_rest_host"));
+    let mut runs: Vec<(&'static str, PathBuf, Vec<&str>, bool)> = vec![
+        ("HTTP floor", this, vec![], true),
+        (
+            "host in memory, --log warn",
+            host.clone(),
+            vec!["--log", "warn"],
+            false,
+        ),
+        ("host in memory, default log", host, vec![], false),
+    ];
+    let baseline = std::env::var_os("HTTP_BENCH_BASELINE").map(PathBuf::from);
+    if let Some(baseline) = &baseline {
+        runs.push((
+            "baseline in memory, --log warn",
+            baseline.clone(),
+            vec!["--log", "warn"],
+            false,
+        ));
+        runs.push((
+            "baseline in memory, default log",
+            baseline.clone(),
+            vec![],
+            false,
+        ));
+    }
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a client runtime");
+    let mut counts = Vec::new();
+    for (name, binary, args, floor) in runs {
+        let out = scratch.join(format!("callgrind.{}", counts.len()));
+        let mut command = Command::new("valgrind");
+        command
+            .args(["--tool=callgrind", "--instr-atstart=no"])
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(&binary);
+        if floor {
+            command.env(FLOOR_ROLE, "1");
+        } else {
+            command
+                .args(["--port", "0", "--world"])
+                .arg(&world)
+                .args(&args);
+        }
+        let server = spawn(name, command, "{\"result\":true");
+        let pid = server.child.id().to_string();
+        client.block_on(like_times(&server, 200));
+        callgrind_control(&["-i", "on", &pid]);
+        client.block_on(like_times(&server, COUNTED));
+        callgrind_control(&["-i", "off", &pid]);
+        // Ended by a signal it can catch, callgrind writes its counts.
+        let mut server = server;
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let _ = server.child.wait();
+        drop(server);
+        let text = std::fs::read_to_string(&out).expect("callgrind's output");
+        let total: u64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("totals:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("callgrind's total");
+        counts.push((name, total / COUNTED));
+    }
+    println!("| server | instructions per like | against the floor |");
+    println!("| --- | --- | --- |");
+    for (name, count) in &counts {
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = *count as f64 / counts[0].1 as f64;
+        println!("| {name} | {count} | {ratio:.2}× |");
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// Runs `callgrind_control` with `args`.
+fn callgrind_control(args: &[&str]) {
+    let status = Command::new("callgrind_control")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("callgrind_control runs");
+    assert!(status.success(), "callgrind_control {args:?} failed");
+}
+
+/// Sends `count` likes and unlikes of message 1 on one connection,
+/// checking each answer.
+async fn like_times(server: &Server, count: u64) {
+    let mut stream = TcpStream::connect(server.addr).await.expect("a connection");
+    stream.set_nodelay(true).expect("no delay");
+    let requests = [like(server.addr, 1, "plus"), like(server.addr, 1, "minus")];
+    let calls = &server.calls[0];
+    let mut buf = Vec::with_capacity(4096);
+    for _ in 0..count {
+        let n = calls.load(Ordering::Relaxed);
+        stream
+            .write_all(&requests[usize::from(n % 2 == 1)])
+            .await
+            .expect("a request sent");
+        let (status, body) = read_answer(&mut stream, &mut buf)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", server.name));
+        assert!(
+            status == 200 && body.starts_with(server.expect),
+            "{}: {status} {body}",
+            server.name
+        );
+        calls.store(n + 1, Ordering::Relaxed);
+    }
 }
 
 /// The results as a Markdown table.

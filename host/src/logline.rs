@@ -214,7 +214,12 @@ mod tests {
                 request_id = %"r-1"
             );
             let entered = span.enter();
-            tracing::info!(status = 200_u64, latency_us = 437_u64, rule = "L7", "answered");
+            tracing::info!(
+                status = 200_u64,
+                latency_us = 437_u64,
+                rule = "L7",
+                "answered"
+            );
             tracing::warn!(error = %"line\nbreak\u{1}", ok = true, "accept failed");
             drop(entered);
             tracing::info!(x = -1_i64, y = 0.5_f64, z = 2.0_f64, "alone");
@@ -259,7 +264,10 @@ mod tests {
         let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
         let stamp = line["timestamp"].as_str().unwrap();
         assert_eq!(stamp.len(), 27, "{stamp}");
-        assert_eq!((&stamp[10..11], &stamp[19..20], &stamp[26..]), ("T", ".", "Z"));
+        assert_eq!(
+            (&stamp[10..11], &stamp[19..20], &stamp[26..]),
+            ("T", ".", "Z")
+        );
         assert!(stamp[20..26].bytes().all(|b| b.is_ascii_digit()));
     }
 }
