@@ -10,7 +10,9 @@
 //! ```
 //!
 //! One batch at a time, because openraft 0.9 moves entries one log
-//! write and one replication round at a time: batches in flight beside
+//! write and one replication round at a time (its raft task waits for
+//! the leader's own sync before it replicates an entry, and handles
+//! nothing else meanwhile): batches in flight beside
 //! each other are smaller and cost a sync and a round each (with two or
 //! more at once, the three-node benchmark committed fewer likes per
 //! second than with one).
@@ -29,8 +31,9 @@
 //!
 //! A batch is refused or fails as a whole: a refusal (not the leader)
 //! leaves every command of it out of the log, so each may be sent again;
-//! a failure leaves each one's fate unknown. An idle leader sends a
-//! command on at once (a batch of one).
+//! a failure leaves each one's fate unknown. A lone caller's command
+//! goes on at once (a batch of one; only the first after a larger batch
+//! waits out [`LINGER`]).
 
 use std::sync::Arc;
 
