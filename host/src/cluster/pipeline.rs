@@ -10,20 +10,36 @@
 //! ```
 //!
 //! One batch at a time, because openraft 0.9 moves entries one log
-//! write and one replication round at a time: batches in flight beside
+//! write and one replication round at a time (its raft task waits for
+//! the leader's own sync before it replicates an entry, and handles
+//! nothing else meanwhile): batches in flight beside
 //! each other are smaller and cost a sync and a round each (with two or
 //! more at once, the three-node benchmark committed fewer likes per
 //! second than with one).
 //!
+//! A batch waits briefly for the callers of the batch before it: once a
+//! batch may go, if fewer commands wait than that batch carried, the
+//! batcher waits up to [`LINGER`] for as many. A caller that is answered
+//! usually sends its next call within a fraction of a round (its answer
+//! and next request cross HTTP), and without the wait those calls would
+//! miss the batch that leaves at once and wait a whole round for the one
+//! after: the callers would split into two groups taking turns, each
+//! paying a round. The target is the last batch's size, so it follows
+//! the load down: when the callers do not come back (a lighter load),
+//! the batch goes at the end of the wait with what it has, and the next
+//! one expects no more than that.
+//!
 //! A batch is refused or fails as a whole: a refusal (not the leader)
 //! leaves every command of it out of the log, so each may be sent again;
-//! a failure leaves each one's fate unknown. An idle leader sends a
-//! command on at once (a batch of one).
+//! a failure leaves each one's fate unknown. A lone caller's command
+//! goes on at once (a batch of one; only the first after a larger batch
+//! waits out [`LINGER`]).
 
 use std::sync::Arc;
 
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::time::{Duration, Instant, timeout_at};
 
 use super::forward::{Refused, not_leader};
 use super::{Batch, HostRaft, Outcome};
@@ -33,6 +49,8 @@ use crate::state::HostCommand;
 const IN_FLIGHT: usize = 1;
 /// The most commands in one batch.
 const MAX_BATCH: usize = 256;
+/// The longest a batch waits for the callers of the batch before it.
+const LINGER: Duration = Duration::from_millis(1);
 
 /// A command's entry, its place in the batch, and what the leader's
 /// state machine gave for it.
@@ -74,9 +92,11 @@ impl Pipeline {
     }
 }
 
-/// Takes what waits, up to [`MAX_BATCH`], once a batch may go.
+/// Takes what waits, up to [`MAX_BATCH`], once a batch may go, waiting
+/// up to [`LINGER`] for as many commands as the last batch carried.
 async fn batcher(raft: HostRaft, mut waiting: mpsc::UnboundedReceiver<Waiting>) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    let mut last = 0;
     while let Some(first) = waiting.recv().await {
         let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
             return;
@@ -88,6 +108,14 @@ async fn batcher(raft: HostRaft, mut waiting: mpsc::UnboundedReceiver<Waiting>) 
                 Err(_) => break,
             }
         }
+        let until = Instant::now() + LINGER;
+        while batch.len() < last {
+            match timeout_at(until, waiting.recv()).await {
+                Ok(Some(next)) => batch.push(next),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        last = batch.len();
         let raft = raft.clone();
         tokio::spawn(async move {
             commit(&raft, batch).await;
