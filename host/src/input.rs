@@ -217,6 +217,14 @@ pub(crate) fn decode(raw: &str) -> String {
     if !raw.bytes().any(|b| b == b'%' || b == b'+') {
         return raw.to_owned();
     }
+    let out = percent_decode(raw, true);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The bytes of `raw` with each `%XY` (two hex digits) decoded, and with
+/// `plus_is_space` (a form's rule, not a path's) each `+` a space; any
+/// other `%` is kept.
+pub(crate) fn percent_decode(raw: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -230,7 +238,7 @@ pub(crate) fn decode(raw: &str) -> String {
                 out.push(decoded);
                 i += 3;
             }
-            (b'+', None) => {
+            (b'+', None) if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }
@@ -240,7 +248,7 @@ pub(crate) fn decode(raw: &str) -> String {
             }
         }
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// The value of one hex digit.

@@ -18,7 +18,7 @@ use crate::auth::{Method, Style};
 use crate::body::read_body;
 use crate::calls::Call;
 use crate::dispatch::dispatch;
-use crate::input::Input;
+use crate::input::{Input, percent_decode};
 use crate::reply::error;
 use crate::{Host, SharedHost};
 
@@ -112,32 +112,13 @@ fn route(path: &str) -> Result<Route, FrameworkError> {
     }
 }
 
-/// Percent-decodes a path segment (`+` stays a plus); `%` not followed by
-/// two hex digits is kept.
+/// Percent-decodes a path segment as a form's values are, but for `+`,
+/// which stays a plus.
 fn decode_segment(segment: &str) -> Result<String, FrameworkError> {
     if !segment.contains('%') {
         return Ok(segment.to_owned());
     }
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|pair| std::str::from_utf8(pair).ok())
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-        match (byte, hex) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| FrameworkError::InvalidRequest)
+    String::from_utf8(percent_decode(segment, false)).map_err(|_| FrameworkError::InvalidRequest)
 }
 
 /// One call: method, body, parameters (decoded once, or taken as the
