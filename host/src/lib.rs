@@ -76,6 +76,7 @@ mod dispatch;
 pub mod durable;
 mod envelope;
 mod events;
+mod front;
 mod identity;
 mod limits;
 pub mod options;

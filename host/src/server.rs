@@ -36,7 +36,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-use crate::envelope::{ParserErrorBodies, fill_error_body};
+use crate::envelope::fill_error_body;
+use crate::front::Front;
 use crate::guard::Listening;
 use crate::limits::Limits;
 use crate::{SharedHost, mask, router};
@@ -79,8 +80,7 @@ pub(crate) async fn serve_routes(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES) + 8192)
-        .writev(false);
+        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES) + 8192);
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut stop = pin!(stop);
@@ -142,13 +142,13 @@ async fn connection<A>(
         (_, None) => {}
         (None, Some(true)) => crate::tls::log_tls_on_plain(),
         (None, Some(false)) => {
-            let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
+            let io = TokioIo::new(connection_io(stream, &limits));
             let _ = watcher.watch(http.serve_connection(io, app)).await;
         }
         (Some(_), Some(false)) => crate::tls::refuse_plain(stream).await,
         (Some(acceptor), Some(true)) => match acceptor.accept(stream).await {
             Ok(secured) => {
-                let io = TokioIo::new(connection_io(secured, limits.idle_timeout));
+                let io = TokioIo::new(connection_io(secured, &limits));
                 let _ = watcher.watch(http.serve_connection(io, app)).await;
             }
             Err(e) => tracing::warn!(error = %e, "TLS handshake failed"),
@@ -156,16 +156,17 @@ async fn connection<A>(
     }
 }
 
-/// A connection's stream: closed after `idle` with no byte moving, and
-/// with the HTTP parser's own error answers given the envelope.
+/// A connection's stream as the HTTP parser reads it: closed after
+/// `idle_timeout` with no byte moving, and through the `front`, which
+/// answers a head the parser would refuse with the envelope.
 fn connection_io<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
-    idle: Duration,
-) -> std::pin::Pin<Box<TimeoutStream<ParserErrorBodies<S>>>> {
-    let mut io = TimeoutStream::new(ParserErrorBodies::new(stream));
-    io.set_read_timeout(Some(idle));
-    io.set_write_timeout(Some(idle));
-    Box::pin(io)
+    limits: &Limits,
+) -> Front<std::pin::Pin<Box<TimeoutStream<S>>>> {
+    let mut io = TimeoutStream::new(stream);
+    io.set_read_timeout(Some(limits.idle_timeout));
+    io.set_write_timeout(Some(limits.idle_timeout));
+    Front::new(Box::pin(io), limits.max_header_bytes)
 }
 
 /// The routes in their layers, outermost first: repeated slashes merged,
