@@ -50,9 +50,11 @@
 //!
 //! # Layers of a request
 //!
-//! 1. HTTP edge: `server` (connections, timeouts, the parser's error
-//!    bodies in `envelope`), [`tls`], `routes` and `live_routes` (the REST
-//!    routes, and the page and control API behind [`guard`]).
+//! 1. HTTP edge: `server` (connections, timeouts, the error bodies of the
+//!    HTTP layers in `envelope`), `front` (each request head checked
+//!    before the HTTP parser reads it, a refused one answered with the
+//!    envelope), [`tls`], `routes` and `live_routes` (the REST routes, and
+//!    the page and control API behind [`guard`]).
 //! 2. Decoding: `body` and [`portal`]'s parameters, `retry` (the
 //!    idempotency key), [`scenario`] (what a test armed).
 //! 3. Identity: `auth` (the caller and its grant), `identity` (the

@@ -2,11 +2,12 @@
 //! request log line, and a graceful stop.
 //!
 //! Built from hyper-util's connection builder and tower layers: hyper
-//! bounds the head (size and time), `tokio-io-timeout` closes a
-//! connection on which nothing moves, `tower_http`'s timeout bounds the
-//! body and the call, a semaphore caps the connections served at once,
-//! and hyper-util's graceful watcher lets requests in flight finish on a
-//! stop.
+//! bounds the head (size and time), `front` checks each head before hyper
+//! reads it and answers one hyper would refuse (400, 414, 431) with the
+//! envelope, `tokio-io-timeout` closes a connection on which nothing
+//! moves, `tower_http`'s timeout bounds the body and the call, a semaphore
+//! caps the connections served at once, and hyper-util's graceful watcher
+//! lets requests in flight finish on a stop.
 
 use std::future::Future;
 use std::io;
@@ -76,6 +77,9 @@ pub(crate) async fn serve_routes(
     tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    // The front applies the parser's head rules with the same
+    // `max_header_bytes` (and bounds trailers by it, as the parser does),
+    // so that it refuses exactly the heads the parser would.
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
