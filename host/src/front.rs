@@ -688,14 +688,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Front<S> {
             }
             this.make_room();
             let mut read = ReadBuf::new(&mut this.buf[this.end..]);
-            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+            let result = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read));
             let n = read.filled().len();
-            if n == 0 {
+            if n == 0 || result.is_err() {
                 if this.pos == this.end {
-                    return Poll::Ready(Ok(()));
+                    return Poll::Ready(result);
                 }
-                // A head begun and never finished: the parser closes
-                // without an answer (once it has answered those before).
+                // A head begun and never finished (the stream ended or
+                // failed, as a TLS stream does when the client closes
+                // without a close_notify): the parser, which would hold
+                // the begun head, answers the requests before and then
+                // closes without an answer.
                 this.phase = Phase::Refused(None);
                 continue;
             }
@@ -755,6 +758,7 @@ mod tests {
     struct Client {
         sends: VecDeque<Option<Vec<u8>>>,
         open: bool,
+        fails: bool,
         written: Vec<u8>,
         shut: bool,
     }
@@ -786,6 +790,7 @@ mod tests {
                 }
                 Some(None) => Poll::Pending,
                 None if this.open => Poll::Pending,
+                None if this.fails => Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
                 None => Poll::Ready(Ok(())),
             }
         }
@@ -1134,6 +1139,29 @@ mod tests {
         let mut front = self::front([b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"]);
         assert_eq!(read_all(&mut front), b"\n");
         assert!(front.inner.written.is_empty());
+    }
+
+    #[test]
+    fn a_stream_that_fails_in_a_head_is_closed_on_after_the_answers_before_it() {
+        let mut client = Client::sending([GET, b"GET / HT"]);
+        client.fails = true;
+        let mut front = Front::new(client, MAX_HEAD);
+        assert_eq!(read(&mut front, 8192).as_deref(), Some(GET));
+        assert_eq!(read(&mut front, 8192).as_deref(), Some(&b"\n"[..]));
+        assert_eq!(read(&mut front, 8192).as_deref(), Some(&b""[..]));
+        assert!(front.inner.written.is_empty());
+        // With nothing begun, the failure is the parser's to see.
+        let mut client = Client::sending([GET]);
+        client.fails = true;
+        let mut front = Front::new(client, MAX_HEAD);
+        assert_eq!(read(&mut front, 8192).as_deref(), Some(GET));
+        let mut space = [0u8; 64];
+        let mut buf = ReadBuf::new(&mut space);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(
+            Pin::new(&mut front).poll_read(&mut cx, &mut buf),
+            Poll::Ready(Err(_))
+        ));
     }
 
     #[test]
