@@ -53,10 +53,12 @@
 //! Each layer is its own files, and a request goes down them in order;
 //! a layer calls only the one below it.
 //!
-//! 1. HTTP edge: `server` (connections, timeouts, the parser's error
-//!    bodies in `envelope`), [`tls`], `live_routes` (the local portal's
-//!    scenarios and request log, and the page and control API behind
-//!    [`guard`]) and `routes` (the REST paths and the method's name).
+//! 1. HTTP edge: `server` (connections, timeouts, the error bodies of the
+//!    HTTP layers in `envelope`), `front` (each request head checked
+//!    before the HTTP parser reads it, a refused one answered with the
+//!    envelope), [`tls`], `live_routes` (the local portal's scenarios and
+//!    request log, and the page and control API behind [`guard`]) and
+//!    `routes` (the REST paths and the method's name).
 //! 2. Decoding: `body` (the body within its limit) and `input` (the one
 //!    reading of the query and body that every later layer takes its
 //!    parameters from), `retry` (the idempotency key) and [`scenario`]
@@ -88,6 +90,7 @@ mod dispatch;
 pub mod durable;
 mod envelope;
 mod events;
+mod front;
 mod identity;
 mod input;
 mod limits;

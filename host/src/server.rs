@@ -2,11 +2,12 @@
 //! request log line, and a graceful stop.
 //!
 //! Built from hyper-util's connection builder and tower layers: hyper
-//! bounds the head (size and time), `tokio-io-timeout` closes a
-//! connection on which nothing moves, `tower_http`'s timeout bounds the
-//! body and the call, a semaphore caps the connections served at once,
-//! and hyper-util's graceful watcher lets requests in flight finish on a
-//! stop.
+//! bounds the head (size and time), `front` checks each head before hyper
+//! reads it and answers one hyper would refuse (400, 414, 431) with the
+//! envelope, `tokio-io-timeout` closes a connection on which nothing
+//! moves, `tower_http`'s timeout bounds the body and the call, a semaphore
+//! caps the connections served at once, and hyper-util's graceful watcher
+//! lets requests in flight finish on a stop.
 
 use std::future::Future;
 use std::io;
@@ -36,7 +37,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-use crate::envelope::{ParserErrorBodies, fill_error_body};
+use crate::envelope::fill_error_body;
+use crate::front::Front;
 use crate::guard::Listening;
 use crate::limits::Limits;
 use crate::{SharedHost, mask, router};
@@ -75,12 +77,14 @@ pub(crate) async fn serve_routes(
     tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    // The front applies the parser's head rules with the same
+    // `max_header_bytes` (and bounds trailers by it, as the parser does),
+    // so that it refuses exactly the heads the parser would.
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES) + 8192)
-        .writev(false);
+        .max_buf_size(limits.max_header_bytes.max(Limits::MIN_HEADER_BYTES) + 8192);
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut stop = pin!(stop);
@@ -142,13 +146,13 @@ async fn connection<A>(
         (_, None) => {}
         (None, Some(true)) => crate::tls::log_tls_on_plain(),
         (None, Some(false)) => {
-            let io = TokioIo::new(connection_io(stream, limits.idle_timeout));
+            let io = TokioIo::new(connection_io(stream, &limits));
             let _ = watcher.watch(http.serve_connection(io, app)).await;
         }
         (Some(_), Some(false)) => crate::tls::refuse_plain(stream).await,
         (Some(acceptor), Some(true)) => match acceptor.accept(stream).await {
             Ok(secured) => {
-                let io = TokioIo::new(connection_io(secured, limits.idle_timeout));
+                let io = TokioIo::new(connection_io(secured, &limits));
                 let _ = watcher.watch(http.serve_connection(io, app)).await;
             }
             Err(e) => tracing::warn!(error = %e, "TLS handshake failed"),
@@ -156,16 +160,17 @@ async fn connection<A>(
     }
 }
 
-/// A connection's stream: closed after `idle` with no byte moving, and
-/// with the HTTP parser's own error answers given the envelope.
+/// A connection's stream as the HTTP parser reads it: closed after
+/// `idle_timeout` with no byte moving, and through the `front`, which
+/// answers a head the parser would refuse with the envelope.
 fn connection_io<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
-    idle: Duration,
-) -> std::pin::Pin<Box<TimeoutStream<ParserErrorBodies<S>>>> {
-    let mut io = TimeoutStream::new(ParserErrorBodies::new(stream));
-    io.set_read_timeout(Some(idle));
-    io.set_write_timeout(Some(idle));
-    Box::pin(io)
+    limits: &Limits,
+) -> Front<std::pin::Pin<Box<TimeoutStream<S>>>> {
+    let mut io = TimeoutStream::new(stream);
+    io.set_read_timeout(Some(limits.idle_timeout));
+    io.set_write_timeout(Some(limits.idle_timeout));
+    Front::new(Box::pin(io), limits.max_header_bytes)
 }
 
 /// The routes in their layers, outermost first: repeated slashes merged,

@@ -73,6 +73,43 @@ fn http_level_errors_carry_the_json_envelope() {
 }
 
 #[test]
+fn a_malformed_head_after_valid_requests_is_answered_in_turn_with_the_envelope() {
+    let valid = format!("GET {LIKE}?auth=t-demo&MESSAGE_ID=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    let body = "auth=t-demo&MESSAGE_ID=2";
+    let post = format!(
+        "POST {LIKE} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Transfer-Encoding: chunked\r\n\r\n{:x};ext=1\r\n{body}\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        body.len()
+    );
+    for bad in [
+        "GET / HTTP/1.1\r\nBad Header\r\n\r\n".to_owned(),
+        format!("GET / HTTP/1.1\r\nX-Pad: {}\r\n\r\n", "x".repeat(70_000)),
+    ] {
+        let s = Server::default_world();
+        let all = format!("{valid}{post}{bad}");
+        let mut stream = TcpStream::connect(s.address()).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.write_all(all.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let statuses: Vec<&str> = answer
+            .match_indices("HTTP/1.1 ")
+            .map(|(i, _)| &answer[i + 9..i + 12])
+            .collect();
+        let refused = if bad.len() > 1000 { "431" } else { "400" };
+        assert_eq!(statuses, ["200", "200", refused], "{answer}");
+        let last = answer.rsplit("\r\n\r\n").next().unwrap_or_default();
+        let code = if bad.len() > 1000 {
+            "REQUEST_HEADER_FIELDS_TOO_LARGE"
+        } else {
+            "INVALID_REQUEST"
+        };
+        assert_eq!(error_code(last), code, "{answer}");
+        assert!(s.liked(1, 39) && s.liked(2, 39));
+    }
+}
+
+#[test]
 fn a_slow_head_is_cut_at_the_header_timeout() {
     let limits = Limits {
         header_timeout: Duration::from_millis(300),

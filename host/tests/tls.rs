@@ -37,6 +37,13 @@ fn start_tls() -> (Child, String, String) {
 /// `GET path` over HTTPS to `address`, trusting only `certificate`; the
 /// raw answer.
 fn https_get(address: &str, certificate: &str, path: &str) -> String {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    https_send(address, certificate, request.as_bytes())
+}
+
+/// `request` (raw bytes) over HTTPS to `address`, trusting only
+/// `certificate`; everything answered until the host closes.
+fn https_send(address: &str, certificate: &str, request: &[u8]) -> String {
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(certificate).unwrap() {
         roots.add(cert.unwrap()).unwrap();
@@ -55,9 +62,7 @@ fn https_get(address: &str, certificate: &str, path: &str) -> String {
             .connect(name, tcp)
             .await
             .unwrap();
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-        tls.write_all(request.as_bytes()).await.unwrap();
+        tls.write_all(request).await.unwrap();
         let mut answer = Vec::new();
         let _ = tls.read_to_end(&mut answer).await;
         String::from_utf8_lossy(&answer).into_owned()
@@ -89,6 +94,21 @@ fn tls_serves_https_with_the_certificate_it_prints() {
     let _ = plain.read_to_string(&mut told);
     assert!(told.starts_with("HTTP/1.1 400"), "{told}");
     assert!(told.contains("This port serves HTTPS"), "{told}");
+
+    // A malformed head after a valid request on one HTTPS connection: the
+    // request answered, then the head with the envelope, then closed.
+    let request = format!(
+        "GET /rest/imbot.message.like?auth=t-demo&MESSAGE_ID=1&ACTION=minus HTTP/1.1\r\n\
+         Host: {address}\r\n\r\nGET / HTTP/1.1\r\nBad Header\r\n\r\n"
+    );
+    let answer = https_send(address, &certificate, request.as_bytes());
+    let (first, second) = answer.split_once("HTTP/1.1 400 ").expect("two answers");
+    assert!(first.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(second.contains("connection: close"), "{answer}");
+    assert!(
+        second.ends_with(r#"{"error":"INVALID_REQUEST","error_description":"Malformed request: the parameters could not be read"}"#),
+        "{answer}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_file(&certificate);
