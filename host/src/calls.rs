@@ -2,7 +2,7 @@
 //! what must be checked before the engine, run one atomic transition, and
 //! shape the reply with its time block.
 
-use std::cell::Cell;
+use std::sync::Mutex;
 
 use imbot_like::wire::{
     ErrorResponse, FrameworkError, LikeParams, Params, ReactionParams, Reply, Time,
@@ -32,19 +32,42 @@ pub(crate) struct Call<'a> {
     pub(crate) input: &'a Input,
     pub(crate) start: f64,
     /// For a durable host, the log position the answer waits for.
-    pub(crate) wait: Cell<Option<u64>>,
+    pub(crate) wait: Note<u64>,
     /// The rule that refused the call, with a short reason, for the
     /// `X-Imbot-Rule` header (see `rule`).
-    pub(crate) rule: Cell<Option<String>>,
+    pub(crate) rule: Note<String>,
     /// The text of the request's idempotency key, if the client sent one
     /// (see `retry`): a like or reaction call then runs as a keyed command
     /// in its caller's own retry window.
     pub(crate) key: Option<String>,
 }
 
+/// What a call's steps leave for its answer (the log position to wait
+/// for, the rule behind a refusal): set while the call runs, read when it
+/// is answered, and shared across the call's awaits.
+#[derive(Debug, Default)]
+pub(crate) struct Note<T>(Mutex<Option<T>>);
+
+impl<T: Clone> Note<T> {
+    /// Leaves `value` (or nothing).
+    pub(crate) fn set(&self, value: Option<T>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = value;
+    }
+
+    /// What was left, if anything.
+    pub(crate) fn get(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// What was left, taken.
+    pub(crate) fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
 impl Call<'_> {
     /// `imbot.message.like`: the caller's application acts through a bot.
-    pub(crate) fn bot_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
+    pub(crate) async fn bot_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
         let host = self.host;
         let caller = &self.admit(params)?.caller;
         let app = match caller {
@@ -55,19 +78,21 @@ impl Call<'_> {
             }
         };
         self.run(caller, Keyed::Like(params.like_request(app)))
+            .await
     }
 
     /// `im.message.like`: the webhook's or the token's user acts.
-    pub(crate) fn user_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
+    pub(crate) async fn user_like(&self, params: &LikeParams) -> Result<Reply, FrameworkError> {
         let grant = self.admit(params)?;
         let user = grant.user.ok_or(FrameworkError::NoAuthFound)?;
         self.run(&grant.caller, Keyed::LikeAsUser(params.user_request(user)))
+            .await
     }
 
     /// `imbot.v2.Chat.Message.Reaction.add` or `.delete`: after
     /// authentication, a webhook call's `botToken` decides its
     /// application, then `step` runs (keyed when the call has a key).
-    pub(crate) fn reaction(
+    pub(crate) async fn reaction(
         &self,
         params: &ReactionParams,
         step: ReactionStep,
@@ -89,6 +114,7 @@ impl Call<'_> {
                 ReactionStep::Delete => Keyed::DeleteReaction(request),
             },
         )
+        .await
     }
 
     /// The command for `request` by `caller`: keyed, in the caller's own
@@ -105,12 +131,12 @@ impl Call<'_> {
     }
 
     /// Applies `caller`'s request and shapes its reply.
-    fn run(&self, caller: &Caller, request: Keyed) -> Result<Reply, FrameworkError> {
+    async fn run(&self, caller: &Caller, request: Keyed) -> Result<Reply, FrameworkError> {
         let command = HostCommand {
             at_ms: self.at_ms(),
             op: self.op(caller, request),
         };
-        let (answer, processing, wait) = self.host.run(&command)?;
+        let (answer, processing, wait) = self.host.run(&command).await?;
         self.wait.set(wait);
         self.rule.set(crate::rule::of(&answer));
         self.reply(wire_result(answer)?, processing)

@@ -215,7 +215,7 @@ fn in_dialog(host: &crate::Host, id: u64, user: u32, dialog: &str) -> bool {
 
 /// Runs a user's command and answers as `POST /__control/post` does.
 async fn run_as_user(host: &crate::Host, command: &crate::HostCommand) -> Response {
-    let (answer, _, wait) = match host.run(command) {
+    let (answer, _, wait) = match host.run(command).await {
         Ok(ran) => ran,
         Err(e) => return crate::reply::error(e),
     };

@@ -14,16 +14,16 @@ pub(crate) async fn dispatch(call: Call<'_>) -> Response {
     let host = call.host;
     let input = call.input;
     let answer = match call.method {
-        Method::BotLike => call.bot_like(&input.typed()),
-        Method::UserLike => call.user_like(&input.typed()),
-        Method::ReactionAdd => call.reaction(&input.typed(), ReactionStep::Add),
-        Method::ReactionDelete => call.reaction(&input.typed(), ReactionStep::Delete),
+        Method::BotLike => call.bot_like(&input.typed()).await,
+        Method::UserLike => call.user_like(&input.typed()).await,
+        Method::ReactionAdd => call.reaction(&input.typed(), ReactionStep::Add).await,
+        Method::ReactionDelete => call.reaction(&input.typed(), ReactionStep::Delete).await,
         Method::EventGet => {
-            let response = call.event_get(&input.typed()).unwrap_or_else(error);
+            let response = call.event_get(&input.typed()).await.unwrap_or_else(error);
             return settle(host, call.wait.get(), response).await;
         }
         Method::Portal(method) => {
-            let response = crate::portal::respond(&call, method);
+            let response = crate::portal::respond(&call, method).await;
             return settle(host, call.wait.get(), response).await;
         }
         Method::Batch => return nested_batch(),

@@ -235,11 +235,11 @@ impl crate::calls::Call<'_> {
     /// other v2 methods authenticate (a webhook call's `botToken` decides
     /// its application) and check the bot (`BOT_ID_REQUIRED`,
     /// `BOT_NOT_FOUND`, `BOT_OWNERSHIP_ERROR`).
-    pub(crate) fn event_get(
+    pub(crate) async fn event_get(
         &self,
         params: &imbot_like::wire::ReactionParams,
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
-        let answer = self.event_page(params);
+        let answer = self.event_page(params).await;
         // Read after every read of the state, so the answer, a refusal
         // included, waits for whatever it may have seen to be durable.
         let host = self.host;
@@ -249,7 +249,7 @@ impl crate::calls::Call<'_> {
     }
 
     /// `imbot.v2.Event.get` itself, see [`Self::event_get`].
-    fn event_page(
+    async fn event_page(
         &self,
         params: &imbot_like::wire::ReactionParams,
     ) -> Result<axum::response::Response, imbot_like::wire::FrameworkError> {
@@ -301,7 +301,7 @@ impl crate::calls::Call<'_> {
                 }
             },
         };
-        host.linearize()?;
+        host.linearize().await?;
         let began = std::time::Instant::now();
         let result = {
             let state = host.state();

@@ -74,7 +74,7 @@ impl Host {
     /// Runs one command: [`Host::execute`] here, or for a replicated host
     /// through the cluster (committed on a majority and applied before it
     /// returns; no leader in time is 503 `QUERY_LIMIT_EXCEEDED`).
-    pub(crate) fn run(
+    pub(crate) async fn run(
         &self,
         command: &HostCommand,
     ) -> Result<(Answer, f64, Option<u64>), imbot_like::wire::FrameworkError> {
@@ -82,8 +82,7 @@ impl Host {
             return Ok(self.execute(command));
         };
         let began = Instant::now();
-        let (answer, pushed) =
-            cluster::block_on(node.write(command)).map_err(cluster::unavailable)?;
+        let (answer, pushed) = node.write(command).await.map_err(cluster::unavailable)?;
         if !pushed.is_empty() {
             // Committed: the node the call went to sends its events.
             self.deliverer.enqueue(pushed, None, None);
@@ -95,10 +94,10 @@ impl Host {
     /// For a replicated host, waits until this node has applied every
     /// change committed before the call, so a read of its state after it
     /// is linearizable.
-    pub(crate) fn linearize(&self) -> Result<(), imbot_like::wire::FrameworkError> {
+    pub(crate) async fn linearize(&self) -> Result<(), imbot_like::wire::FrameworkError> {
         match &self.cluster {
             None => Ok(()),
-            Some(node) => cluster::block_on(node.linearize()).map_err(cluster::unavailable),
+            Some(node) => node.linearize().await.map_err(cluster::unavailable),
         }
     }
 

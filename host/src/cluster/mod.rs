@@ -280,25 +280,6 @@ pub fn parse_peers(text: &str) -> Result<BTreeMap<u64, String>, String> {
     Ok(peers)
 }
 
-/// Runs `future` to its end from synchronous code inside the host's
-/// (multi-threaded) runtime, the worker handing its other tasks on while
-/// it waits.
-///
-/// # Errors
-/// [`Unavailable`] outside a multi-threaded tokio runtime.
-pub(crate) fn block_on<T>(
-    future: impl std::future::Future<Output = Result<T, Unavailable>>,
-) -> Result<T, Unavailable> {
-    let handle = tokio::runtime::Handle::try_current()
-        .map_err(|_| Unavailable("not inside the host's runtime".into()))?;
-    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-        return Err(Unavailable(
-            "a replicated host needs a multi-threaded runtime".into(),
-        ));
-    }
-    tokio::task::block_in_place(|| handle.block_on(future))
-}
-
 /// A call no leader answered in time: 503 `QUERY_LIMIT_EXCEEDED`, which
 /// the official SDKs retry.
 pub(crate) fn unavailable(why: Unavailable) -> imbot_like::wire::FrameworkError {

@@ -58,14 +58,14 @@ struct Success<'a> {
 
 /// Serves one call of a world method: parameters, authentication, the
 /// method under the locks, then the answer with its time block.
-pub(crate) fn respond(call: &Call<'_>, method: PortalMethod) -> Response {
-    match run(call, method) {
+pub(crate) async fn respond(call: &Call<'_>, method: PortalMethod) -> Response {
+    match run(call, method).await {
         Ok(response) => response,
         Err(e) => error(e),
     }
 }
 
-fn run(call: &Call<'_>, method: PortalMethod) -> Result<Response, FrameworkError> {
+async fn run(call: &Call<'_>, method: PortalMethod) -> Result<Response, FrameworkError> {
     let mut params = Params::from_input(call.input);
     let caller = match authenticate(call, method, &params)? {
         Ok(caller) => caller,
@@ -84,7 +84,7 @@ fn run(call: &Call<'_>, method: PortalMethod) -> Result<Response, FrameworkError
             entropy: host.entropy(),
         }),
     };
-    let (answer, processing, wait) = host.run(&command)?;
+    let (answer, processing, wait) = host.run(&command).await?;
     call.wait.set(wait);
     let time = call.time_block(processing)?;
     Ok(match answer {
