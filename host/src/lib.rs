@@ -148,7 +148,7 @@ pub struct Host {
     /// The data directory's log, when state is kept on disk.
     durable: Option<Arc<durable::Durable>>,
     /// The events pushed to bots' handlers, being sent.
-    deliverer: deliver::Deliverer,
+    deliverer: Arc<deliver::Deliverer>,
     /// The access tokens and webhooks of the state's seed world.
     credentials: Credentials,
     operating: [Operating; Method::COUNT],
@@ -156,7 +156,7 @@ pub struct Host {
     rate_limiter: Option<RateLimiter>,
     clock: Clock,
     /// The raft node, for a replicated host (see [`cluster`]).
-    cluster: Option<cluster::Node>,
+    cluster: Option<Arc<cluster::Node>>,
 }
 
 /// A shared host, as the router takes it.

@@ -3,7 +3,7 @@
 //! through raft for a replicated one, and the waits that make an answer
 //! durable or a read linearizable.
 
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use imbot_like::ServerEngine;
@@ -82,11 +82,26 @@ impl Host {
             return Ok(self.execute(command));
         };
         let began = Instant::now();
-        let (answer, pushed) = node.write(command).await.map_err(cluster::unavailable)?;
-        if !pushed.is_empty() {
-            // Committed: the node the call went to sends its events.
-            self.deliverer.enqueue(pushed, None, None);
-        }
+        // On a task of its own, so that a client that goes away while the
+        // command is on its way does not stop it short of sending the
+        // events of a committed command.
+        let (node, deliverer, command) = (
+            Arc::clone(node),
+            Arc::clone(&self.deliverer),
+            command.clone(),
+        );
+        let written = tokio::spawn(async move {
+            let (answer, pushed) = node.write(&command).await?;
+            if !pushed.is_empty() {
+                // Committed: the node the call went to sends its events.
+                deliverer.enqueue(pushed, None, None);
+            }
+            Ok(answer)
+        });
+        let answer = match written.await {
+            Ok(written) => written.map_err(cluster::unavailable)?,
+            Err(e) => return Err(cluster::unavailable(cluster::Unavailable(e.to_string()))),
+        };
         let processing = self.clock.processing(began.elapsed().as_secs_f64());
         Ok((answer, processing, None))
     }

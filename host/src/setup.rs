@@ -66,7 +66,7 @@ impl Host {
         Ok(Self {
             state,
             durable: None,
-            deliverer: deliver::Deliverer::default(),
+            deliverer: Arc::default(),
             credentials,
             operating: Default::default(),
             rate_limit: None,
@@ -179,6 +179,6 @@ impl Host {
     /// The raft node, for a replicated host.
     #[must_use]
     pub fn cluster(&self) -> Option<&cluster::Node> {
-        self.cluster.as_ref()
+        self.cluster.as_deref()
     }
 }

@@ -202,7 +202,7 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
     let pipeline = pipeline::Pipeline::start(raft.clone());
     server::spawn(&config, raft.clone(), pipeline.clone(), Arc::clone(&cut)).await?;
     initialise(&raft, &config).await?;
-    host.cluster = Some(Node {
+    host.cluster = Some(Arc::new(Node {
         id: config.node_id,
         raft,
         net,
@@ -213,7 +213,7 @@ pub async fn start(world: &World, config: Config, deterministic: bool) -> Result
         log,
         cut,
         leader_wait: config.leader_wait,
-    });
+    }));
     Ok(host)
 }
 
