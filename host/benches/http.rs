@@ -352,26 +352,11 @@ fn callgrind_control(args: &[&str]) {
 /// Sends `count` likes and unlikes of message 1 on one connection,
 /// checking each answer.
 async fn like_times(server: &Server, count: u64) {
-    let mut stream = TcpStream::connect(server.addr).await.expect("a connection");
-    stream.set_nodelay(true).expect("no delay");
-    let requests = [like(server.addr, 1, "plus"), like(server.addr, 1, "minus")];
+    let done = AtomicU64::new(0);
     let calls = &server.calls[0];
-    let mut buf = Vec::with_capacity(4096);
-    for _ in 0..count {
-        let n = calls.load(Ordering::Relaxed);
-        stream
-            .write_all(&requests[usize::from(n % 2 == 1)])
-            .await
-            .expect("a request sent");
-        let (status, body) = read_answer(&mut stream, &mut buf)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", server.name));
-        assert!(
-            status == 200 && body.starts_with(server.expect),
-            "{}: {status} {body}",
-            server.name
-        );
-        calls.store(n + 1, Ordering::Relaxed);
+    let go_on = || done.load(Ordering::Relaxed) < count;
+    if let Err(e) = drive(server.addr, 1, server.expect, calls, &done, go_on).await {
+        panic!("{}: {e}", server.name);
     }
 }
 
@@ -420,7 +405,8 @@ async fn load(server: &Server, seconds: f64) -> f64 {
             let calls = Arc::clone(&server.calls);
             tokio::spawn(async move {
                 let calls = &calls[usize::try_from(message - 1).expect("a small index")];
-                if let Err(e) = drive(addr, message, expect, calls, &done, &stop).await {
+                let go_on = || !stop.load(Ordering::Relaxed);
+                if let Err(e) = drive(addr, message, expect, calls, &done, go_on).await {
                     panic!("{name}: {e}");
                 }
             })
@@ -438,22 +424,22 @@ async fn load(server: &Server, seconds: f64) -> f64 {
     rate
 }
 
-/// One connection: likes and unlikes `message` in turn until `stop`,
-/// checking each answer; `calls` counts the calls on `message` across
-/// loads (an even count: it is not liked).
+/// One connection: likes and unlikes `message` in turn while `go_on`,
+/// checking each answer and counting it in `done`; `calls` counts the
+/// calls on `message` across loads (an even count: it is not liked).
 async fn drive(
     addr: SocketAddr,
     message: u64,
     expect: &str,
     calls: &AtomicU64,
     done: &AtomicU64,
-    stop: &AtomicBool,
+    go_on: impl Fn() -> bool,
 ) -> Result<(), String> {
     let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     stream.set_nodelay(true).map_err(|e| e.to_string())?;
     let requests = [like(addr, message, "plus"), like(addr, message, "minus")];
     let mut buf = Vec::with_capacity(4096);
-    while !stop.load(Ordering::Relaxed) {
+    while go_on() {
         let n = calls.load(Ordering::Relaxed);
         stream
             .write_all(&requests[usize::from(n % 2 == 1)])

@@ -79,14 +79,14 @@ impl Input {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(input);
         }
-        if is_json(headers, body)? {
-            let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
+        let json = is_json(headers, body)?;
+        let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
+        if json {
             match Node::parse(text) {
                 Ok(Node::Map(members)) => input.entries.extend(members),
                 _ => return Err(FrameworkError::InvalidRequest),
             }
         } else {
-            let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
             input.add_form(text);
         }
         Ok(input)
