@@ -633,3 +633,79 @@ fn the_log_export_masks_credentials_unless_asked_for_secrets() {
         assert_eq!(differing(&cluster.world(i), &model), None, "node {i}");
     }
 }
+
+/// A client that goes away while its call waits for the commit does not
+/// stop the node it called from sending the call's events: every post
+/// that reached the log is pushed to the bot by that node, and by no
+/// other.
+#[test]
+fn a_committed_call_pushes_its_events_after_its_client_went_away() {
+    use std::io::Write;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start("cluster-gone", 3, 0, &[]);
+    cluster.leader(Duration::from_secs(20)).expect("a leader");
+    let client = agent(Duration::from_secs(8));
+    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
+                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
+    let registered = call(
+        &client,
+        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
+        register,
+        None,
+    );
+    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
+    let bot = bot.expect("the bot is registered");
+    let markers: Vec<String> = (0..12).map(|k| format!("gone{k}marker")).collect();
+    let address = cluster.url(1, "").trim_start_matches("http://").to_owned();
+    for (wait, marker) in (1..).zip(&markers) {
+        let body = format!("DIALOG_ID={bot}&MESSAGE={marker}");
+        let request = format!(
+            "POST /rest/2/w-other/im.message.add HTTP/1.1\r\nHost: {address}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        // Gone after 1 to 12 ms: some calls have begun and wait for
+        // their commit (two syncs and the hops between nodes), some may
+        // be answered already. A connection closed at once takes its
+        // call with it before the call begins: nothing is committed.
+        std::thread::sleep(Duration::from_millis(wait));
+        drop(stream);
+    }
+    let committed = committed_when_quiet(&cluster, &markers);
+    assert!(committed > 0, "no post reached the log");
+    let added = |i: usize| -> usize {
+        let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
+        assert_eq!(status, 200);
+        let list = body["result"].as_array().cloned().unwrap_or_default();
+        list.iter()
+            .filter(|d| d["event"] == "ONIMBOTMESSAGEADD")
+            .count()
+    };
+    assert_eq!(added(1), committed, "of {} posts", markers.len());
+    assert_eq!((added(0), added(2)), (0, 0));
+}
+
+/// How many of `markers` the nodes' state holds, once the nodes agree
+/// and the number has not moved for a second.
+fn committed_when_quiet(cluster: &Cluster, markers: &[String]) -> usize {
+    let until = Instant::now() + Duration::from_secs(20);
+    let (mut last, mut since) = (usize::MAX, Instant::now());
+    while Instant::now() < until {
+        assert!(cluster.settled(Duration::from_secs(20)));
+        let world = cluster.world(0).to_string();
+        let now = markers
+            .iter()
+            .filter(|m| world.contains(m.as_str()))
+            .count();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if since.elapsed() >= Duration::from_secs(1) {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the posts' commits did not settle");
+}
