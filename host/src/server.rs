@@ -9,11 +9,13 @@
 //! caps the connections served at once, and hyper-util's graceful watcher
 //! lets requests in flight finish on a stop.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -21,8 +23,6 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::uri::PathAndQuery;
 use axum::http::{Response, StatusCode, Uri};
-use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
@@ -189,7 +189,7 @@ fn service(
         + Send
         + 'static,
     >,
-    Error = std::convert::Infallible,
+    Error = Infallible,
     Future = impl Send + 'static,
 > + Clone
 + Send
@@ -214,9 +214,10 @@ fn service(
             }
             request
         })
-        .layer(middleware::from_fn(move |request: Request, next: Next| {
-            check_uri(request, next, max_uri)
-        }))
+        .layer_fn(move |inner| UriLimit {
+            inner,
+            max: max_uri,
+        })
         .map_response(fill_error_body)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -268,15 +269,66 @@ fn log_response<B>(response: &Response<B>, latency: Duration, _: &Span) {
     }
 }
 
-/// Answers 414 for a URI longer than `max` bytes.
-async fn check_uri(request: Request, next: Next, max: usize) -> Response<Body> {
-    let uri = request.uri();
-    let len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-    if len > max {
-        let reply = Reply::from(FrameworkError::UriTooLong);
-        return (StatusCode::URI_TOO_LONG, axum::Json(reply)).into_response();
+/// Answers 414 for a URI longer than `max` bytes, in front of the
+/// service it wraps: a plain service rather than `middleware::from_fn`,
+/// which boxes the inner service and its future on every request.
+#[derive(Clone)]
+struct UriLimit<S> {
+    inner: S,
+    max: usize,
+}
+
+impl<S> tower::Service<Request> for UriLimit<S>
+where
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible>,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = UriChecked<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
     }
-    next.run(request).await
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let uri = request.uri();
+        let len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+        if len > self.max {
+            let reply = Reply::from(FrameworkError::UriTooLong);
+            let answer = crate::reply::json(StatusCode::URI_TOO_LONG.as_u16(), &reply);
+            return UriChecked::TooLong {
+                answer: Some(answer),
+            };
+        }
+        UriChecked::Passed {
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The answer of [`UriLimit`]: 414 at once, or the inner service's.
+    #[project = UriCheckedProj]
+    enum UriChecked<F> {
+        TooLong { answer: Option<Response<Body>> },
+        Passed { #[pin] inner: F },
+    }
+}
+
+impl<F> Future for UriChecked<F>
+where
+    F: Future<Output = Result<Response<Body>, Infallible>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.project() {
+            UriCheckedProj::TooLong { answer } => {
+                Poll::Ready(Ok(answer.take().expect("polled after it was answered")))
+            }
+            UriCheckedProj::Passed { inner } => inner.poll(cx),
+        }
+    }
 }
 
 /// Merges repeated slashes in the path (`/rest//method` is
