@@ -66,7 +66,7 @@ fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking(stderr);
     tracing_subscriber::fmt()
-        .json()
+        .fmt_fields(imbot_like_host::logline::LogFields)
         .event_format(imbot_like_host::logline::LogFormat)
         .with_env_filter(filter)
         .with_writer(writer)
