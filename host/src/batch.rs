@@ -31,7 +31,6 @@
 //! A batch sent with an idempotency key (see `retry`) gives command `k`
 //! the key `"{key}#{k}"`, so a retried batch acts once per command.
 
-use axum::body::to_bytes;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use imbot_like::wire::FrameworkError;
@@ -271,7 +270,7 @@ fn resolve(path: &str, results: &[(String, Value)]) -> Option<(String, usize)> {
 /// A command's answer as JSON, and whether it is a success.
 async fn into_value(response: Response) -> (Value, bool) {
     let ok = response.status().is_success();
-    let bytes = to_bytes(response.into_body(), usize::MAX)
+    let bytes = crate::body::collect(response.into_body(), usize::MAX)
         .await
         .unwrap_or_default();
     let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);

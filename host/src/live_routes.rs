@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, Bytes, to_bytes};
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::middleware;
@@ -198,7 +198,9 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
 /// A response's head and whole body.
 async fn answered(response: Response) -> (axum::http::response::Parts, Bytes) {
     let (head, body) = response.into_parts();
-    let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = crate::body::collect(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     (head, bytes)
 }
 
