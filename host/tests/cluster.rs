@@ -518,18 +518,7 @@ fn the_node_a_call_went_to_pushes_its_events() {
     let cluster = Cluster::start("cluster-events", 3, 0, &[]);
     cluster.leader(Duration::from_secs(20)).expect("a leader");
     let client = agent(Duration::from_secs(8));
-    // Nothing listens on port 9 (discard): the handler is only recorded
-    // and tried, which is all this test looks at.
-    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
-                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
-    let registered = call(
-        &client,
-        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
-        register,
-        None,
-    );
-    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
-    let bot = bot.expect("the bot is registered");
+    let bot = echo_bot(&cluster, &client);
     let post = format!("DIALOG_ID={bot}&MESSAGE=hello+bot");
     let posted = call(
         &client,
@@ -539,16 +528,35 @@ fn the_node_a_call_went_to_pushes_its_events() {
     );
     assert_eq!(posted.map(|(status, _)| status), Some(200));
     assert!(cluster.settled(Duration::from_secs(20)));
-    let events = |i: usize| -> Vec<String> {
-        let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
-        assert_eq!(status, 200);
-        let list = body["result"].as_array().cloned().unwrap_or_default();
-        list.iter()
-            .map(|d| d["event"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    };
+    let events = |i: usize| pushed_events(&cluster, i);
     assert_eq!(events(1), ["ONIMBOTJOINCHAT", "ONIMBOTMESSAGEADD"]);
     assert!(events(0).is_empty() && events(2).is_empty());
+}
+
+/// Registers bot `echo` through node 0 and gives its id. Nothing listens
+/// on its handler's port 9 (discard): its events are only recorded and
+/// tried, which is all the tests look at.
+fn echo_bot(cluster: &Cluster, client: &ureq::Agent) -> u64 {
+    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
+                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
+    let registered = call(
+        client,
+        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
+        register,
+        None,
+    );
+    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
+    bot.expect("the bot is registered")
+}
+
+/// The events node `i` has pushed to bots' handlers, by name, in order.
+fn pushed_events(cluster: &Cluster, i: usize) -> Vec<String> {
+    let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
+    assert_eq!(status, 200);
+    let list = body["result"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|d| d["event"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// A node keeps the answer of a command only while one of its own calls
@@ -658,16 +666,7 @@ fn a_committed_call_pushes_its_events_after_its_client_went_away() {
     let cluster = Cluster::start("cluster-gone", 3, 0, &[]);
     cluster.leader(Duration::from_secs(20)).expect("a leader");
     let client = agent(Duration::from_secs(8));
-    let register = "CODE=echo&PROPERTIES[NAME]=Echo&CLIENT_ID=echo.app\
-                    &EVENT_HANDLER=http://127.0.0.1:9/bot";
-    let registered = call(
-        &client,
-        &cluster.url(0, "/rest/1/w-demo/imbot.register"),
-        register,
-        None,
-    );
-    let bot = registered.and_then(|(_, body)| body["result"].as_u64());
-    let bot = bot.expect("the bot is registered");
+    let bot = echo_bot(&cluster, &client);
     let markers: Vec<String> = (0..12).map(|k| format!("gone{k}marker")).collect();
     let address = cluster.url(1, "").trim_start_matches("http://").to_owned();
     for (wait, marker) in (1..).zip(&markers) {
@@ -689,13 +688,9 @@ fn a_committed_call_pushes_its_events_after_its_client_went_away() {
     }
     let committed = committed_when_quiet(&cluster, &markers);
     assert!(committed > 0, "no post reached the log");
-    let added = |i: usize| -> usize {
-        let (status, body) = cluster.get(i, "/__control/deliveries").unwrap();
-        assert_eq!(status, 200);
-        let list = body["result"].as_array().cloned().unwrap_or_default();
-        list.iter()
-            .filter(|d| d["event"] == "ONIMBOTMESSAGEADD")
-            .count()
+    let added = |i: usize| {
+        let events = pushed_events(&cluster, i);
+        events.iter().filter(|e| *e == "ONIMBOTMESSAGEADD").count()
     };
     assert_eq!(added(1), committed, "of {} posts", markers.len());
     assert_eq!((added(0), added(2)), (0, 0));
