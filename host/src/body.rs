@@ -1,5 +1,7 @@
 //! Reading a call's body within [`BODY_LIMIT`] (decoding it is
-//! `input`'s), and percent-encoding for the forms the host writes.
+//! `input`'s), reading any body whole (`collect`: a call's, or an answer
+//! the request log or `batch` keeps), and percent-encoding for the forms
+//! the host writes.
 
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
