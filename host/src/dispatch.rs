@@ -29,7 +29,7 @@ pub(crate) async fn dispatch(call: Call<'_>) -> Response {
         Method::Batch => return nested_batch(),
     };
     let mut response = match answer {
-        Ok(reply) => json(reply.http_status(), &reply),
+        Ok(reply) => crate::reply::reply(&reply),
         Err(e) => error(e),
     };
     crate::rule::add(&mut response, call.rule.take());

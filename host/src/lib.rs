@@ -79,6 +79,10 @@
 //! `setup`, the rate limit in `ratelimit`, the state machine in
 //! `machine`, the operating time in `clock`.
 
+// The REST call's future nests every layer's, deeper than the default limit
+// lets the compiler lay out.
+#![recursion_limit = "256"]
+
 mod auth;
 mod batch;
 mod body;
@@ -92,6 +96,7 @@ mod envelope;
 mod events;
 mod front;
 mod identity;
+mod idle;
 mod input;
 mod limits;
 pub mod logline;

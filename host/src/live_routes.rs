@@ -12,6 +12,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::Uri;
+use axum::http::request::Parts;
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -25,8 +26,9 @@ use crate::input::Input;
 use crate::limits::Limits;
 use crate::portal::Params;
 use crate::reply::{error, json};
+use crate::routes::Payload;
 use crate::scenario::{Action, method_name};
-use crate::server::serve_routes;
+use crate::server::{RestCall, serve_routes};
 use crate::{Host, control, guard, page};
 
 use crate::live::{LiveHost, Recorded};
@@ -75,7 +77,7 @@ pub fn live_router(live: Arc<LiveHost>) -> Router {
             guard::guard,
         ))
         .route("/favicon.ico", get(no_icon))
-        .fallback(rest)
+        .fallback(any)
         .with_state(live)
 }
 
@@ -106,7 +108,7 @@ pub async fn serve_live_with(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_routes(listener, live_router(live), limits, None, stop).await
+    serve_portal(listener, live, limits, None, stop).await
 }
 
 /// As [`serve_live_with`], over HTTPS with `tls` (see [`crate::tls`]).
@@ -120,11 +122,30 @@ pub async fn serve_live_tls(
     tls: tokio_rustls::TlsAcceptor,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_routes(listener, live_router(live), limits, Some(tls), stop).await
+    serve_portal(listener, live, limits, Some(tls), stop).await
+}
+
+/// Serves the local portal's routes on `listener`, its REST calls
+/// straight to [`rest`].
+async fn serve_portal(
+    listener: TcpListener,
+    live: Arc<LiveHost>,
+    limits: Limits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let routes = live_router(Arc::clone(&live));
+    let rest = move |request: Request| Box::pin(rest(Arc::clone(&live), request)) as RestCall;
+    serve_routes(listener, routes, rest, limits, tls, stop).await
+}
+
+/// Any path the routes do not name, as a REST call.
+async fn any(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
+    rest(live, request).await
 }
 
 /// A REST call: scenarios first, then the current host's routes.
-async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
+async fn rest(live: Arc<LiveHost>, request: Request) -> Response {
     let host = live.host();
     let (mut parts, body) = request.into_parts();
     let bytes = match read_body(&parts.headers, body).await {
@@ -150,13 +171,12 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         parts.uri.clone(),
         action.as_ref().map(kind),
     );
-    let request = Request::from_parts(parts, Body::from(bytes));
     let response = match action {
         // Delivery scenarios are never taken for a call.
         None
         | Some(
             Action::DeliveryError { .. } | Action::DeliveryRefused | Action::DeliveryDelay { .. },
-        ) => apply(&host, request).await,
+        ) => apply(&host, &parts, bytes).await,
         Some(Action::Error {
             status,
             code,
@@ -166,19 +186,19 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
             &json!({ "error": code, "error_description": description }),
         ),
         Some(Action::FailAfterApply { code, description }) => {
-            apply(&host, request).await;
+            apply(&host, &parts, bytes).await;
             json(
                 503,
                 &json!({ "error": code, "error_description": description }),
             )
         }
         Some(Action::DropAfterApply) => {
-            apply(&host, request).await;
+            apply(&host, &parts, bytes).await;
             live.record(call);
             return Response::new(Body::new(Dropped));
         }
         Some(Action::Delay { ms }) => {
-            let (head, bytes) = answered(apply(&host, request).await).await;
+            let (head, bytes) = answered(apply(&host, &parts, bytes).await).await;
             // Logged now: a client that gives up during the delay drops
             // this future, and the call was applied all the same.
             live.record(completed(call, &head, &bytes));
@@ -187,7 +207,7 @@ async fn rest(State(live): State<Arc<LiveHost>>, request: Request) -> Response {
         }
         Some(Action::Hold { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            apply(&host, request).await
+            apply(&host, &parts, bytes).await
         }
     };
     let (head, bytes) = answered(response).await;
@@ -210,9 +230,9 @@ fn completed(call: Recorded, head: &axum::http::response::Parts, bytes: &Bytes) 
     call.answered(head.status.as_u16(), rule, bytes)
 }
 
-/// Runs a request as the host's REST API answers it.
-async fn apply(host: &Host, request: Request) -> Response {
-    crate::routes::serve(host, request).await
+/// Runs a call, its body read, as the host's REST API answers it.
+async fn apply(host: &Host, parts: &Parts, body: Bytes) -> Response {
+    crate::routes::serve(host, parts, Payload::Read(body)).await
 }
 
 /// The method a REST path names, if it is one (`/rest/…/method`).

@@ -12,24 +12,25 @@
 //! durable host logs the key with the command.
 
 use crate::input::Input;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 
 /// The header a client names a request with.
-pub(crate) const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub(crate) static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// The parameter the JavaScript SDK adds to every call.
 pub(crate) const BX24_REQUEST_ID: &str = "BX24_REQUEST_ID";
-/// The request id header, used when nothing better was sent.
-pub(crate) const REQUEST_ID: &str = "x-request-id";
+/// The request id header, used when nothing better was sent (and echoed
+/// back on every answer).
+pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The text the key of a request is made from, if it has one.
 pub(crate) fn key_text(headers: &HeaderMap, input: &Input) -> Option<String> {
-    header(headers, IDEMPOTENCY_KEY)
+    header(headers, &IDEMPOTENCY_KEY)
         .or_else(|| parameter(input))
-        .or_else(|| header(headers, REQUEST_ID))
+        .or_else(|| header(headers, &REQUEST_ID))
 }
 
 /// A header's value, if it is sent, text and not empty.
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     let value = headers.get(name)?.to_str().ok()?.trim();
     (!value.is_empty()).then(|| value.to_owned())
 }

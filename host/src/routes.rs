@@ -3,14 +3,15 @@
 //! REST request, for a host served alone (`router`) and for the local
 //! portal, which calls it after its scenarios.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::header::ALLOW;
 use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use imbot_like::wire::FrameworkError;
 
@@ -20,33 +21,57 @@ use crate::calls::Call;
 use crate::dispatch::dispatch;
 use crate::input::{Input, percent_decode};
 use crate::reply::error;
+use crate::retry::REQUEST_ID;
 use crate::{Host, SharedHost};
-
-/// The request id header echoed back on every response.
-static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The host's routes on `host`: every path is answered as a REST call
 /// (`/rest/{method}` or `/rest/{user_id}/{code}/{method}`), anything else
 /// with 404 `ERROR_METHOD_NOT_FOUND`.
 pub fn router(host: SharedHost) -> Router {
-    Router::new().fallback(rest).with_state(host)
+    Router::new().fallback(any).with_state(host)
 }
 
 /// Any request to a host served alone.
-async fn rest(State(host): State<SharedHost>, request: Request) -> Response {
-    serve(&host, request).await
+async fn any(State(host): State<SharedHost>, request: Request) -> Response {
+    rest(&host, request).await
 }
 
-/// What a REST path names.
+/// A request to a host served alone, as a REST call.
+pub(crate) async fn rest(host: &Host, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    serve(host, &parts, Payload::Unread(body)).await
+}
+
+/// A call's body: still to be read, or read already (by the local
+/// portal, which logs and matches calls before they are served).
+pub(crate) enum Payload {
+    /// The request's body, read (within its limit) when the call needs it.
+    Unread(Body),
+    /// The body's bytes, read within the limit.
+    Read(Bytes),
+}
+
+impl Payload {
+    /// The body's bytes, at most [`crate::BODY_LIMIT`] of them.
+    async fn bytes(self, headers: &axum::http::HeaderMap) -> Result<Bytes, FrameworkError> {
+        match self {
+            Self::Unread(body) => read_body(headers, body).await,
+            Self::Read(bytes) => Ok(bytes),
+        }
+    }
+}
+
+/// What a REST path names, its segments decoded (borrowed from the path
+/// when they needed no decoding).
 #[derive(Debug, PartialEq, Eq)]
-enum Route {
+enum Route<'a> {
     /// `/rest/{method}`: OAuth style, the token is the `auth` parameter.
-    OAuth { method: String },
+    OAuth { method: Cow<'a, str> },
     /// `/rest/{user_id}/{code}/{method}`: webhook style.
     Webhook {
-        user_id: String,
-        code: String,
-        method: String,
+        user_id: Cow<'a, str>,
+        code: Cow<'a, str>,
+        method: Cow<'a, str>,
     },
 }
 
@@ -54,15 +79,14 @@ enum Route {
 /// path that names no method, 405 for a method other than GET, HEAD and
 /// POST, else the call; the request's `X-Request-ID` goes back on the
 /// answer.
-pub(crate) async fn serve(host: &Host, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+pub(crate) async fn serve(host: &Host, parts: &Parts, body: Payload) -> Response {
     let mut response = match route(parts.uri.path()) {
         Err(e) => error(e),
         Ok(_) if !matches!(parts.method.as_str(), "GET" | "HEAD" | "POST") => {
             let allow = HeaderValue::from_static("GET,HEAD,POST");
             (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, allow)]).into_response()
         }
-        Ok(Route::OAuth { method }) => handle(host, Style::OAuth, &method, &parts, body).await,
+        Ok(Route::OAuth { method }) => handle(host, Style::OAuth, &method, parts, body).await,
         Ok(Route::Webhook {
             user_id,
             code,
@@ -72,7 +96,7 @@ pub(crate) async fn serve(host: &Host, request: Request) -> Response {
                 user_id: &user_id,
                 code: &code,
             };
-            handle(host, style, &method, &parts, body).await
+            handle(host, style, &method, parts, body).await
         }
     };
     if let Some(id) = parts.headers.get(&REQUEST_ID) {
@@ -86,39 +110,46 @@ pub(crate) async fn serve(host: &Host, request: Request) -> Response {
 /// The route a path names, its segments percent-decoded; a path of any
 /// other shape names no method, and a segment that does not decode to
 /// UTF-8 is a bad request.
-fn route(path: &str) -> Result<Route, FrameworkError> {
-    let segments: Vec<&str> = path
+fn route(path: &str) -> Result<Route<'_>, FrameworkError> {
+    let segments = path
         .strip_prefix("/rest/")
         .ok_or(FrameworkError::MethodNotFound)?
-        .split('/')
-        .collect();
-    if segments.iter().any(|s| s.is_empty()) {
+        .split('/');
+    if segments.clone().any(str::is_empty) {
         return Err(FrameworkError::MethodNotFound);
     }
-    let decoded = segments
-        .into_iter()
-        .map(decode_segment)
-        .collect::<Result<Vec<String>, _>>()?;
-    match <[String; 3]>::try_from(decoded) {
-        Ok([user_id, code, method]) => Ok(Route::Webhook {
-            user_id,
-            code,
-            method,
+    // Every segment is decoded (a bad one is a bad request whatever the
+    // path's shape); the first three are kept.
+    let mut kept: [Cow<'_, str>; 3] = Default::default();
+    let mut count = 0;
+    for segment in segments {
+        let segment = decode_segment(segment)?;
+        if let Some(slot) = kept.get_mut(count) {
+            *slot = segment;
+        }
+        count += 1;
+    }
+    let [first, second, third] = kept;
+    match count {
+        1 => Ok(Route::OAuth { method: first }),
+        3 => Ok(Route::Webhook {
+            user_id: first,
+            code: second,
+            method: third,
         }),
-        Err(decoded) => match <[String; 1]>::try_from(decoded) {
-            Ok([method]) => Ok(Route::OAuth { method }),
-            Err(_) => Err(FrameworkError::MethodNotFound),
-        },
+        _ => Err(FrameworkError::MethodNotFound),
     }
 }
 
 /// Percent-decodes a path segment as a form's values are, but for `+`,
 /// which stays a plus.
-fn decode_segment(segment: &str) -> Result<String, FrameworkError> {
+fn decode_segment(segment: &str) -> Result<Cow<'_, str>, FrameworkError> {
     if !segment.contains('%') {
-        return Ok(segment.to_owned());
+        return Ok(Cow::Borrowed(segment));
     }
-    String::from_utf8(percent_decode(segment, false)).map_err(|_| FrameworkError::InvalidRequest)
+    String::from_utf8(percent_decode(segment, false))
+        .map(Cow::Owned)
+        .map_err(|_| FrameworkError::InvalidRequest)
 }
 
 /// One call: method, body, parameters (decoded once, or taken as the
@@ -129,14 +160,14 @@ async fn handle(
     style: Style<'_>,
     segment: &str,
     parts: &Parts,
-    body: Body,
+    body: Payload,
 ) -> Response {
     let start = host.clock.start();
     let Some(method) = Method::from_segment(segment) else {
         return error(FrameworkError::MethodNotFound);
     };
     let headers = &parts.headers;
-    let body = match read_body(headers, body).await {
+    let body = match body.bytes(headers).await {
         Ok(body) => body,
         Err(e) => return error(e),
     };
@@ -205,6 +236,14 @@ mod tests {
             assert_eq!(route(path), Err(FrameworkError::MethodNotFound), "{path}");
         }
         assert_eq!(route("/rest/%FF"), Err(FrameworkError::InvalidRequest));
+        // A bad segment is a bad request in a path of any shape, but an
+        // empty one names no method first.
+        assert_eq!(route("/rest/%FF/b"), Err(FrameworkError::InvalidRequest));
+        assert_eq!(
+            route("/rest/a/b/c/%FF"),
+            Err(FrameworkError::InvalidRequest)
+        );
+        assert_eq!(route("/rest/%FF//b"), Err(FrameworkError::MethodNotFound));
         assert_eq!(
             route("/rest/100%"),
             Ok(Route::OAuth {

@@ -1,13 +1,14 @@
 //! The server around the routes: connections, timeouts, limits, the
 //! request log line, and a graceful stop.
 //!
-//! Built from hyper-util's connection builder and tower layers: hyper
+//! Built from hyper-util's connection builder and one service: hyper
 //! bounds the head (size and time), `front` checks each head before hyper
 //! reads it and answers one hyper would refuse (400, 414, 431) with the
-//! envelope, `tokio-io-timeout` closes a connection on which nothing
-//! moves, `tower_http`'s timeout bounds the body and the call, a semaphore
-//! caps the connections served at once, and hyper-util's graceful watcher
-//! lets requests in flight finish on a stop.
+//! envelope, `idle` closes a connection on which nothing moves, the
+//! service (`Edge`) bounds the body and the call and writes the log
+//! line, a semaphore caps the connections served at once, and
+//! hyper-util's graceful watcher lets requests in flight finish on a
+//! stop.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -15,32 +16,32 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::uri::PathAndQuery;
-use axum::http::{Response, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, Response, Uri};
+use http_body::Body as _;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
-use hyper_util::service::TowerToHyperService;
-use imbot_like::wire::{FrameworkError, Reply};
+use imbot_like::wire::FrameworkError;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio_io_timeout::TimeoutStream;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceBuilder;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
+use tower::ServiceExt;
+use tracing::{Instrument, Span};
 
 use crate::envelope::fill_error_body;
 use crate::front::Front;
 use crate::guard::Listening;
+use crate::idle::Idle;
 use crate::limits::Limits;
+use crate::reply::error;
 use crate::{SharedHost, mask, router};
 
 /// Serves the host's routes on `listener` with the default [`Limits`]
@@ -65,18 +66,27 @@ pub async fn serve_with(
     limits: Limits,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    serve_routes(listener, router(host), limits, None, stop).await
+    let routes = router(Arc::clone(&host));
+    let rest = move |request: Request| {
+        let host = Arc::clone(&host);
+        Box::pin(async move { crate::routes::rest(&host, request).await }) as RestCall
+    };
+    serve_routes(listener, routes, rest, limits, None, stop).await
 }
 
-/// Serves `routes` as [`serve_with`] does; each request carries its peer's
-/// address as [`ConnectInfo`].
-pub(crate) async fn serve_routes(
+/// Serves `routes` as [`serve_with`] does, the REST paths through `rest`;
+/// each request to `routes` carries its peer's address as [`ConnectInfo`].
+pub(crate) async fn serve_routes<R>(
     listener: TcpListener,
     routes: Router,
+    rest: R,
     limits: Limits,
     tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    R: Fn(Request) -> RestCall + Clone + Send + 'static,
+{
     // The front applies the parser's head rules with the same
     // `max_header_bytes` (and bounds trailers by it, as the parser does),
     // so that it refuses exactly the heads the parser would.
@@ -105,7 +115,14 @@ pub(crate) async fn serve_routes(
             () = &mut stop => break,
         };
         let local = stream.local_addr().ok().map(Listening);
-        let app = TowerToHyperService::new(service(routes.clone(), &limits, peer, local));
+        let app = Edge {
+            routes: routes.clone(),
+            rest: rest.clone(),
+            peer,
+            local,
+            max_uri: limits.max_uri_bytes,
+            call_timeout: limits.body_timeout,
+        };
         let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
         tokio::spawn(async move {
             connection(stream, tls, http, watcher, app, limits).await;
@@ -166,64 +183,123 @@ async fn connection<A>(
 fn connection_io<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     limits: &Limits,
-) -> Front<std::pin::Pin<Box<TimeoutStream<S>>>> {
-    let mut io = TimeoutStream::new(stream);
-    io.set_read_timeout(Some(limits.idle_timeout));
-    io.set_write_timeout(Some(limits.idle_timeout));
+) -> Front<Pin<Box<Idle<S>>>> {
+    let io = Idle::new(stream, limits.idle_timeout);
     Front::new(Box::pin(io), limits.max_header_bytes)
 }
 
-/// The routes in their layers, outermost first: repeated slashes merged,
-/// one log line per request, the peer's address and the address the
-/// connection came in on attached, the URI length checked, error bodies
-/// filled, the body and call timed.
-fn service(
+/// The one service in front of the routes, for each request of a
+/// connection: repeated slashes merged, the request's span and log line,
+/// the URI's length checked (414), the call timed (408) and a bodiless
+/// error answer given its envelope. A REST path (`/rest/…`) goes
+/// straight to the REST API; any other goes through the router, with the
+/// peer's address and the address the connection came in on attached.
+///
+/// Written out rather than stacked from tower layers and axum's router:
+/// each of those wraps the call's future once more, and a like paid some
+/// 7,000 instructions for them.
+#[derive(Clone)]
+struct Edge<R> {
     routes: Router,
-    limits: &Limits,
+    rest: R,
     peer: SocketAddr,
     local: Option<Listening>,
-) -> impl tower::Service<
-    Request<hyper::body::Incoming>,
-    Response = Response<
-        impl http_body::Body<Data = axum::body::Bytes, Error = impl Into<tower::BoxError>>
-        + Send
-        + 'static,
-    >,
-    Error = Infallible,
-    Future = impl Send + 'static,
-> + Clone
-+ Send
-+ 'static {
-    let max_uri = limits.max_uri_bytes;
-    ServiceBuilder::new()
-        .map_request(merge_slashes::<hyper::body::Incoming>)
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(())
-                .on_response(log_response)
-                .on_body_chunk(())
-                .on_eos(())
-                .on_failure(()),
-        )
-        .map_request(move |request: Request<hyper::body::Incoming>| {
-            let mut request = request.map(Body::new);
-            request.extensions_mut().insert(ConnectInfo(peer));
-            if let Some(local) = local {
-                request.extensions_mut().insert(local);
-            }
-            request
-        })
-        .layer_fn(move |inner| UriLimit {
-            inner,
-            max: max_uri,
-        })
-        .map_response(fill_error_body)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.body_timeout,
-        ))
-        .service(routes)
+    max_uri: usize,
+    call_timeout: Duration,
+}
+
+/// A call's answer, boxed where it is made: a REST call's future holds
+/// every layer's below it, and the edge moves it before it runs.
+pub(crate) type RestCall = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+
+/// What answers a request.
+enum Target {
+    /// Its URI is longer than the limit: 414.
+    TooLong,
+    /// A REST call.
+    Rest(RestCall),
+    /// The router's other paths (the page, the control API).
+    Routes(RestCall),
+}
+
+impl<R> hyper::service::Service<Request<Incoming>> for Edge<R>
+where
+    R: Fn(Request) -> RestCall,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let request = merge_slashes(request);
+        let span = request_span(&request);
+        let started = Instant::now();
+        let head = request.method() == Method::HEAD;
+        let target = self.target(request.map(Body::new));
+        let limit = self.call_timeout;
+        let answer = async move {
+            let response = match target {
+                Target::TooLong => error(FrameworkError::UriTooLong),
+                Target::Rest(call) => {
+                    let response = fill_error_body(timed(limit, call).await);
+                    if head {
+                        without_body(response)
+                    } else {
+                        response
+                    }
+                }
+                Target::Routes(call) => fill_error_body(timed(limit, call).await),
+            };
+            log_response(&response, started.elapsed());
+            Ok(response)
+        };
+        Box::pin(answer.instrument(span))
+    }
+}
+
+impl<R> Edge<R>
+where
+    R: Fn(Request) -> RestCall,
+{
+    /// Where a request goes.
+    fn target(&self, mut request: Request) -> Target {
+        let uri = request.uri();
+        let len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+        if len > self.max_uri {
+            return Target::TooLong;
+        }
+        if uri.path().starts_with("/rest/") {
+            return Target::Rest((self.rest)(request));
+        }
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        if let Some(local) = self.local {
+            request.extensions_mut().insert(local);
+        }
+        let routed = self.routes.clone().oneshot(request);
+        Target::Routes(Box::pin(async move {
+            routed.await.unwrap_or_else(|never| match never {})
+        }))
+    }
+}
+
+/// `call`'s answer, or 408 when it takes longer than `limit` (reading
+/// the body included).
+async fn timed(limit: Duration, call: impl Future<Output = Response<Body>>) -> Response<Body> {
+    tokio::time::timeout(limit, call)
+        .await
+        .unwrap_or_else(|_| error(FrameworkError::RequestTimeout))
+}
+
+/// The answer to a HEAD request: its headers (with the length the body
+/// would have had), no body; as axum's router answers one.
+fn without_body(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    if let Some(len) = body.size_hint().exact() {
+        if !parts.headers.contains_key(CONTENT_LENGTH) {
+            parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+    }
+    Response::from_parts(parts, Body::empty())
 }
 
 /// The id a request is logged under: the client's `X-Request-ID`, or,
@@ -234,7 +310,7 @@ fn request_id<B>(request: &Request<B>) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let sent = request
         .headers()
-        .get("x-request-id")
+        .get(&crate::retry::REQUEST_ID)
         .and_then(|v| v.to_str().ok());
     match sent {
         Some(id) => id.to_owned(),
@@ -260,74 +336,12 @@ fn request_span<B>(request: &Request<B>) -> Span {
 
 /// The request's log line: status, latency and the rule behind a refusal
 /// (see `rule`), in the request's span.
-fn log_response<B>(response: &Response<B>, latency: Duration, _: &Span) {
+fn log_response<B>(response: &Response<B>, latency: Duration) {
     let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
     let status = response.status().as_u16();
     match crate::rule::in_response(response) {
         Some(rule) => tracing::info!(status, latency_us, rule, "answered"),
         None => tracing::info!(status, latency_us, "answered"),
-    }
-}
-
-/// Answers 414 for a URI longer than `max` bytes, in front of the
-/// service it wraps: a plain service rather than `middleware::from_fn`,
-/// which boxes the inner service and its future on every request.
-#[derive(Clone)]
-struct UriLimit<S> {
-    inner: S,
-    max: usize,
-}
-
-impl<S> tower::Service<Request> for UriLimit<S>
-where
-    S: tower::Service<Request, Response = Response<Body>, Error = Infallible>,
-{
-    type Response = Response<Body>;
-    type Error = Infallible;
-    type Future = UriChecked<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let uri = request.uri();
-        let len = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
-        if len > self.max {
-            let reply = Reply::from(FrameworkError::UriTooLong);
-            let answer = crate::reply::json(StatusCode::URI_TOO_LONG.as_u16(), &reply);
-            return UriChecked::TooLong {
-                answer: Some(answer),
-            };
-        }
-        UriChecked::Passed {
-            inner: self.inner.call(request),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The answer of [`UriLimit`]: 414 at once, or the inner service's.
-    #[project = UriCheckedProj]
-    enum UriChecked<F> {
-        TooLong { answer: Option<Response<Body>> },
-        Passed { #[pin] inner: F },
-    }
-}
-
-impl<F> Future for UriChecked<F>
-where
-    F: Future<Output = Result<Response<Body>, Infallible>>,
-{
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        match self.project() {
-            UriCheckedProj::TooLong { answer } => {
-                Poll::Ready(Ok(answer.take().expect("polled after it was answered")))
-            }
-            UriCheckedProj::Passed { inner } => inner.poll(cx),
-        }
     }
 }
 
