@@ -4,7 +4,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use imbot_like::wire::{DateTooLong, Time};
+use imbot_like::wire::{DateText, DateTooLong, Time};
 
 use crate::Host;
 use crate::auth::Method;
@@ -116,7 +116,7 @@ fn finish_block(
     processing: f64,
     operating: (u64, f64),
 ) -> Result<Time, DateTooLong> {
-    let dates = (iso8601(start), iso8601(finish));
+    let dates = (date(start), date(finish));
     let time = Time::new(start, finish, processing, &dates.0, &dates.1)?;
     Ok(time.operating(operating.0, operating.1))
 }
@@ -129,19 +129,27 @@ const MAX_UNIX: f64 = 253_402_300_799.0;
 /// Every call in a second gives the same text, so each thread keeps the
 /// last second's and formats a date only when the second changes.
 pub(crate) fn iso8601(unix: f64) -> String {
+    date(unix).as_str().to_owned()
+}
+
+/// [`iso8601`] in the time block's own fixed-capacity text: made without
+/// an allocation, as a time block needs two for every call.
+fn date(unix: f64) -> DateText {
     #[allow(clippy::cast_possible_truncation)]
     let secs = unix.clamp(0.0, MAX_UNIX) as i64;
     thread_local! {
-        static LAST: std::cell::RefCell<(i64, String)> = const {
-            std::cell::RefCell::new((-1, String::new()))
+        static LAST: std::cell::Cell<(i64, DateText)> = const {
+            std::cell::Cell::new((-1, DateText::new()))
         };
     }
     LAST.with(|last| {
-        let mut last = last.borrow_mut();
-        if last.0 != secs {
-            *last = (secs, format_iso8601(secs));
+        let (second, mut text) = last.take();
+        if second != secs {
+            text = DateText::try_from(format_iso8601(secs).as_str())
+                .expect("a date of years 0 to 9999 fits the time block");
         }
-        last.1.clone()
+        last.set((secs, text.clone()));
+        text
     })
 }
 

@@ -83,6 +83,7 @@ impl Input {
         let text = std::str::from_utf8(body).map_err(|_| FrameworkError::InvalidRequest)?;
         if json {
             match Node::parse(text) {
+                Ok(Node::Map(members)) if input.entries.is_empty() => input.entries = members,
                 Ok(Node::Map(members)) => input.entries.extend(members),
                 _ => return Err(FrameworkError::InvalidRequest),
             }
