@@ -53,8 +53,11 @@
 //! Each layer is its own files, and a request goes down them in order;
 //! a layer calls only the one below it.
 //!
-//! 1. HTTP edge: `server` (connections, timeouts, the error bodies of the
-//!    HTTP layers in `envelope`), `front` (each request head checked
+//! 1. HTTP edge: `server` (connections, the one service in front of the
+//!    routes, which sends `/rest/` paths straight to the REST call and
+//!    others through the router, times the call and writes the log line;
+//!    the error bodies of the HTTP layers in `envelope`), `idle` (a
+//!    connection's idle limit), `front` (each request head checked
 //!    before the HTTP parser reads it, a refused one answered with the
 //!    envelope), [`tls`], `live_routes` (the local portal's scenarios and
 //!    request log, and the page and control API behind [`guard`]) and

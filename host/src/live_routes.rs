@@ -41,7 +41,9 @@ use crate::live::{LiveHost, Recorded};
 /// need each request to carry the peer's address
 /// ([`axum::extract::ConnectInfo`]) and the address it came in on
 /// ([`crate::guard::Listening`]); [`serve_live`] attaches both, and a
-/// request without them is refused.
+/// request without them is refused. [`serve_live`] sends every path under
+/// `/rest/` straight to the REST API, past these routes: none of them may
+/// sit there.
 pub fn live_router(live: Arc<LiveHost>) -> Router {
     Router::new()
         .route("/", get(page::index))

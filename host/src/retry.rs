@@ -19,7 +19,7 @@ pub(crate) static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempot
 /// The parameter the JavaScript SDK adds to every call.
 pub(crate) const BX24_REQUEST_ID: &str = "BX24_REQUEST_ID";
 /// The request id header, used when nothing better was sent (and echoed
-/// back on every answer).
+/// back on a call's answer).
 pub(crate) static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The text the key of a request is made from, if it has one.

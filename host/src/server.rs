@@ -232,22 +232,15 @@ where
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let request = merge_slashes(request);
-        let span = request_span(&request);
         let started = Instant::now();
+        let span = request_span(&request);
         let head = request.method() == Method::HEAD;
         let target = self.target(request.map(Body::new));
         let limit = self.call_timeout;
         let answer = async move {
             let response = match target {
                 Target::TooLong => error(FrameworkError::UriTooLong),
-                Target::Rest(call) => {
-                    let response = fill_error_body(timed(limit, call).await);
-                    if head {
-                        without_body(response)
-                    } else {
-                        response
-                    }
-                }
+                Target::Rest(call) => fill_error_body(top_level(timed(limit, call).await, head)),
                 Target::Routes(call) => fill_error_body(timed(limit, call).await),
             };
             log_response(&response, started.elapsed());
@@ -283,23 +276,33 @@ where
 }
 
 /// `call`'s answer, or 408 when it takes longer than `limit` (reading
-/// the body included).
+/// the body included); at the deadline, 408 even if the call is ready in
+/// the same wake-up.
 async fn timed(limit: Duration, call: impl Future<Output = Response<Body>>) -> Response<Body> {
-    tokio::time::timeout(limit, call)
-        .await
-        .unwrap_or_else(|_| error(FrameworkError::RequestTimeout))
+    tokio::select! {
+        biased;
+        () = tokio::time::sleep(limit) => error(FrameworkError::RequestTimeout),
+        response = call => response,
+    }
 }
 
-/// The answer to a HEAD request: its headers (with the length the body
-/// would have had), no body; as axum's router answers one.
-fn without_body(response: Response<Body>) -> Response<Body> {
+/// A REST call's answer as axum's router finishes one: an empty body's
+/// length (`0`) put in the head, and for a HEAD request the length the
+/// body would have had, and no body. (Any other body's length hyper
+/// writes itself, in the same place: after the other headers.)
+fn top_level(response: Response<Body>, head: bool) -> Response<Body> {
+    let exact = response.body().size_hint().exact();
+    if !head && exact != Some(0) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
-    if let Some(len) = body.size_hint().exact() {
+    if let Some(len) = exact {
         if !parts.headers.contains_key(CONTENT_LENGTH) {
             parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
     }
-    Response::from_parts(parts, Body::empty())
+    let body = if head { Body::empty() } else { body };
+    Response::from_parts(parts, body)
 }
 
 /// The id a request is logged under: the client's `X-Request-ID`, or,
