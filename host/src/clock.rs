@@ -134,7 +134,7 @@ pub(crate) fn iso8601(unix: f64) -> String {
 
 /// [`iso8601`] in the time block's own fixed-capacity text: made without
 /// an allocation, as a time block needs two for every call.
-fn date(unix: f64) -> DateText {
+pub(crate) fn date(unix: f64) -> DateText {
     #[allow(clippy::cast_possible_truncation)]
     let secs = unix.clamp(0.0, MAX_UNIX) as i64;
     thread_local! {

@@ -37,11 +37,27 @@ pub fn secret_name(name: &str) -> bool {
 /// A path with the webhook code of a `/rest/{user}/{code}/…` path masked.
 #[must_use]
 pub fn path(path: &str) -> String {
-    let mut segments: Vec<&str> = path.split('/').collect();
-    if let ["", "rest", _, code, ..] = segments.as_mut_slice() {
-        *code = MASK;
+    MaskedPath(path).to_string()
+}
+
+/// A path as [`path`] masks it, written where it is displayed (the log's
+/// span field) without a string of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct MaskedPath<'a>(pub &'a str);
+
+impl std::fmt::Display for MaskedPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The code is the fourth segment: `/rest/{user}/{code}…`.
+        let Some((user, after)) = self
+            .0
+            .strip_prefix("/rest/")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return f.write_str(self.0);
+        };
+        let tail = after.find('/').map_or("", |at| &after[at..]);
+        write!(f, "/rest/{user}/{MASK}{tail}")
     }
-    segments.join("/")
 }
 
 /// A query string with the value of each secret parameter masked.
@@ -162,6 +178,28 @@ mod tests {
         assert_eq!(path("/rest/1/w-demo"), "/rest/1/***");
         assert_eq!(path("/rest/im.message.add"), "/rest/im.message.add");
         assert_eq!(path("/"), "/");
+        // The fourth segment, whatever the others, as splitting the path
+        // at each slash and joining it again with that one replaced.
+        for sent in [
+            "",
+            "/rest",
+            "/rest/",
+            "/rest/a",
+            "/rest/a/",
+            "/rest/a/b",
+            "/rest//b",
+            "/rest///",
+            "/rest/1/c/m/x/",
+            "/x/rest/1/c",
+            "rest/1/c/m",
+            "/REST/1/c/m",
+        ] {
+            let mut segments: Vec<&str> = sent.split('/').collect();
+            if let ["", "rest", _, code, ..] = segments.as_mut_slice() {
+                *code = super::MASK;
+            }
+            assert_eq!(path(sent), segments.join("/"), "{sent}");
+        }
     }
 
     #[test]

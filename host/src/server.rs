@@ -352,21 +352,33 @@ fn top_level(response: Response<Body>, head: bool) -> Response<Body> {
 
 /// The id a request is logged under: the client's `X-Request-ID`, or,
 /// when it sent none, one the host makes (not sent back: the header
-/// itself is a retry key, see `retry`).
-fn request_id<B>(request: &Request<B>) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let sent = request
-        .headers()
-        .get(&crate::retry::REQUEST_ID)
-        .and_then(|v| v.to_str().ok());
-    match sent {
-        Some(id) => id.to_owned(),
-        None => format!(
-            "host-{:x}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ),
+/// itself is a retry key, see `retry`), written where it is displayed.
+enum RequestId<'a> {
+    Sent(&'a str),
+    Made(u64),
+}
+
+impl<'a> RequestId<'a> {
+    fn of<B>(request: &'a Request<B>) -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let sent = request
+            .headers()
+            .get(&crate::retry::REQUEST_ID)
+            .and_then(|v| v.to_str().ok());
+        match sent {
+            Some(id) => Self::Sent(id),
+            None => Self::Made(NEXT.fetch_add(1, Ordering::Relaxed)),
+        }
+    }
+}
+
+impl std::fmt::Display for RequestId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sent(id) => f.write_str(id),
+            Self::Made(n) => write!(f, "host-{:x}-{n}", std::process::id()),
+        }
     }
 }
 
@@ -377,8 +389,8 @@ fn request_span<B>(request: &Request<B>) -> Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %mask::path(request.uri().path()),
-        request_id = %request_id(request),
+        path = %mask::MaskedPath(request.uri().path()),
+        request_id = %RequestId::of(request),
     )
 }
 
