@@ -38,12 +38,21 @@ impl Method {
     /// How many methods there are.
     pub const COUNT: usize = 6 + crate::portal_method::PortalMethod::COUNT;
 
+    /// The longest path segment that can name a method.
+    const LONGEST_SEGMENT: usize = 64;
+
     /// The method named by a URL's last segment: the name in any case,
     /// with an optional `.json` transport suffix.
     #[must_use]
     pub fn from_segment(segment: &str) -> Option<Self> {
-        let lower = segment.to_ascii_lowercase();
-        let name = lower.strip_suffix(".json").unwrap_or(&lower);
+        // Lowercased on the stack: a segment longer than the buffer is
+        // longer than every method's name with `.json` (a test checks).
+        let mut buf = [0u8; Self::LONGEST_SEGMENT];
+        let lower = buf.get_mut(..segment.len())?;
+        lower.copy_from_slice(segment.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).ok()?;
+        let name = lower.strip_suffix(".json").unwrap_or(lower);
         match name {
             "imbot.message.like" => Some(Self::BotLike),
             "im.message.like" => Some(Self::UserLike),
@@ -223,5 +232,33 @@ impl Credentials {
         self.webhooks
             .get(&key)
             .ok_or(FrameworkError::InvalidCredentials)
+    }
+}
+
+#[cfg(test)]
+mod segment_tests {
+    use super::Method;
+    use crate::portal_method::PortalMethod;
+
+    #[test]
+    fn every_method_name_with_json_fits_the_segment_buffer() {
+        let ours = [
+            "imbot.message.like",
+            "im.message.like",
+            "imbot.v2.Chat.Message.Reaction.add",
+            "imbot.v2.Chat.Message.Reaction.delete",
+            "imbot.v2.Event.get",
+            "batch",
+        ];
+        let portal = PortalMethod::ALL.iter().map(|m| m.name());
+        for name in ours.into_iter().chain(portal) {
+            let segment = format!("{}.JSON", name.to_ascii_uppercase());
+            assert!(segment.len() <= Method::LONGEST_SEGMENT, "{segment}");
+            if name != PortalMethod::ButtonPress.name() {
+                assert!(Method::from_segment(&segment).is_some(), "{segment}");
+            }
+        }
+        let long = format!("{}.json", "a".repeat(Method::LONGEST_SEGMENT));
+        assert_eq!(Method::from_segment(&long), None);
     }
 }
