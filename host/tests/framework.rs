@@ -199,3 +199,45 @@ fn a_request_without_an_id_is_logged_with_one_the_host_made() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Sends `head` on a connection of its own (closed by the request) and
+/// returns everything the host sent back.
+fn exchange(s: &Server, head: &str) -> String {
+    let mut stream = TcpStream::connect(s.address()).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8(answer).unwrap()
+}
+
+#[test]
+fn a_head_request_gets_the_get_answers_head_and_no_body() {
+    let s = Server::default_world();
+    let request = |verb: &str, path: &str| {
+        exchange(
+            &s,
+            &format!("{verb} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    for path in [
+        "/rest/imbot.message.unlike?auth=t-demo",
+        "/rest/imbot.message.like?auth=t-demo&MESSAGE_ID=1",
+    ] {
+        let got = request("GET", path);
+        let (got_head, got_body) = got.split_once("\r\n\r\n").unwrap();
+        let head = request("HEAD", path);
+        let (head_head, head_body) = head.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head_body, "", "{head}");
+        let status = |head: &str| head.lines().next().unwrap().to_owned();
+        assert_eq!(status(head_head), status(got_head), "{head}");
+        let length = format!("content-length: {}", got_body.len());
+        assert!(got_head.contains(&length), "{got}");
+        // Two likes' answers differ in their time blocks, whose numbers
+        // may differ in length: the HEAD answer need only give one.
+        if path.contains("unlike") {
+            assert!(head_head.contains(&length), "{head}");
+        } else {
+            assert!(head_head.contains("content-length: "), "{head}");
+        }
+    }
+}
