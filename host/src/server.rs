@@ -292,7 +292,8 @@ pin_project_lite::pin_project! {
     /// is polled: at it, the answer is 408 even if the call is ready in
     /// the same wake-up. The timer is made only when the call first has
     /// to wait, so a call answered in its first poll never touches the
-    /// runtime's timer wheel (some 1,200 instructions a like, measured).
+    /// runtime's timer wheel (600 to 1,200 fewer instructions a like in
+    /// the bench than with a timer made at once).
     struct Timed {
         call: RestCall,
         deadline: Option<Instant>,
