@@ -59,36 +59,32 @@ impl Wait {
         }
     }
 
-    /// Follows an operation's poll: one that completed (`ready`) ends
-    /// the wait; one that has to wait starts a wait (if none is on), and
-    /// the error is `TimedOut` once the wait has lasted the limit.
-    fn follow(self: Pin<&mut Self>, cx: &mut Context<'_>, ready: bool) -> Option<io::Error> {
+    /// Follows an operation's `poll`: one that completed ends the wait;
+    /// one that has to wait starts a wait (if none is on), and becomes
+    /// `TimedOut` once the wait has lasted the limit.
+    fn follow<T>(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
         let mut this = self.project();
-        if ready {
+        if poll.is_ready() {
             *this.since = None;
-            return None;
+            return poll;
         }
         let deadline = *this.since.get_or_insert_with(Instant::now) + *this.limit;
         loop {
             if this.timer.as_mut().poll(cx).is_pending() {
-                return None;
+                return Poll::Pending;
             }
             // The timer was set for an earlier wait's deadline, or for
             // this one's.
             if Instant::now() >= deadline {
                 *this.since = None;
-                return Some(io::Error::from(io::ErrorKind::TimedOut));
+                return Poll::Ready(Err(io::Error::from(io::ErrorKind::TimedOut)));
             }
             this.timer.as_mut().reset(deadline);
         }
-    }
-}
-
-/// `poll`, or the wait's error.
-fn or_timed_out<T>(poll: Poll<io::Result<T>>, waited: Option<io::Error>) -> Poll<io::Result<T>> {
-    match waited {
-        Some(e) => Poll::Ready(Err(e)),
-        None => poll,
     }
 }
 
@@ -100,8 +96,7 @@ impl<S: AsyncRead> AsyncRead for Idle<S> {
     ) -> Poll<io::Result<()>> {
         let this = self.project();
         let poll = this.inner.poll_read(cx, buf);
-        let waited = this.read.follow(cx, poll.is_ready());
-        or_timed_out(poll, waited)
+        this.read.follow(cx, poll)
     }
 }
 
@@ -113,8 +108,7 @@ impl<S: AsyncWrite> AsyncWrite for Idle<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let poll = this.inner.poll_write(cx, buf);
-        let waited = this.write.follow(cx, poll.is_ready());
-        or_timed_out(poll, waited)
+        this.write.follow(cx, poll)
     }
 
     fn poll_write_vectored(
@@ -124,8 +118,7 @@ impl<S: AsyncWrite> AsyncWrite for Idle<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         let poll = this.inner.poll_write_vectored(cx, bufs);
-        let waited = this.write.follow(cx, poll.is_ready());
-        or_timed_out(poll, waited)
+        this.write.follow(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -135,15 +128,13 @@ impl<S: AsyncWrite> AsyncWrite for Idle<S> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.project();
         let poll = this.inner.poll_flush(cx);
-        let waited = this.write.follow(cx, poll.is_ready());
-        or_timed_out(poll, waited)
+        this.write.follow(cx, poll)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.project();
         let poll = this.inner.poll_shutdown(cx);
-        let waited = this.write.follow(cx, poll.is_ready());
-        or_timed_out(poll, waited)
+        this.write.follow(cx, poll)
     }
 }
 
