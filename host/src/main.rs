@@ -58,13 +58,15 @@ fn load(options: &Options) -> Result<Host, String> {
 /// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
 ///
 /// Lines are written by a thread of their own (`tracing-appender`), off
-/// the request path, into a buffer it flushes whenever no line is waiting,
+/// the request path (each request's line made by the host itself, see
+/// `logline::write_requests_to`), into a buffer it flushes whenever no line is waiting,
 /// so a burst of requests costs one write, not one per line. The returned
 /// guard flushes what is left when dropped, so it lives as long as `main`.
 fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
     let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking(stderr);
+    imbot_like_host::logline::write_requests_to(writer.clone());
     tracing_subscriber::fmt()
         .fmt_fields(imbot_like_host::logline::LogFields)
         .event_format(imbot_like_host::logline::LogFormat)

@@ -45,18 +45,30 @@ pub fn path(path: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct MaskedPath<'a>(pub &'a str);
 
-impl std::fmt::Display for MaskedPath<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<'a> MaskedPath<'a> {
+    /// The masked path in pieces, to be written one after another: the
+    /// path itself, or `/rest/`, the user, a slash, the mask in place of
+    /// the code, and what follows the code.
+    #[must_use]
+    pub fn pieces(self) -> [&'a str; 5] {
         // The code is the fourth segment: `/rest/{user}/{code}…`.
         let Some((user, after)) = self
             .0
             .strip_prefix("/rest/")
             .and_then(|rest| rest.split_once('/'))
         else {
-            return f.write_str(self.0);
+            return [self.0, "", "", "", ""];
         };
         let tail = after.find('/').map_or("", |at| &after[at..]);
-        write!(f, "/rest/{user}/{MASK}{tail}")
+        ["/rest/", user, "/", MASK, tail]
+    }
+}
+
+impl std::fmt::Display for MaskedPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pieces()
+            .iter()
+            .try_for_each(|piece| f.write_str(piece))
     }
 }
 

@@ -35,15 +35,16 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
-use tracing::{Instrument, Span};
+use tracing::Instrument;
 
 use crate::envelope::fill_error_body;
 use crate::front::Front;
 use crate::guard::Listening;
 use crate::idle::Idle;
 use crate::limits::Limits;
+use crate::logline::RequestLog;
 use crate::reply::error;
-use crate::{SharedHost, mask, router};
+use crate::{SharedHost, router};
 
 /// Serves the host's routes on `listener` with the default [`Limits`]
 /// until the process ends.
@@ -234,7 +235,8 @@ where
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let request = merge_slashes(request);
         let started = Instant::now();
-        let span = request_span(&request);
+        let sent_id = request.headers().get(&crate::retry::REQUEST_ID);
+        let (log, span) = RequestLog::begin(&request, sent_id);
         let head = request.method() == Method::HEAD;
         let target = self.target(request.map(Body::new));
         // No deadline for a limit past what the clock can count.
@@ -245,7 +247,7 @@ where
                 Target::Rest(call) => fill_error_body(top_level(timed(deadline, call).await, head)),
                 Target::Routes(call) => fill_error_body(timed(deadline, call).await),
             };
-            log_response(&response, started.elapsed());
+            log.end(&response, started.elapsed());
             Ok(response)
         };
         Box::pin(answer.instrument(span))
@@ -349,61 +351,6 @@ fn top_level(response: Response<Body>, head: bool) -> Response<Body> {
     }
     let body = if head { Body::empty() } else { body };
     Response::from_parts(parts, body)
-}
-
-/// The id a request is logged under: the client's `X-Request-ID`, or,
-/// when it sent none, one the host makes (not sent back: the header
-/// itself is a retry key, see `retry`), written where it is displayed.
-enum RequestId<'a> {
-    Sent(&'a str),
-    Made(u64),
-}
-
-impl<'a> RequestId<'a> {
-    fn of<B>(request: &'a Request<B>) -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let sent = request
-            .headers()
-            .get(&crate::retry::REQUEST_ID)
-            .and_then(|v| v.to_str().ok());
-        match sent {
-            Some(id) => Self::Sent(id),
-            None => Self::Made(NEXT.fetch_add(1, Ordering::Relaxed)),
-        }
-    }
-}
-
-impl std::fmt::Display for RequestId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Sent(id) => f.write_str(id),
-            Self::Made(n) => write!(f, "host-{:x}-{n}", std::process::id()),
-        }
-    }
-}
-
-/// The span of one request: its method, path (a webhook code masked) and
-/// request id. Its fields (the masked path, the id) are made only for a
-/// span the log keeps, so a host that logs no requests makes none.
-fn request_span<B>(request: &Request<B>) -> Span {
-    tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = %mask::MaskedPath(request.uri().path()),
-        request_id = %RequestId::of(request),
-    )
-}
-
-/// The request's log line: status, latency and the rule behind a refusal
-/// (see `rule`), in the request's span.
-fn log_response<B>(response: &Response<B>, latency: Duration) {
-    let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-    let status = response.status().as_u16();
-    match crate::rule::in_response(response) {
-        Some(rule) => tracing::info!(status, latency_us, rule, "answered"),
-        None => tracing::info!(status, latency_us, "answered"),
-    }
 }
 
 /// Merges repeated slashes in the path (`/rest//method` is
