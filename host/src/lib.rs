@@ -55,8 +55,9 @@
 //!
 //! 1. HTTP edge: `server` (connections, the one service in front of the
 //!    routes, which sends `/rest/` paths straight to the REST call and
-//!    others through the router, times the call and writes the log line;
-//!    the error bodies of the HTTP layers in `envelope`), `idle` (a
+//!    others through the router and times the call; the error bodies of
+//!    the HTTP layers in `envelope`), [`request_line`] (each request's log
+//!    line, in the format of [`logline`]), `idle` (a
 //!    connection's idle limit), `front` (each request head checked
 //!    before the HTTP parser reads it, a refused one answered with the
 //!    envelope), [`tls`], `live_routes` (the local portal's scenarios and
@@ -108,6 +109,7 @@ pub mod options;
 pub mod push;
 mod ratelimit;
 mod reply;
+pub mod request_line;
 mod retry;
 mod routes;
 mod rule;

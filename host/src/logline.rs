@@ -17,15 +17,7 @@
 //! values first.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::fmt;
-use std::io::Write as _;
-use std::sync::OnceLock;
-use std::time::Duration;
-
-use axum::http::{HeaderValue, Method, Request, Response, Uri};
-use tracing::Span;
-use tracing_appender::non_blocking::NonBlocking;
 
 use tracing::field::{Field, Visit};
 use tracing::span::Record;
@@ -127,175 +119,6 @@ impl<'writer> FormatFields<'writer> for LogFields {
         pairs.write(&mut current.as_writer())
     }
 }
-
-/// The target of the request span and of its line.
-const REQUESTS: &str = "imbot_like_host::server";
-
-/// Where the host writes request lines itself, once set.
-static REQUEST_LINES: OnceLock<NonBlocking> = OnceLock::new();
-
-/// Has each request's line (`"answered"`, with its `request` span) made by
-/// the host and sent straight to `writer`, byte for byte as [`LogFormat`]
-/// and [`LogFields`] would write it, instead of through a `tracing` span
-/// and event (some 10,000 fewer instructions a request). The line is
-/// written when the subscriber keeps `INFO` events of its target,
-/// `imbot_like_host::server`; the request then has no span, so an event
-/// logged while it is served carries none. Only the first call counts.
-pub fn write_requests_to(writer: NonBlocking) {
-    let _ = REQUEST_LINES.set(writer);
-}
-
-/// The id a request is logged under: the client's `X-Request-ID`, or,
-/// when it sent none, one the host makes (not sent back: the header
-/// itself is a retry key), written where it is displayed.
-enum RequestId {
-    Sent(HeaderValue),
-    Made(u64),
-}
-
-impl RequestId {
-    fn of(sent: Option<&HeaderValue>) -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        match sent.filter(|id| id.to_str().is_ok()) {
-            Some(id) => Self::Sent(id.clone()),
-            None => Self::Made(NEXT.fetch_add(1, Ordering::Relaxed)),
-        }
-    }
-}
-
-impl fmt::Display for RequestId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Sent(id) => f.write_str(id.to_str().unwrap_or_default()),
-            Self::Made(n) => write!(f, "{}{n}", made_prefix()),
-        }
-    }
-}
-
-/// What an id the host makes starts with: `host-`, the process id in
-/// hexadecimal, and `-` (the count of ids made follows).
-fn made_prefix() -> &'static str {
-    static PREFIX: OnceLock<String> = OnceLock::new();
-    PREFIX.get_or_init(|| format!("host-{:x}-", std::process::id()))
-}
-
-/// A request's log line, from the request's head to its answer: either
-/// the request's own fields, kept to be written with the answer, or
-/// (when the host writes no lines itself) a `tracing` span.
-pub(crate) struct RequestLog(Option<RequestLine>);
-
-/// What a request's line says of the request.
-struct RequestLine {
-    method: Method,
-    uri: Uri,
-    id: RequestId,
-}
-
-impl RequestLog {
-    /// Begins the line of `request`, whose `X-Request-ID` is `sent`; the
-    /// span is the one the request is served in.
-    pub(crate) fn begin<B>(request: &Request<B>, sent: Option<&HeaderValue>) -> (Self, Span) {
-        let direct = REQUEST_LINES.get().is_some()
-            && tracing::enabled!(target: REQUESTS, tracing::Level::INFO);
-        if direct {
-            let line = RequestLine {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                id: RequestId::of(sent),
-            };
-            return (Self(Some(line)), Span::none());
-        }
-        let span = tracing::info_span!(
-            target: REQUESTS,
-            "request",
-            method = %request.method(),
-            path = %crate::mask::MaskedPath(request.uri().path()),
-            request_id = %RequestId::of(sent),
-        );
-        (Self(None), span)
-    }
-
-    /// Logs the answer: its status, the time taken and the rule behind a
-    /// refusal (see `rule`).
-    pub(crate) fn end<B>(self, response: &Response<B>, latency: Duration) {
-        let latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        let status = response.status().as_u16();
-        let rule = crate::rule::in_response(response);
-        match (self.0, rule) {
-            (Some(line), _) => line.send(status, latency_us, rule),
-            (None, Some(rule)) => {
-                tracing::info!(target: REQUESTS, status, latency_us, rule, "answered");
-            }
-            (None, None) => tracing::info!(target: REQUESTS, status, latency_us, "answered"),
-        }
-    }
-}
-
-impl RequestLine {
-    /// Writes the line into a buffer of the thread's and sends it.
-    fn send(&self, status: u16, latency_us: u64, rule: Option<&str>) {
-        thread_local! {
-            static LINE: RefCell<String> = RefCell::new(String::with_capacity(LINE_BYTES));
-        }
-        let Some(writer) = REQUEST_LINES.get() else {
-            return;
-        };
-        LINE.with_borrow_mut(|line| {
-            line.clear();
-            if self
-                .write(&mut Writer::new(line), status, latency_us, rule)
-                .is_ok()
-            {
-                // The writer queues the line (or, with its queue full,
-                // drops it) and never fails.
-                let _ = writer.clone().write_all(line.as_bytes());
-            }
-        });
-    }
-
-    /// The line, as [`LogFormat`] writes the request span's event.
-    fn write(
-        &self,
-        w: &mut Writer<'_>,
-        status: u16,
-        latency_us: u64,
-        rule: Option<&str>,
-    ) -> fmt::Result {
-        w.write_str("{\"timestamp\":\"")?;
-        timestamp(w)?;
-        w.write_str("\",\"level\":\"INFO\",\"message\":\"answered\",\"status\":")?;
-        digits(w, u64::from(status))?;
-        w.write_str(",\"latency_us\":")?;
-        digits(w, latency_us)?;
-        if let Some(rule) = rule {
-            w.write_str(",\"rule\":")?;
-            string(w, rule)?;
-        }
-        w.write_str(",\"target\":")?;
-        string(w, REQUESTS)?;
-        w.write_str(",\"span\":{\"method\":")?;
-        string(w, self.method.as_str())?;
-        w.write_str(",\"path\":\"")?;
-        for piece in crate::mask::MaskedPath(self.uri.path()).pieces() {
-            escaped(w, piece)?;
-        }
-        w.write_str("\",\"request_id\":")?;
-        match &self.id {
-            RequestId::Sent(id) => string(w, id.to_str().unwrap_or_default())?,
-            RequestId::Made(n) => {
-                w.write_char('"')?;
-                w.write_str(made_prefix())?;
-                digits(w, *n)?;
-                w.write_char('"')?;
-            }
-        }
-        w.write_str(",\"name\":\"request\"}}\n")
-    }
-}
-
-/// Bytes reserved for a request's line: most lines fit.
-const LINE_BYTES: usize = 512;
 
 /// Where [`Values`] puts each field: its name and a writer of its value's
 /// JSON text.
@@ -409,7 +232,7 @@ impl Pairs {
 }
 
 /// Writes `text` as a JSON string, escaped as `serde_json` escapes it.
-fn string(writer: &mut Writer<'_>, text: &str) -> fmt::Result {
+pub(crate) fn string(writer: &mut Writer<'_>, text: &str) -> fmt::Result {
     writer.write_char('"')?;
     escaped(writer, text)?;
     writer.write_char('"')
@@ -417,7 +240,7 @@ fn string(writer: &mut Writer<'_>, text: &str) -> fmt::Result {
 
 /// Writes `text` escaped for the inside of a JSON string: runs that need
 /// no escape are written whole.
-fn escaped(writer: &mut Writer<'_>, text: &str) -> fmt::Result {
+pub(crate) fn escaped(writer: &mut Writer<'_>, text: &str) -> fmt::Result {
     let mut rest = text;
     // Every byte to escape is ASCII, so the split falls between chars.
     while let Some(at) = rest
@@ -452,12 +275,12 @@ impl fmt::Write for Escaping<'_, '_> {
 
 /// A number's decimal digits, written without the formatting machinery
 /// (every request's line carries two).
-fn digits(writer: &mut Writer<'_>, n: u64) -> fmt::Result {
+pub(crate) fn digits(writer: &mut Writer<'_>, n: u64) -> fmt::Result {
     writer.write_str(itoa::Buffer::new().format(n))
 }
 
 /// Writes now as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds).
-fn timestamp(writer: &mut Writer<'_>) -> fmt::Result {
+pub(crate) fn timestamp(writer: &mut Writer<'_>) -> fmt::Result {
     stamp(writer, crate::clock::now())
 }
 
@@ -480,18 +303,16 @@ fn stamp(writer: &mut Writer<'_>, now: f64) -> fmt::Result {
 const MICROS_ZEROS: &str = "000000";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::sync::{Arc, Mutex};
 
     use tracing_subscriber::fmt::MakeWriter;
 
-    use std::time::Duration;
-
     use tracing_subscriber::fmt::format::Writer;
 
-    use super::{LogFields, LogFormat, RequestId, RequestLine, RequestLog};
+    use super::{LogFields, LogFormat};
 
     #[test]
     fn digits_are_what_display_writes() {
@@ -520,7 +341,7 @@ mod tests {
 
     /// Lines written to memory.
     #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Lines(pub(crate) Arc<Mutex<Vec<u8>>>);
 
     impl std::io::Write for Lines {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -612,67 +433,6 @@ mod tests {
         assert_eq!(ours.len(), 5);
         assert_eq!(ours, theirs);
         assert!(ours[3].contains("\"span\":{\"alpha\":\"set \\\"later\\\"\",\"text\""));
-    }
-
-    /// A line without its timestamp.
-    fn stamp_cut(line: &str) -> &str {
-        &line[line.find("\",\"level\"").unwrap()..]
-    }
-
-    #[test]
-    fn a_request_line_made_by_the_host_is_the_one_its_span_and_event_make() {
-        use axum::http::{HeaderValue, Request, Response, StatusCode};
-
-        let request = Request::get("/rest/1/c0de/imbot.message.like?auth=x")
-            .header("x-request-id", "r\"1\\")
-            .body(())
-            .unwrap();
-        let sent = request.headers().get("x-request-id");
-        for rule in [None, Some("L7")] {
-            let mut response = Response::new(());
-            *response.status_mut() = StatusCode::BAD_REQUEST;
-            if let Some(rule) = rule {
-                response.headers_mut().insert(
-                    crate::rule::X_IMBOT_RULE.clone(),
-                    HeaderValue::from_static(rule),
-                );
-            }
-            let lines = Lines::default();
-            let subscriber = tracing_subscriber::fmt()
-                .fmt_fields(LogFields)
-                .with_writer(lines.clone())
-                .event_format(LogFormat)
-                .finish();
-            tracing::subscriber::with_default(subscriber, || {
-                let (log, span) = RequestLog::begin(&request, sent);
-                assert!(log.0.is_none(), "no writer of the host's is set here");
-                span.in_scope(|| log.end(&response, Duration::from_micros(437)));
-            });
-            let traced = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-            let line = RequestLine {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                id: RequestId::of(sent),
-            };
-            let mut direct = String::new();
-            line.write(&mut Writer::new(&mut direct), 400, 437, rule)
-                .unwrap();
-            assert_eq!(stamp_cut(&direct), stamp_cut(&traced));
-            assert!(direct.ends_with("}\n"));
-            let parsed: serde_json::Value = serde_json::from_str(&direct).unwrap();
-            assert_eq!(parsed["span"]["path"], "/rest/1/***/imbot.message.like");
-            assert_eq!(parsed["span"]["request_id"], "r\"1\\");
-            assert_eq!(parsed["rule"].as_str(), rule);
-        }
-    }
-
-    #[test]
-    fn a_request_without_an_id_gets_one_the_host_made() {
-        let made = RequestId::of(None).to_string();
-        let prefix = format!("host-{:x}-", std::process::id());
-        let n = made.strip_prefix(&prefix).unwrap();
-        assert!(n.parse::<u64>().unwrap() >= 1, "{made}");
-        assert_ne!(RequestId::of(None).to_string(), made);
     }
 
     #[test]

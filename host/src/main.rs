@@ -58,26 +58,38 @@ fn load(options: &Options) -> Result<Host, String> {
 /// JSON log lines on stderr, filtered by `--log` / `RUST_LOG`.
 ///
 /// Lines are written by a thread of their own (`tracing-appender`), off
-/// the request path (each request's line made by the host itself, see
-/// `logline::write_requests_to`), into a buffer it flushes whenever no line is waiting,
-/// so a burst of requests costs one write, not one per line. The returned
-/// guard flushes what is left when dropped, so it lives as long as `main`.
-fn init_log(filter: &str) -> tracing_appender::non_blocking::WorkerGuard {
+/// the request path, into a buffer it flushes whenever no line is
+/// waiting, so a burst of requests costs one write, not one per line.
+/// Request lines reach it gathered (see `request_line`). The returned
+/// guards hand on and flush what is left when dropped, in that order, so
+/// they live as long as `main`.
+fn init_log(
+    filter: &str,
+) -> (
+    imbot_like_host::request_line::Gathered,
+    tracing_appender::non_blocking::WorkerGuard,
+) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
     let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking(stderr);
-    imbot_like_host::logline::write_requests_to(writer.clone());
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE)
+        .finish(stderr);
+    let gathered = imbot_like_host::request_line::write_requests_to(writer.clone());
     tracing_subscriber::fmt()
         .fmt_fields(imbot_like_host::logline::LogFields)
         .event_format(imbot_like_host::logline::LogFormat)
         .with_env_filter(filter)
         .with_writer(writer)
         .init();
-    guard
+    (gathered, guard)
 }
 
 /// The log writer's buffer: a write to stderr carries up to this much.
 const LOG_BUFFER: usize = 64 * 1024;
+
+/// Messages (a line, or request lines gathered: up to about 16 KiB) that
+/// may wait for the writer; past them, further lines are dropped.
+const LOG_QUEUE: usize = 2_048;
 
 /// Completes on SIGTERM or Ctrl-C.
 async fn stop_signal() {

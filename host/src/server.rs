@@ -42,8 +42,8 @@ use crate::front::Front;
 use crate::guard::Listening;
 use crate::idle::Idle;
 use crate::limits::Limits;
-use crate::logline::RequestLog;
 use crate::reply::error;
+use crate::request_line::RequestLog;
 use crate::{SharedHost, router};
 
 /// Serves the host's routes on `listener` with the default [`Limits`]

@@ -200,6 +200,46 @@ fn a_request_without_an_id_is_logged_with_one_the_host_made() {
     child.wait().unwrap();
 }
 
+#[test]
+fn every_request_line_is_written_by_the_stop_in_the_order_answered() {
+    use std::io::Read;
+    let (mut child, base) = common::spawn_host(["--log", "info"], std::process::Stdio::piped());
+    let sent = 300;
+    for n in 0..sent {
+        let answer = agent()
+            .get(&format!("{base}{OAUTH}?auth=t-demo&MESSAGE_ID=1"))
+            .header("X-Request-ID", &format!("line-{n}"))
+            .call()
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    // A graceful stop hands on the lines still gathered.
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let ids: Vec<String> = stderr
+        .lines()
+        .filter(|line| line.contains("\"answered\""))
+        .map(|line| {
+            let logged: serde_json::Value = serde_json::from_str(line).unwrap();
+            logged["span"]["request_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let expected: Vec<String> = (0..sent).map(|n| format!("line-{n}")).collect();
+    assert_eq!(ids, expected);
+}
+
 /// Sends `head` on a connection of its own (closed by the request) and
 /// returns everything the host sent back.
 fn exchange(s: &Server, head: &str) -> String {
