@@ -60,21 +60,28 @@ fn load(options: &Options) -> Result<Host, String> {
 /// Lines are written by a thread of their own (`tracing-appender`), off
 /// the request path, into a buffer it flushes whenever no line is
 /// waiting, so a burst of requests costs one write, not one per line.
-/// Request lines reach it gathered (see `request_line`). The returned
+/// Request lines reach it gathered (see `request_line`), unless the
+/// filter names spans or fields. The returned
 /// guards hand on and flush what is left when dropped, in that order, so
 /// they live as long as `main`.
 fn init_log(
-    filter: &str,
+    directives: &str,
 ) -> (
-    imbot_like_host::request_line::Gathered,
+    Option<imbot_like_host::request_line::Gathered>,
     tracing_appender::non_blocking::WorkerGuard,
 ) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default();
+    let filter = tracing_subscriber::EnvFilter::try_new(directives).unwrap_or_default();
     let stderr = std::io::BufWriter::with_capacity(LOG_BUFFER, std::io::stderr());
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE)
         .finish(stderr);
-    let gathered = imbot_like_host::request_line::write_requests_to(writer.clone());
+    // A filter on span or field names needs the request's span and event.
+    let gathered = (!directives.contains('[')).then(|| {
+        imbot_like_host::request_line::write_requests_to(
+            writer.clone(),
+            imbot_like_host::request_line::GATHER_WAIT,
+        )
+    });
     tracing_subscriber::fmt()
         .fmt_fields(imbot_like_host::logline::LogFields)
         .event_format(imbot_like_host::logline::LogFormat)

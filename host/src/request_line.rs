@@ -32,29 +32,34 @@ static REQUEST_LINES: OnceLock<NonBlocking> = OnceLock::new();
 /// Has each request's line made by the host and handed to `writer` (see
 /// the module's docs) instead of being logged as a `tracing` span and
 /// event, which took some three times the instructions. The line is
-/// written when the subscriber keeps `INFO` events of its target,
-/// `imbot_like_host::server`; the request then has no span, so an event
-/// logged while it is served carries none.
+/// written when the subscriber keeps `INFO` of the target
+/// `imbot_like_host::server`, which it decides by target and level only:
+/// the request then has no span, so an event logged while it is served
+/// carries none, and a filter on span or field names (`[request]`,
+/// `[{rule}]`) does not see it. Leave it unset for such a filter.
 ///
-/// Lines are handed on [`GATHER_WAIT`] after the first of them, or once
-/// [`GATHER_BYTES`] wait; dropping the returned guard hands on the rest.
-/// Only the first call counts.
+/// Lines are handed on `wait` after the first of them ([`GATHER_WAIT`]
+/// in `rest_host`), or once [`GATHER_BYTES`] wait, in the order they were
+/// made, and the writer is called under the lock that keeps that order:
+/// a writer that is not lossy makes requests wait while its queue is
+/// full. Dropping the returned guard hands on the rest. Only the first
+/// call counts.
 ///
 /// # Panics
 /// If the thread that hands lines on cannot be started.
 #[must_use = "the lines still gathered are handed on when the guard drops"]
-pub fn write_requests_to(writer: NonBlocking) -> Gathered {
+pub fn write_requests_to(writer: NonBlocking, wait: Duration) -> Gathered {
     if REQUEST_LINES.set(writer).is_ok() {
         std::thread::Builder::new()
             .name("request-lines".to_owned())
-            .spawn(hand_on_in_time)
+            .spawn(move || hand_on_in_time(wait))
             .expect("the request lines' thread starts");
     }
     Gathered(())
 }
 
-/// How long the first line gathered waits for others before all are
-/// handed on.
+/// How long `rest_host` lets the first line gathered wait for others
+/// before all are handed on.
 pub const GATHER_WAIT: Duration = Duration::from_millis(10);
 
 /// Bytes of lines that are handed on at once, without waiting.
@@ -103,9 +108,9 @@ fn hand_on(gathered: &mut Vec<u8>) {
     gathered.clear();
 }
 
-/// The thread that hands on, [`GATHER_WAIT`] after the first, the lines
-/// that did not fill a gathering.
-fn hand_on_in_time() {
+/// The thread that hands on, `wait` after the first, the lines that did
+/// not fill a gathering.
+fn hand_on_in_time(wait: Duration) {
     loop {
         let mut gathered = gathering();
         while gathered.is_empty() {
@@ -114,7 +119,7 @@ fn hand_on_in_time() {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         drop(gathered);
-        std::thread::sleep(GATHER_WAIT);
+        std::thread::sleep(wait);
         hand_on(&mut gathering());
     }
 }

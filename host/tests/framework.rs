@@ -204,7 +204,7 @@ fn a_request_without_an_id_is_logged_with_one_the_host_made() {
 fn every_request_line_is_written_by_the_stop_in_the_order_answered() {
     use std::io::Read;
     let (mut child, base) = common::spawn_host(["--log", "info"], std::process::Stdio::piped());
-    let sent = 300;
+    let sent = 200;
     for n in 0..sent {
         let answer = agent()
             .get(&format!("{base}{OAUTH}?auth=t-demo&MESSAGE_ID=1"))
@@ -238,6 +238,40 @@ fn every_request_line_is_written_by_the_stop_in_the_order_answered() {
         .collect();
     let expected: Vec<String> = (0..sent).map(|n| format!("line-{n}")).collect();
     assert_eq!(ids, expected);
+}
+
+#[test]
+fn a_filter_on_fields_still_sees_the_request_lines_fields() {
+    use std::io::Read;
+    // Only lines with a `rule` field: the refused like's, not the other.
+    let (mut child, base) =
+        common::spawn_host(["--log", "[{rule}]=info"], std::process::Stdio::piped());
+    for message in [1, 999_999] {
+        let answer = agent()
+            .get(&format!("{base}{OAUTH}?auth=t-demo&MESSAGE_ID={message}"))
+            .call();
+        assert!(answer.is_ok() || message != 1);
+    }
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let answered: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("\"answered\""))
+        .collect();
+    assert_eq!(answered.len(), 1, "{stderr}");
+    assert!(answered[0].contains("\"rule\":\"L6"), "{stderr}");
 }
 
 /// Sends `head` on a connection of its own (closed by the request) and
