@@ -232,8 +232,8 @@ where
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let request = merge_slashes(request);
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        merge_slashes(request.uri_mut());
         let started = Instant::now();
         let sent_id = request.headers().get(&crate::retry::REQUEST_ID);
         let (log, span) = RequestLog::begin(&request, sent_id);
@@ -356,10 +356,9 @@ fn top_level(response: Response<Body>, head: bool) -> Response<Body> {
 /// Merges repeated slashes in the path (`/rest//method` is
 /// `/rest/method`), as the web servers in front of portals do by default;
 /// the query is left as sent.
-fn merge_slashes<B>(mut request: Request<B>) -> Request<B> {
-    let uri = request.uri();
+fn merge_slashes(uri: &mut Uri) {
     if !uri.path().contains("//") {
-        return request;
+        return;
     }
     let mut merged = String::with_capacity(uri.path().len());
     for c in uri.path().chars() {
@@ -374,9 +373,8 @@ fn merge_slashes<B>(mut request: Request<B>) -> Request<B> {
     let mut parts = uri.clone().into_parts();
     if let Ok(path) = PathAndQuery::try_from(merged) {
         parts.path_and_query = Some(path);
-        if let Ok(uri) = Uri::from_parts(parts) {
-            *request.uri_mut() = uri;
+        if let Ok(merged) = Uri::from_parts(parts) {
+            *uri = merged;
         }
     }
-    request
 }
