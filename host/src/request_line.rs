@@ -99,8 +99,9 @@ fn gather(line: &[u8]) {
     }
 }
 
-/// Hands the gathered lines to the writer as one message (which queues
-/// it, or with its queue full drops it, and never fails).
+/// Hands the gathered lines to the writer as one message, which it
+/// queues (with its queue full, a lossy writer drops it, another waits)
+/// without failing.
 fn hand_on(gathered: &mut Vec<u8>) {
     if let Some(writer) = REQUEST_LINES.get().filter(|_| !gathered.is_empty()) {
         let _ = writer.clone().write_all(gathered);
