@@ -61,9 +61,9 @@ fn load(options: &Options) -> Result<Host, String> {
 /// the request path, into a buffer it flushes whenever no line is
 /// waiting, so a burst of requests costs one write, not one per line.
 /// Request lines reach it gathered (see `request_line`), unless the
-/// filter names spans or fields. The returned
-/// guards hand on and flush what is left when dropped, in that order, so
-/// they live as long as `main`.
+/// filter names spans or fields. The returned guards hand on and flush
+/// what is left when dropped, in that order, so they live as long as
+/// `main`.
 fn init_log(
     directives: &str,
 ) -> (
